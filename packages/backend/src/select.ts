@@ -1,0 +1,125 @@
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import { ensureGradients } from './gradients.js';
+import { setUpWasm } from './wasm/setup.js';
+
+/** Names accepted by `useFastestBackend({ backend })`; `auto` tries them fastest first. */
+export const BACKEND_NAMES = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+export type BackendRequest = (typeof BACKEND_NAMES)[number];
+
+export interface SkippedBackend {
+  backend: Exclude<BackendRequest, 'auto'>;
+  reason: string;
+}
+
+export interface BackendChoice {
+  /** The package that provides the backend now active. */
+  backend: Exclude<BackendRequest, 'auto'>;
+  /** The name tfjs knows it by (`tf.getBackend()`): `tensorflow`, `wasm` or `cpu`. */
+  tfBackend: string;
+  /** Threads the backend computes on (1 for cpu). */
+  threads: number;
+  /** Faster backends that were not used, each with the reason. */
+  skipped: SkippedBackend[];
+  /** Notes about what was set up (kernels added, thread fallbacks, ...). */
+  notes: string[];
+}
+
+export interface UseBackendOptions {
+  /** `auto` (default) picks the fastest present; a name forces that backend or fails. */
+  backend?: BackendRequest;
+  /** Threads for wasm: default all logical cores; 1 disables worker threads. */
+  threads?: number;
+  /** Where progress lines go (default: nowhere). */
+  log?: (line: string) => void;
+}
+
+const ORDER: Exclude<BackendRequest, 'auto'>[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+
+async function tryNative(pkg: 'tfjs-node-gpu' | 'tfjs-node'): Promise<string | null> {
+  // Both native packages are CommonJS; resolving first tells "not installed" apart from
+  // "installed but broken" (a missing libtensorflow, a CUDA mismatch).
+  const require = createRequire(import.meta.url);
+  const id = `@tensorflow/${pkg}`;
+  try {
+    require.resolve(id);
+  } catch {
+    return `${id} is not installed`;
+  }
+  try {
+    require(id);
+  } catch (err) {
+    return `${id} failed to load: ${(err as Error).message.split('\n')[0]}`;
+  }
+  if (!(await tf.setBackend('tensorflow'))) return `@tensorflow/${pkg} loaded but its backend did not initialise`;
+  return null;
+}
+
+async function trySetUp(
+  backend: Exclude<BackendRequest, 'auto'>,
+  options: UseBackendOptions,
+  notes: string[],
+): Promise<{ error: string | null; threads: number }> {
+  switch (backend) {
+    case 'tfjs-node-gpu':
+    case 'tfjs-node':
+      return { error: await tryNative(backend), threads: os.availableParallelism() };
+    case 'wasm': {
+      try {
+        const { threads, notes: wasmNotes } = await setUpWasm({ threads: options.threads });
+        notes.push(...wasmNotes);
+        return { error: null, threads };
+      } catch (err) {
+        return { error: `wasm failed to initialise: ${(err as Error).message}`, threads: 1 };
+      }
+    }
+    case 'cpu': {
+      await import('@tensorflow/tfjs-backend-cpu');
+      // The cpu backend prints an "install tfjs-node" banner on first use; this package reports
+      // its own, more precise reason instead.
+      tf.env().set('IS_TEST', true);
+      const ok = await tf.setBackend('cpu');
+      return { error: ok ? null : 'cpu backend did not initialise', threads: 1 };
+    }
+  }
+}
+
+/**
+ * Activates the fastest TensorFlow.js backend present (`tfjs-node-gpu` > `tfjs-node` > `wasm` >
+ * `cpu`), with gradients registered, and says what it chose and why it skipped the faster ones.
+ * Libraries never call this: applications do, once, before building models.
+ */
+export async function useFastestBackend(options: UseBackendOptions = {}): Promise<BackendChoice> {
+  const request = options.backend ?? 'auto';
+  if (!BACKEND_NAMES.includes(request)) {
+    throw new Error(`@xclr/backend: unknown backend "${String(request)}"; expected one of ${BACKEND_NAMES.join(', ')}`);
+  }
+  if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
+    throw new Error(`@xclr/backend: threads must be a positive integer, got ${options.threads}`);
+  }
+  await ensureGradients();
+  const candidates = request === 'auto' ? ORDER : [request];
+  const skipped: SkippedBackend[] = [];
+  const notes: string[] = [];
+  for (const backend of candidates) {
+    const { error, threads } = await trySetUp(backend, options, notes);
+    if (error == null) {
+      await tf.ready();
+      const choice: BackendChoice = { backend, tfBackend: tf.getBackend(), threads, skipped, notes };
+      options.log?.(describeBackend(choice));
+      return choice;
+    }
+    skipped.push({ backend, reason: error });
+  }
+  throw new Error(
+    `@xclr/backend: could not start the requested backend "${request}": ${skipped.map((s) => s.reason).join('; ')}`,
+  );
+}
+
+/** One line for logs and bug reports, e.g. `backend: wasm (2 threads); skipped tfjs-node: not installed`. */
+export function describeBackend(choice: BackendChoice): string {
+  const threads = `${choice.threads} thread${choice.threads === 1 ? '' : 's'}`;
+  const skipped = choice.skipped.map((s) => `skipped ${s.backend}: ${s.reason}`);
+  return [`backend: ${choice.backend} (${threads})`, ...skipped, ...choice.notes].join('; ');
+}

@@ -1,0 +1,40 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { describeBackend, useFastestBackend } from '../src/index.js';
+
+describe('useFastestBackend', () => {
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('skips the native backends that are not installed and picks wasm, saying why', async () => {
+    const choice = await useFastestBackend();
+    expect(choice.backend).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(choice.skipped.map((s) => s.backend)).toEqual(['tfjs-node-gpu', 'tfjs-node']);
+    for (const s of choice.skipped) expect(s.reason).toMatch(/not installed/);
+    const line = describeBackend(choice);
+    expect(line).toMatch(/^backend: wasm \(\d+ threads?\)/);
+    expect(line).toContain('skipped tfjs-node: @tensorflow/tfjs-node is not installed');
+  });
+
+  it('computes the same matmul on wasm as on cpu, with gradients registered', async () => {
+    await useFastestBackend({ backend: 'wasm' });
+    const a = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const g = tf.grad((x: tf.Tensor) => tf.sum(tf.square(tf.matMul(x, x, false, true))))(a);
+    const wasmGrad = await g.data();
+    await useFastestBackend({ backend: 'cpu' });
+    const b = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const g2 = tf.grad((x: tf.Tensor) => tf.sum(tf.square(tf.matMul(x, x, false, true))))(b);
+    expect(Array.from(wasmGrad)).toEqual(Array.from(await g2.data()));
+  });
+
+  it('forcing a backend that is not installed fails with the reason', async () => {
+    await expect(useFastestBackend({ backend: 'tfjs-node' })).rejects.toThrow(/tfjs-node is not installed/);
+  });
+
+  it('rejects unknown names and bad thread counts', async () => {
+    await expect(useFastestBackend({ backend: 'webgpu' as never })).rejects.toThrow(/unknown backend "webgpu"/);
+    await expect(useFastestBackend({ threads: 0 })).rejects.toThrow(/threads must be a positive integer/);
+  });
+});

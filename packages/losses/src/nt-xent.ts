@@ -1,0 +1,34 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { checkEmbeddings, checkPositive, checkSameShape } from './checks.js';
+import { softTargetCrossEntropy } from './soft-target-cross-entropy.js';
+import { notSelfMask, scaledLogits, stackViews } from './two-view.js';
+
+export interface NtXentLossOptions {
+  /** Temperature τ. Default 0.1. */
+  temperature?: number;
+  /** L2-normalise the embeddings first (default true). */
+  normalize?: boolean;
+}
+
+/**
+ * SimCLR's NT-Xent (Chen et al., 2020): each of the 2N embeddings is an anchor whose only
+ * positive is the other view of its sample, against the other 2N − 2 as negatives; the mean of
+ * the 2N anchor losses (the SimCLR paper's L). Its target graph is the identity.
+ */
+export function ntXentLoss(zA: tf.Tensor2D, zB: tf.Tensor2D, options: NtXentLossOptions = {}): tf.Scalar {
+  const FN = 'ntXentLoss';
+  const { temperature = 0.1, normalize = true } = options;
+  checkEmbeddings(FN, 'zA', zA);
+  checkEmbeddings(FN, 'zB', zB);
+  checkSameShape(FN, 'zA', zA, 'zB', zB);
+  checkPositive(FN, 'temperature', temperature);
+  return tf.tidy(() => {
+    const n = zA.shape[0];
+    const z = stackViews(zA, zB, normalize);
+    // Anchor i's positive is i + N (and i + N's is i): the identity graph, shifted by one view.
+    const eye = tf.eye(n);
+    const zeros = tf.zerosLike(eye);
+    const targets = tf.concat([tf.concat([zeros, eye], 1), tf.concat([eye, zeros], 1)], 0) as tf.Tensor2D;
+    return softTargetCrossEntropy(scaledLogits(z, z, temperature), targets, { mask: notSelfMask(2 * n, 2 * n) }) as tf.Scalar;
+  });
+}

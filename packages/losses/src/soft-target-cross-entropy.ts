@@ -1,0 +1,66 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { fail } from './checks.js';
+
+/**
+ * The value masked logits are filled with: large, negative and finite, so that exp() of it
+ * underflows to exactly 0 after the max shift while no -Infinity (and no 0 · -Infinity = NaN)
+ * ever appears. Valid logits in these losses stay far above it (|logit| ≤ 1/temperature).
+ */
+export const MASKED_LOGIT = -1e9;
+
+export interface SoftTargetCrossEntropyOptions {
+  /**
+   * `[R, C]` with 1 (or true) where a candidate takes part and 0 where it is excluded (e.g. an
+   * anchor's own entry). Excluded logits are left out of the softmax and their targets ignored.
+   */
+  mask?: tf.Tensor2D;
+  /** `'mean'` (default) over rows, or `'none'` for the `[R]` per-row losses. */
+  reduction?: 'mean' | 'none';
+}
+
+function checkArgs(logits: tf.Tensor, targets: tf.Tensor, mask: tf.Tensor | undefined): void {
+  const fn = 'softTargetCrossEntropy';
+  if (logits == null || logits.rank !== 2) fail(fn, `logits must be a [R, C] tensor, got shape [${logits?.shape.join(', ')}]`);
+  if (targets == null || targets.rank !== 2) fail(fn, `targets must be a [R, C] tensor, got shape [${targets?.shape.join(', ')}]`);
+  if (logits.shape[0] !== targets.shape[0] || logits.shape[1] !== targets.shape[1]) {
+    fail(fn, `logits [${logits.shape.join(', ')}] and targets [${targets.shape.join(', ')}] must have the same shape`);
+  }
+  if (mask != null && (mask.rank !== 2 || mask.shape[0] !== logits.shape[0] || mask.shape[1] !== logits.shape[1])) {
+    fail(fn, `mask must be [${logits.shape.join(', ')}] like logits, got [${mask.shape.join(', ')}]`);
+  }
+}
+
+/** Fills excluded entries with MASKED_LOGIT; `mask` holds 1 where an entry takes part. */
+export function maskLogits(logits: tf.Tensor2D, mask: tf.Tensor2D | undefined): tf.Tensor2D {
+  if (mask == null) return logits;
+  return tf.tidy(() => tf.where(tf.cast(mask, 'bool'), logits, tf.fill(logits.shape, MASKED_LOGIT)));
+}
+
+/** Row-wise softmax over the entries `mask` keeps (excluded entries get exactly 0). */
+export function maskedSoftmax(logits: tf.Tensor2D, mask?: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => tf.softmax(maskLogits(logits, mask)));
+}
+
+/**
+ * Cross-entropy of row-wise soft targets against logits: for each row r,
+ * −Σ_c targets[r, c] · log softmax(logits[r])_c, over the candidates the mask keeps.
+ *
+ * Every loss in this package is this kernel with a different target graph (Theorem 1 of the
+ * X-CLR paper): identity for SimCLR, same-label for SupCon, image–text identity for CLIP and a
+ * softmax of caption similarities for X-CLR. Targets are used as given (not renormalised).
+ */
+export function softTargetCrossEntropy(
+  logits: tf.Tensor2D,
+  targets: tf.Tensor2D,
+  options: SoftTargetCrossEntropyOptions = {},
+): tf.Tensor {
+  const { mask, reduction = 'mean' } = options;
+  checkArgs(logits, targets, mask);
+  return tf.tidy(() => {
+    const logProbs = tf.logSoftmax(maskLogits(logits, mask));
+    // Excluded targets are zeroed so that a stray non-zero target never meets MASKED_LOGIT.
+    const kept = mask == null ? targets : tf.mul(targets, tf.cast(mask, targets.dtype));
+    const perRow = tf.neg(tf.sum(tf.mul(kept, logProbs), 1));
+    return reduction === 'none' ? perRow : tf.mean(perRow);
+  });
+}

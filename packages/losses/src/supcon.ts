@@ -1,0 +1,85 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { checkEmbeddings, checkPositive, checkSameShape, fail } from './checks.js';
+import { maybeNormalize } from './normalize.js';
+import { softTargetCrossEntropy } from './soft-target-cross-entropy.js';
+import { notSelfMask, scaledLogits } from './two-view.js';
+
+export interface SupConLossOptions {
+  /** Temperature τ. Default 0.07. */
+  temperature?: number;
+  /** The loss is scaled by temperature / baseTemperature, as in the reference. Default 0.07. */
+  baseTemperature?: number;
+  /** `'all'` (default): every view is an anchor. `'one'`: only view A's embeddings are anchors. */
+  contrastMode?: 'all' | 'one';
+  /** L2-normalise the embeddings first (default true). */
+  normalize?: boolean;
+}
+
+const FN = 'supConLoss';
+
+function checkLabels(labels: tf.Tensor, n: number): asserts labels is tf.Tensor1D {
+  if (labels == null) fail(FN, `labels is required, expected an int32 [${n}] tensor`);
+  if (labels.rank !== 1 || labels.shape[0] !== n) {
+    fail(FN, `labels must be an int32 [${n}] tensor (one label per sample), got shape [${labels.shape.join(', ')}]`);
+  }
+  if (labels.dtype !== 'int32') fail(FN, `labels must be int32, got ${labels.dtype}`);
+}
+
+/** With a single view, a sample only has positives if another sample shares its label. */
+function checkSomePositive(labels: tf.Tensor1D): void {
+  const values = labels.dataSync();
+  if (new Set(values).size === values.length) {
+    fail(
+      FN,
+      'no anchor has a positive: with a single view (zB = null) every label in the batch is unique; ' +
+        'pass a second view or batches with repeated labels',
+    );
+  }
+}
+
+/**
+ * Supervised contrastive loss L_out (Khosla et al., 2020), as the reference `SupConLoss`: each
+ * anchor's positives are all other embeddings with its label, weighted equally. Anchors without
+ * any positive (possible only with `zB = null`) are left out of the mean.
+ *
+ * @param zA `[N, D]` first view.
+ * @param zB `[N, D]` second view, or `null` for a single view.
+ * @param labels `[N]` int32 class labels.
+ */
+export function supConLoss(
+  zA: tf.Tensor2D,
+  zB: tf.Tensor2D | null,
+  labels: tf.Tensor1D,
+  options: SupConLossOptions = {},
+): tf.Scalar {
+  const { temperature = 0.07, baseTemperature = 0.07, contrastMode = 'all', normalize = true } = options;
+  checkEmbeddings(FN, 'zA', zA);
+  if (zB != null) {
+    checkEmbeddings(FN, 'zB', zB);
+    checkSameShape(FN, 'zA', zA, 'zB', zB);
+  }
+  checkLabels(labels, zA.shape[0]);
+  checkPositive(FN, 'temperature', temperature);
+  checkPositive(FN, 'baseTemperature', baseTemperature);
+  if (contrastMode !== 'all' && contrastMode !== 'one') {
+    fail(FN, `contrastMode must be 'all' or 'one', got ${String(contrastMode)}`);
+  }
+  if (zB == null) checkSomePositive(labels);
+  return tf.tidy(() => {
+    const a = maybeNormalize(zA, normalize);
+    const contrast = zB == null ? a : tf.concat([a, maybeNormalize(zB, normalize)], 0);
+    const contrastLabels = zB == null ? labels : tf.concat([labels, labels]);
+    const anchors = contrastMode === 'one' ? a : contrast;
+    const anchorLabels = contrastMode === 'one' ? labels : contrastLabels;
+    const rows = anchors.shape[0];
+    const cols = contrast.shape[0];
+    const mask = notSelfMask(rows, cols);
+    const positives = tf.mul(tf.cast(tf.equal(tf.expandDims(anchorLabels, 1), tf.expandDims(contrastLabels, 0)), 'float32'), mask);
+    const positiveCount = tf.sum(positives, 1, true);
+    const targets = tf.div(positives, tf.maximum(positiveCount, 1)) as tf.Tensor2D;
+    const perAnchor = softTargetCrossEntropy(scaledLogits(anchors, contrast, temperature), targets, { mask, reduction: 'none' });
+    const hasPositive = tf.cast(tf.greater(tf.squeeze(positiveCount, [1]), 0), 'float32');
+    const mean = tf.div(tf.sum(tf.mul(perAnchor, hasPositive)), tf.sum(hasPositive));
+    return tf.mul(mean, temperature / baseTemperature) as tf.Scalar;
+  });
+}

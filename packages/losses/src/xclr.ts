@@ -1,0 +1,84 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { checkEmbeddings, checkPositive, checkSameShape, checkSimilarity, fail } from './checks.js';
+import { maybeNormalize } from './normalize.js';
+import { maskedSoftmax, softTargetCrossEntropy } from './soft-target-cross-entropy.js';
+import { notSelfMask, scaledLogits, stackViews, tileForViews } from './two-view.js';
+
+export interface XclrLossOptions {
+  /** Temperature τ of the embedding logits. Default 0.1. */
+  temperature?: number;
+  /** Temperature τ_s of the target softmax over similarities. Default 0.1. */
+  targetTemperature?: number;
+  /**
+   * `'all'` (default): both views as 2N anchors against the other 2N − 1 embeddings.
+   * `'cross'`: view A against view B (N × N), symmetrised, as CLIP-style two-tower training.
+   */
+  mode?: 'all' | 'cross';
+  /** L2-normalise the embeddings first (default true). */
+  normalize?: boolean;
+}
+
+const FN = 'xclrLoss';
+
+function resolve(options: XclrLossOptions) {
+  const { temperature = 0.1, targetTemperature = 0.1, mode = 'all', normalize = true } = options;
+  checkPositive(FN, 'temperature', temperature);
+  checkPositive(FN, 'targetTemperature', targetTemperature);
+  if (mode !== 'all' && mode !== 'cross') fail(FN, `mode must be 'all' or 'cross', got ${String(mode)}`);
+  return { temperature, targetTemperature, mode, normalize };
+}
+
+/**
+ * The soft target graph X-CLR trains towards, for inspection and plots: in `'all'` mode the
+ * `[2N, 2N]` row softmax of the tiled similarities / τ_s over b ≠ a; in `'cross'` mode the `[N, N]`
+ * row softmax of similarity / τ_s (diagonal included).
+ */
+export function xclrTargets(
+  similarity: tf.Tensor2D,
+  options: Pick<XclrLossOptions, 'targetTemperature' | 'mode'> = {},
+): tf.Tensor2D {
+  const { targetTemperature, mode } = resolve(options);
+  checkSimilarity('xclrTargets', similarity, similarity.shape[0]);
+  return tf.tidy(() => {
+    if (mode === 'cross') return tf.softmax(tf.div(similarity, targetTemperature)) as tf.Tensor2D;
+    const n2 = 2 * similarity.shape[0];
+    return maskedSoftmax(tf.div(tileForViews(similarity), targetTemperature) as tf.Tensor2D, notSelfMask(n2, n2));
+  });
+}
+
+/**
+ * X-CLR (Sobal et al., 2025): cross-entropy of embedding similarities against a soft target
+ * graph, the softmax at temperature τ_s of the samples' caption or class-description similarities.
+ *
+ * @param zA `[N, D]` first view of N samples.
+ * @param zB `[N, D]` second view of the same samples.
+ * @param similarity `[N, N]` symmetric sample similarity graph (e.g. caption cosine similarities).
+ */
+export function xclrLoss(
+  zA: tf.Tensor2D,
+  zB: tf.Tensor2D,
+  similarity: tf.Tensor2D,
+  options: XclrLossOptions = {},
+): tf.Scalar {
+  checkEmbeddings(FN, 'zA', zA);
+  checkEmbeddings(FN, 'zB', zB);
+  checkSameShape(FN, 'zA', zA, 'zB', zB);
+  checkSimilarity(FN, similarity, zA.shape[0]);
+  const { temperature, targetTemperature, mode, normalize } = resolve(options);
+  return tf.tidy(() => {
+    if (mode === 'cross') {
+      const logits = scaledLogits(maybeNormalize(zA, normalize), maybeNormalize(zB, normalize), temperature);
+      const targets = tf.softmax(tf.div(similarity, targetTemperature)) as tf.Tensor2D;
+      const targetsT = tf.softmax(tf.div(tf.transpose(similarity), targetTemperature)) as tf.Tensor2D;
+      const aToB = softTargetCrossEntropy(logits, targets);
+      const bToA = softTargetCrossEntropy(tf.transpose(logits), targetsT);
+      return tf.mul(tf.add(aToB, bToA), 0.5) as tf.Scalar;
+    }
+    const z = stackViews(zA, zB, normalize);
+    const n2 = z.shape[0];
+    const mask = notSelfMask(n2, n2);
+    const logits = scaledLogits(z, z, temperature);
+    const targets = maskedSoftmax(tf.div(tileForViews(similarity), targetTemperature) as tf.Tensor2D, mask);
+    return softTargetCrossEntropy(logits, targets, { mask }) as tf.Scalar;
+  });
+}

@@ -1,0 +1,39 @@
+// Shared Vitest configuration for every xclr package.
+//
+// - Tests import sibling packages through the `@xclr/source` export condition, so they run
+//   on `src/` without a build step (turbo's `transit` task still reruns them when an upstream
+//   package changes).
+// - Slow tests live in `*.slow.test.ts` files; `npm test` leaves them out, `npm run test:slow`
+//   (or XCLR_SLOW_TESTS=1) runs only them.
+// - `setup.js` pins tfjs to the `cpu` backend with gradients registered, so numerical tests are
+//   deterministic and independent of which fast backend a machine has.
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+export const SOURCE_CONDITION = '@xclr/source';
+
+const setupFile = fileURLToPath(new URL('./setup.js', import.meta.url));
+
+/**
+ * @param {{ slow?: boolean, setup?: boolean, testTimeout?: number }} [options]
+ */
+export function xclrVitestConfig(options = {}) {
+  const slow = options.slow ?? process.env.XCLR_SLOW_TESTS === '1';
+  const conditions = [SOURCE_CONDITION, 'node', 'import', 'module', 'default'];
+  return defineConfig({
+    resolve: { conditions },
+    ssr: { resolve: { conditions, externalConditions: [SOURCE_CONDITION] } },
+    test: {
+      include: slow ? ['test/**/*.slow.test.ts'] : ['test/**/*.test.ts'],
+      exclude: slow ? [] : ['test/**/*.slow.test.ts', '**/node_modules/**'],
+      setupFiles: options.setup === false ? [] : [setupFile],
+      testTimeout: options.testTimeout ?? (slow ? 600_000 : 60_000),
+      hookTimeout: 120_000,
+      pool: 'forks',
+      passWithNoTests: slow,
+      reporters: process.env.CI ? ['default'] : ['default'],
+    },
+  });
+}
+
+export default xclrVitestConfig();
