@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
 
-// Silences the "install tfjs-node" banner the cpu backend prints on first use in Node.
-tf.env().set('IS_TEST', true);
 await tf.setBackend('cpu');
 await tf.ready();
+// Silences the "install tfjs-node" banner the cpu backend prints on its first write in Node.
+tf.findBackend('cpu').firstUse = false;

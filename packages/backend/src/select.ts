@@ -67,7 +67,9 @@ async function trySetUp(
       return { error: await tryNative(backend), threads: os.availableParallelism() };
     case 'wasm': {
       try {
-        const { threads, notes: wasmNotes } = await setUpWasm({ threads: options.threads });
+        const { threads, kernels, notes: wasmNotes } = await setUpWasm({ threads: options.threads });
+        const changed = Object.keys(kernels);
+        if (changed.length > 0) notes.push(`wasm training kernels: ${changed.join(', ')}`);
         notes.push(...wasmNotes);
         return { error: null, threads };
       } catch (err) {
@@ -76,13 +78,21 @@ async function trySetUp(
     }
     case 'cpu': {
       await import('@tensorflow/tfjs-backend-cpu');
-      // The cpu backend prints an "install tfjs-node" banner on first use; this package reports
-      // its own, more precise reason instead.
-      tf.env().set('IS_TEST', true);
       const ok = await tf.setBackend('cpu');
+      silenceCpuBanner();
       return { error: ok ? null : 'cpu backend did not initialise', threads: 1 };
     }
   }
+}
+
+/**
+ * The cpu backend prints an "install tfjs-node" banner on its first write; this package reports
+ * its own, more precise reason instead. (Setting IS_TEST would also silence it, but turns on the
+ * engine's per-kernel leak check, which misfires on wasm's fused matmul gradient.)
+ */
+export function silenceCpuBanner(): void {
+  const cpu = tf.findBackend('cpu') as { firstUse?: boolean } | null;
+  if (cpu) cpu.firstUse = false;
 }
 
 /**

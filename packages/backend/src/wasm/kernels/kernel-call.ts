@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** The wasm backend as the kernels below use it: only the public KernelBackend surface. */
+export type WasmBackend = tf.KernelBackend;
+export type TensorInfo = tf.TensorInfo;
+export type Attrs = tf.NamedAttrMap;
+
+/**
+ * Calls kernels of the wasm backend directly (below the engine: no tape, no tidy), keeping the
+ * intermediate results it made so `release()` frees exactly those. `original` holds the kernels
+ * this package replaced, so a replacement can call the one it wraps.
+ */
+export class KernelCall {
+  private readonly made: TensorInfo[] = [];
+
+  constructor(
+    readonly backend: WasmBackend,
+    private readonly original: ReadonlyMap<string, tf.KernelFunc>,
+  ) {}
+
+  /** Runs kernel `name` (the original one if this package replaced it); the result is released later. */
+  run(name: string, inputs: Record<string, TensorInfo>, attrs: Attrs = {}): TensorInfo {
+    const out = this.final(name, inputs, attrs);
+    // Multi-output kernels (MaxPoolWithArgmax) return an array: release each output.
+    this.made.push(...(Array.isArray(out) ? out : [out]));
+    return out;
+  }
+
+  /** Runs kernel `name` for the caller's output: not released with the intermediates. */
+  final(name: string, inputs: Record<string, TensorInfo>, attrs: Attrs = {}): TensorInfo {
+    const fn = this.original.get(name) ?? tf.getKernel(name, 'wasm')?.kernelFunc;
+    if (fn == null) throw new Error(`@xclr/backend: wasm kernel ${name} is not registered`);
+    return fn({ inputs, backend: this.backend, attrs }) as TensorInfo;
+  }
+
+  transpose(x: TensorInfo, perm: number[]): TensorInfo {
+    return this.run('Transpose', { x }, { perm });
+  }
+
+  reshape(x: TensorInfo, shape: number[]): TensorInfo {
+    return this.run('Reshape', { x }, { shape });
+  }
+
+  slice(x: TensorInfo, begin: number[], size: number[]): TensorInfo {
+    return this.run('Slice', { x }, { begin, size });
+  }
+
+  /** Frees every intermediate made through `run`. */
+  release(): void {
+    for (const t of this.made) this.backend.disposeData(t.dataId);
+    this.made.length = 0;
+  }
+}
+
+/** Reshape for the caller's output: the wasm Reshape kernel shares the data, so this is free. */
+export function reshapeOutput(call: KernelCall, x: TensorInfo, shape: number[]): TensorInfo {
+  const out = call.final('Reshape', { x }, { shape });
+  call.backend.disposeData(x.dataId);
+  return out;
+}

@@ -1,0 +1,79 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { conv2dBackpropFilter, conv2dBackpropInput } from './conv2d-backprop.js';
+import { asHeapBackend } from './heap.js';
+import { KernelCall, type TensorInfo } from './kernel-call.js';
+import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js';
+import { maxPoolGrad } from './max-pool-grad.js';
+import { sumLeadingAxes } from './sum.js';
+import { transposeKernel } from './transpose.js';
+
+/** The tfjs versions these kernels were written against and tested on. */
+export const TESTED_TFJS = /^4\.22\./;
+
+/** What `patchWasmKernels` changed: kernel name → `replaced` (faster) or `added` (was missing). */
+export type KernelPatches = Record<string, 'replaced' | 'added'>;
+
+let patched: KernelPatches | null = null;
+
+function composed(
+  original: Map<string, tf.KernelFunc>,
+  name: string,
+  build: (call: KernelCall, inputs: Record<string, TensorInfo>, attrs: tf.NamedAttrMap) => TensorInfo | null,
+): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const call = new KernelCall(backend as tf.KernelBackend, original);
+    try {
+      const out = build(call, inputs as Record<string, TensorInfo>, attrs ?? {});
+      if (out != null) return out;
+      if (!original.has(name)) {
+        throw new Error(`@xclr/backend: wasm ${name} supports only NHWC with padding inside the filter`);
+      }
+      return call.final(name, inputs as Record<string, TensorInfo>, attrs);
+    } finally {
+      call.release();
+    }
+  };
+}
+
+/**
+ * Replaces the wasm backend's slow training kernels and adds the missing ones. Must run after
+ * @tensorflow/tfjs-backend-wasm registered its kernels and before the backend initialises (the
+ * engine calls each kernel's setup then). Idempotent. Throws on a tfjs version it was not tested on.
+ */
+export function patchWasmKernels(): KernelPatches {
+  if (patched) return patched;
+  if (!TESTED_TFJS.test(tf.version_core)) {
+    throw new Error(
+      `@xclr/backend: the wasm training kernels were tested with @tensorflow/tfjs-core 4.22.x, found ${tf.version_core}. ` +
+        'Pin @tensorflow/tfjs-core and @tensorflow/tfjs-backend-wasm to 4.22, or choose another backend (--backend cpu).',
+    );
+  }
+  const original = new Map<string, tf.KernelFunc>();
+  const changes: KernelPatches = {};
+  const install = (name: string, make: (orig: Map<string, tf.KernelFunc>) => tf.KernelFunc) => {
+    const existing = tf.getKernel(name, 'wasm');
+    if (existing) {
+      original.set(name, existing.kernelFunc);
+      tf.unregisterKernel(name, 'wasm');
+    }
+    tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: existing?.setupFunc, kernelFunc: make(original) });
+    changes[name] = existing ? 'replaced' : 'added';
+  };
+  install('Transpose', (orig) =>
+    composed(orig, 'Transpose', (call, { x }, attrs) => transposeKernel(asHeapBackend(call.backend), x, attrs)),
+  );
+  install('BatchMatMul', batchMatMulKernel);
+  install('_FusedMatMul', fusedMatMulKernel);
+  install('Conv2DBackpropFilter', (orig) =>
+    composed(orig, 'Conv2DBackpropFilter', (call, { x, dy }, attrs) => conv2dBackpropFilter(call, x, dy, attrs)),
+  );
+  install('Conv2DBackpropInput', (orig) =>
+    composed(orig, 'Conv2DBackpropInput', (call, { dy, filter }, attrs) => conv2dBackpropInput(call, dy, filter, attrs)),
+  );
+  install('Sum', (orig) => composed(orig, 'Sum', (call, { x }, attrs) => sumLeadingAxes(asHeapBackend(call.backend), x, attrs)));
+  install('MaxPoolGrad', (orig) =>
+    composed(orig, 'MaxPoolGrad', (call, { dy, input }, attrs) => maxPoolGrad(asHeapBackend(call.backend), dy, input, attrs)),
+  );
+  patched = changes;
+  return changes;
+}

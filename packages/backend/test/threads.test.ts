@@ -1,0 +1,40 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
+const child = fileURLToPath(new URL('./fixtures/report-backend.ts', import.meta.url));
+
+async function startIn(threads?: number) {
+  const args = ['--conditions=@xclr/source', child, ...(threads ? [String(threads)] : [])];
+  const { stdout } = await run(tsx, args, { timeout: 60_000 });
+  return JSON.parse(stdout.trim().split('\n').pop() as string) as {
+    backend: string;
+    threads: number;
+    notes: string[];
+    sum: number;
+  };
+}
+
+describe('wasm worker threads under Node', () => {
+  it('runs on every logical core by default, gives the same numbers as one thread, and exits by itself', async () => {
+    const cores = os.availableParallelism();
+    const [many, one] = await Promise.all([startIn(), startIn(1)]);
+    expect(many.backend).toBe('wasm');
+    expect(many.threads).toBe(cores);
+    expect(many.notes.join(' ')).not.toMatch(/did not start/);
+    expect(one.threads).toBe(1);
+    expect(many.sum).toBeCloseTo(one.sum, 1);
+  });
+
+  it('cleans up its worker scripts when the process exits', async () => {
+    const before = new Set((await import('node:fs')).readdirSync(os.tmpdir()).filter((f) => f.startsWith('xclr-wasm-threads-')));
+    await startIn(2);
+    const after = (await import('node:fs')).readdirSync(os.tmpdir()).filter((f) => f.startsWith('xclr-wasm-threads-'));
+    expect(after.filter((f) => !before.has(f) && existsSync(`${os.tmpdir()}/${f}`))).toEqual([]);
+  });
+});

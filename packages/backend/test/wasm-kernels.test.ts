@@ -1,0 +1,198 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useFastestBackend } from '../src/index.js';
+import { expectMatch, onCpuAndWasm, rand } from './compare.js';
+
+// Every kernel this package replaces or adds on wasm, forward and gradient, against tfjs's cpu
+// backend on random inputs, to 1e-4 relative.
+beforeAll(async () => {
+  const choice = await useFastestBackend({ backend: 'wasm' });
+  expect(choice.notes.join(' ')).toMatch(/wasm training kernels: Transpose, BatchMatMul, _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, Sum, MaxPoolGrad/);
+});
+
+describe('BatchMatMul on wasm matches cpu', () => {
+  const cases: [number[], number[], boolean, boolean][] = [
+    [[7, 5], [5, 3], false, false],
+    [[5, 7], [5, 3], true, false],
+    [[7, 5], [3, 5], false, true],
+    [[5, 7], [3, 5], true, true],
+    [[64, 48], [40, 48], false, true],
+    [[3, 7, 5], [5, 4], false, false],
+    [[2, 3, 5, 7], [2, 3, 7, 4], false, false],
+    [[4, 40, 36], [4, 44, 36], false, true],
+    [[4, 36, 40], [4, 36, 44], true, false],
+    [[1, 40, 36], [4, 36, 44], false, false],
+    [[4, 40, 36], [1, 36, 44], false, false],
+  ];
+  for (const [aShape, bShape, ta, tb] of cases) {
+    it(`[${aShape}]${ta ? 'ᵀ' : ''} × [${bShape}]${tb ? 'ᵀ' : ''}, with gradients`, async () => {
+      const { cpu, wasm } = await onCpuAndWasm(() => {
+        const a = rand(aShape);
+        const b = rand(bShape);
+        const f = (x: tf.Tensor, y: tf.Tensor) => tf.matMul(x, y, ta, tb);
+        const out = f(a, b);
+        // tfjs-core's BatchMatMul gradient does not reduce broadcast batch dimensions (on any
+        // backend), so broadcasting cases check the forward product only.
+        if (aShape.length !== bShape.length || aShape.some((d, i) => d !== bShape[i] && i < aShape.length - 2)) return [out];
+        const weight = rand(out.shape);
+        const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(f(x, y), weight)))([a, b]);
+        return [out, ga, gb];
+      });
+      expectMatch(cpu, wasm);
+    });
+  }
+});
+
+describe('fused MatMul (bias, activation) on wasm matches cpu', () => {
+  for (const [ta, tb, activation] of [
+    [false, false, 'relu'],
+    [true, false, 'linear'],
+    [false, true, 'relu'],
+    [true, true, 'elu'],
+  ] as const) {
+    it(`transposeA=${ta} transposeB=${tb} ${activation}, with gradients`, async () => {
+      const { cpu, wasm } = await onCpuAndWasm(() => {
+        const a = rand(ta ? [24, 33] : [33, 24]);
+        const b = rand(tb ? [17, 24] : [24, 17]);
+        const bias = rand([17]);
+        const f = (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) =>
+          tf.fused.matMul({ a: x as tf.Tensor2D, b: y as tf.Tensor2D, transposeA: ta, transposeB: tb, bias: z, activation });
+        const out = f(a, b, bias);
+        const weight = rand(out.shape);
+        const grads = tf.grads((x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) => tf.sum(tf.mul(f(x, y, z), weight)))([a, b, bias]);
+        return [out, ...grads];
+      });
+      expectMatch(cpu, wasm);
+    });
+  }
+});
+
+describe('conv2d gradients on wasm match cpu', () => {
+  type Conv = { x: number[]; f: number[]; strides: number | [number, number]; pad: 'same' | 'valid' | tf.backend_util.ExplicitPadding };
+  const cases: Conv[] = [
+    { x: [2, 9, 9, 3], f: [3, 3, 3, 4], strides: 1, pad: 'same' },
+    { x: [2, 9, 9, 3], f: [3, 3, 3, 4], strides: 1, pad: 'valid' },
+    { x: [3, 10, 10, 4], f: [3, 3, 4, 5], strides: 2, pad: 'same' },
+    { x: [3, 11, 11, 4], f: [3, 3, 4, 5], strides: 2, pad: 'same' },
+    { x: [3, 11, 11, 4], f: [3, 3, 4, 5], strides: 2, pad: 'valid' },
+    { x: [2, 8, 8, 6], f: [1, 1, 6, 3], strides: 2, pad: 'valid' },
+    { x: [2, 8, 8, 6], f: [1, 1, 6, 3], strides: 1, pad: 'same' },
+    { x: [1, 12, 9, 2], f: [3, 2, 2, 3], strides: [2, 1], pad: 'same' },
+    { x: [2, 13, 13, 3], f: [5, 5, 3, 2], strides: [1, 3], pad: 'valid' },
+    {
+      x: [2, 8, 8, 3],
+      f: [3, 3, 3, 4],
+      strides: 1,
+      pad: [
+        [0, 0],
+        [1, 2],
+        [0, 1],
+        [0, 0],
+      ],
+    },
+    { x: [4, 16, 16, 8], f: [3, 3, 8, 16], strides: 1, pad: 'same' },
+  ];
+  for (const c of cases) {
+    it(`x [${c.x}] filter [${c.f}] strides ${JSON.stringify(c.strides)} pad ${JSON.stringify(c.pad)}`, async () => {
+      const { cpu, wasm } = await onCpuAndWasm(() => {
+        const x = rand(c.x) as tf.Tensor4D;
+        const w = rand(c.f) as tf.Tensor4D;
+        const f = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad);
+        const out = f(x, w);
+        const weight = rand(out.shape);
+        const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, b), weight)))([x, w]);
+        return [out, gx, gw];
+      });
+      expectMatch(cpu, wasm);
+    });
+  }
+});
+
+describe('training steps on wasm match cpu', () => {
+  it('a ConvNet + MLP forward and backward (conv, pool, dense, batch statistics)', async () => {
+    const { cpu, wasm } = await onCpuAndWasm(() => {
+      const x = rand([8, 12, 12, 1]) as tf.Tensor4D;
+      const w1 = tf.mul(rand([3, 3, 1, 8]), 0.3);
+      const w2 = tf.mul(rand([3, 3, 8, 16]), 0.1);
+      const w3 = tf.mul(rand([3 * 3 * 16, 10]), 0.1);
+      const net = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
+        let h = tf.relu(tf.conv2d(x, a as tf.Tensor4D, 1, 'same')) as tf.Tensor4D;
+        h = tf.maxPool(h, 2, 2, 'valid');
+        h = tf.relu(tf.conv2d(h, b as tf.Tensor4D, 1, 'same'));
+        const { mean, variance } = tf.moments(h, [0, 1, 2]);
+        h = tf.batchNorm(h, mean, variance, tf.zeros([16]), tf.ones([16]), 1e-3) as tf.Tensor4D;
+        h = tf.avgPool(h, 2, 2, 'valid');
+        return tf.matMul(tf.reshape(h, [8, -1]), c);
+      };
+      const out = net(w1, w2, w3);
+      const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.mean(tf.square(net(a, b, c))))([w1, w2, w3]);
+      return [out, ...grads];
+    });
+    // A whole network compounds float32 rounding (batch statistics): 1e-3 of each output's range.
+    expectMatch(cpu, wasm, 1e-3, 1);
+  });
+});
+
+describe('Transpose on wasm matches cpu', () => {
+  const cases: [number[], number[]][] = [
+    [[37, 53], [1, 0]],
+    [[300, 7], [1, 0]],
+    [[4, 5, 6], [0, 2, 1]],
+    [[4, 5, 6], [1, 0, 2]],
+    [[4, 5, 6], [2, 1, 0]],
+    [[4, 5, 6], [1, 2, 0]],
+    [[3, 1, 4, 5], [3, 1, 2, 0]],
+    [[6, 7, 8, 9], [3, 1, 2, 0]],
+    [[6, 7, 8, 9], [1, 2, 0, 3]],
+    [[2, 3, 4, 5, 6], [4, 0, 3, 1, 2]],
+    [[5, 1, 1], [2, 0, 1]],
+  ];
+  for (const [shape, perm] of cases) {
+    it(`[${shape}] by [${perm}], float32 and int32`, async () => {
+      const { cpu, wasm } = await onCpuAndWasm(() => {
+        const x = rand(shape);
+        return [tf.transpose(x, perm), tf.cast(tf.transpose(tf.cast(tf.mul(x, 1000), 'int32'), perm), 'float32')];
+      });
+      expectMatch(cpu, wasm, 0);
+    });
+  }
+
+  it('bool tensors go to the stock kernel', async () => {
+    const { cpu, wasm } = await onCpuAndWasm(() => tf.cast(tf.transpose(tf.greater(rand([3, 4, 5]), 0), [2, 0, 1]), 'float32'));
+    expectMatch(cpu, wasm, 0);
+  });
+});
+
+describe('Sum on wasm matches cpu', () => {
+  for (const [shape, axis, keepDims] of [
+    [[64, 5, 5, 7], [0, 1, 2], false],
+    [[64, 5, 5, 7], [0, 1, 2], true],
+    [[300, 9], 0, false],
+    [[6, 7, 8], [0, 2], false],
+    [[6, 7, 8], -1, true],
+    [[6, 7, 8], [0, 1, 2], false],
+  ] as [number[], number | number[], boolean][]) {
+    it(`[${shape}] over ${JSON.stringify(axis)}${keepDims ? ', keepDims' : ''}`, async () => {
+      const { cpu, wasm } = await onCpuAndWasm(() => tf.sum(rand(shape), axis, keepDims));
+      expectMatch(cpu, wasm);
+    });
+  }
+});
+
+describe('MaxPoolGrad on wasm matches cpu', () => {
+  for (const [shape, size, stride, pad] of [
+    [[4, 8, 8, 3], 2, 2, 'valid'],
+    [[4, 9, 9, 3], 2, 2, 'same'],
+    [[2, 9, 9, 5], 3, 2, 'same'],
+    [[2, 10, 7, 4], 3, 1, 'valid'],
+  ] as [number[], number, number, 'same' | 'valid'][]) {
+    it(`[${shape}] pool ${size} stride ${stride} ${pad}, with ties`, async () => {
+      const { cpu, wasm } = await onCpuAndWasm(() => {
+        // Rounded values make ties frequent: the gradient must go to the first maximum, as on cpu.
+        const x = tf.round(tf.mul(rand(shape), 1.5));
+        return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, size, stride, pad), 3)))(x);
+      });
+      expectMatch(cpu, wasm);
+    });
+  }
+});
