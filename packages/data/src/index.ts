@@ -1,0 +1,18 @@
+export { type AugmentConfig, augmentBatch, NO_AUGMENT, sampleCropBoxes, simclrAugment } from './augment.js';
+export { defaultCacheDir, writeFileAtomic } from './cache.js';
+export { type ImageDataset, imageAt, subsetOf } from './dataset.js';
+export { encodeIdx, type IdxArray, parseIdx } from './idx.js';
+export { type Batch, ContrastiveLoader, disposeBatch, type LoaderOptions } from './loader.js';
+export {
+  DEBIAN_FASHION_MNIST_DIR,
+  FASHION_MNIST_CLASSES,
+  FASHION_MNIST_DESCRIPTIONS,
+  type LoadMnistOptions,
+  loadMnistFamily,
+  MNIST_CLASSES,
+  MNIST_DESCRIPTIONS,
+  type MnistFamily,
+  type Split,
+} from './mnist-family.js';
+export { Rng } from './rng.js';
+export { classBalancedSubset } from './subset.js';

@@ -1,0 +1,107 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type AugmentConfig, augmentBatch } from './augment.js';
+import type { ImageDataset } from './dataset.js';
+import { Rng } from './rng.js';
+
+export interface LoaderOptions {
+  batchSize: number;
+  seed: number;
+  /** Augmentation for each view. */
+  augment: AugmentConfig;
+  /** Number of augmented views per sample (default 2). */
+  views?: number;
+  /** Train on these dataset indices only (e.g. a class-balanced subset). Default: all. */
+  indices?: Int32Array;
+  /** Output image size (default: the dataset's). */
+  size?: [number, number];
+  /** Drop the last incomplete batch of an epoch (default true: contrastive batches need a fixed N). */
+  dropLast?: boolean;
+}
+
+export interface Batch {
+  epoch: number;
+  /** Step within the epoch. */
+  step: number;
+  /** Dataset indices of the N samples (what per-batch similarity graphs are built from). */
+  indices: Int32Array;
+  /** Labels of the samples, when the dataset has labels. */
+  labels?: Int32Array;
+  /** Captions of the samples, when the dataset has captions. */
+  captions?: string[];
+  /** The un-augmented images, float32 [N, H, W, C] in [0, 1]. */
+  images: tf.Tensor4D;
+  /** One augmented float32 [N, H, W, C] batch per view. */
+  views: tf.Tensor4D[];
+}
+
+/**
+ * Seeded two-view batches for contrastive training. Epoch e's order is a permutation drawn from
+ * (seed, e), and step s's augmentations from (seed, e, s): any batch can be recreated from its
+ * epoch and step alone, which is what makes a resumed run equal an uninterrupted one.
+ */
+export class ContrastiveLoader {
+  readonly indices: Int32Array;
+  readonly batchSize: number;
+
+  constructor(
+    readonly dataset: ImageDataset,
+    readonly options: LoaderOptions,
+  ) {
+    this.indices = options.indices ?? Int32Array.from({ length: dataset.size }, (_, i) => i);
+    this.batchSize = options.batchSize;
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 2) {
+      throw new Error(`ContrastiveLoader: batchSize must be an integer ≥ 2, got ${this.batchSize}`);
+    }
+    if (this.indices.length < this.batchSize && (options.dropLast ?? true)) {
+      throw new Error(`ContrastiveLoader: ${dataset.name} has ${this.indices.length} samples, fewer than one batch of ${this.batchSize}`);
+    }
+  }
+
+  /** Batches per epoch. */
+  get stepsPerEpoch(): number {
+    const n = this.indices.length / this.batchSize;
+    return (this.options.dropLast ?? true) ? Math.floor(n) : Math.ceil(n);
+  }
+
+  /** The sample order of an epoch. */
+  order(epoch: number): Int32Array {
+    return new Rng(this.options.seed, 0xe90c, epoch).shuffle(Int32Array.from(this.indices));
+  }
+
+  /** Builds batch `step` of `epoch`; the caller disposes its tensors (`disposeBatch`). */
+  batch(epoch: number, step: number, order = this.order(epoch)): Batch {
+    const start = step * this.batchSize;
+    const indices = order.slice(start, Math.min(start + this.batchSize, order.length));
+    const { height: h, width: w, channels: c } = this.dataset;
+    const pixelsPerImage = h * w * c;
+    const host = new Float32Array(indices.length * pixelsPerImage);
+    for (let k = 0; k < indices.length; k++) {
+      const src = this.dataset.pixels.subarray(indices[k] * pixelsPerImage, (indices[k] + 1) * pixelsPerImage);
+      for (let p = 0; p < pixelsPerImage; p++) host[k * pixelsPerImage + p] = src[p] / 255;
+    }
+    const images = tf.tensor4d(host, [indices.length, h, w, c]);
+    const rng = new Rng(this.options.seed, 0xa09, epoch, step);
+    const views = Array.from({ length: this.options.views ?? 2 }, () => augmentBatch(images, this.options.augment, rng, this.options.size));
+    return {
+      epoch,
+      step,
+      indices,
+      labels: this.dataset.labels ? Int32Array.from(indices, (i) => this.dataset.labels![i]) : undefined,
+      captions: this.dataset.captions ? Array.from(indices, (i) => this.dataset.captions![i]) : undefined,
+      images,
+      views,
+    };
+  }
+
+  /** The batches of an epoch from `fromStep` on. */
+  async *epoch(epoch: number, fromStep = 0): AsyncGenerator<Batch> {
+    const order = this.order(epoch);
+    for (let step = fromStep; step < this.stepsPerEpoch; step++) {
+      yield this.batch(epoch, step, order);
+    }
+  }
+}
+
+export function disposeBatch(batch: Batch): void {
+  tf.dispose([batch.images, ...batch.views]);
+}
