@@ -1,0 +1,14 @@
+export {
+  type CheckpointManifest,
+  CHECKPOINT_FORMAT,
+  firstDifference,
+  loadCheckpoint,
+  readCheckpointManifest,
+  type SaveCheckpointOptions,
+  saveCheckpoint,
+} from './checkpoint.js';
+export { ContrastiveModel, type ContrastiveModelConfig } from './contrastive-model.js';
+export { createEncoder, createProjectionHead, type EncoderConfig, encoderWidth, type ProjectionHeadConfig } from './encoders.js';
+export { LogitScale } from './logit-scale.js';
+export { createTextProjection, SmallTextEncoder, type TextEncoderConfig, Vocabulary } from './text-towers.js';
+export { type StepResult, type TrainStepOptions, trainStep } from './train-step.js';

@@ -1,0 +1,44 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { ContrastiveModel, createEncoder, encoderWidth } from '../src/index.js';
+
+describe('encoders', () => {
+  it('MLP 784-512-512-128: shapes and parameter count', () => {
+    const m = createEncoder({ type: 'mlp', inputShape: [28, 28, 1], hidden: [512, 512], output: 128 });
+    expect(m.countParams()).toBe(784 * 512 + 512 + 512 * 512 + 512 + 512 * 128 + 128);
+    expect((m.predict(tf.zeros([3, 28, 28, 1])) as tf.Tensor).shape).toEqual([3, 128]);
+  });
+
+  it('ConvNet c32-pool-c64-pool-d128 on 28×28×1', () => {
+    const m = createEncoder({ type: 'convnet', inputShape: [28, 28, 1] });
+    expect(m.countParams()).toBe(9 * 32 + 32 + 9 * 32 * 64 + 64 + 5 * 5 * 64 * 128 + 128);
+    expect((m.predict(tf.zeros([2, 28, 28, 1])) as tf.Tensor).shape).toEqual([2, 128]);
+  });
+
+  it('ResNet-18 (CIFAR stem) has about 11.2 M parameters at width 1 and 512-d features', () => {
+    const m = createEncoder({ type: 'resnet18', inputShape: [32, 32, 3] });
+    // 11,168,832 trainable + 9,600 batch-norm moving statistics: the torchvision count without fc.
+    expect(m.countParams()).toBeGreaterThan(11.1e6);
+    expect(m.countParams()).toBeLessThan(11.25e6);
+    expect(encoderWidth({ type: 'resnet18', inputShape: [32, 32, 3] })).toBe(512);
+    const half = createEncoder({ type: 'resnet18', inputShape: [32, 32, 3], width: 0.5 });
+    expect(half.countParams()).toBeLessThan(m.countParams() / 3);
+    expect((half.predict(tf.zeros([2, 32, 32, 3])) as tf.Tensor).shape).toEqual([2, 256]);
+  });
+
+  it('ContrastiveModel: the head feeds the loss, evaluation uses the backbone by default', () => {
+    const model = new ContrastiveModel({ encoder: { type: 'mlp', inputShape: [8, 8, 1], hidden: [32] }, head: { hidden: 32, output: 16 } }, 1);
+    const x = tf.randomNormal([4, 8, 8, 1]) as tf.Tensor4D;
+    expect(model.project(x).shape).toEqual([4, 16]);
+    expect(model.embed(x).shape).toEqual([4, 32]);
+    expect(model.embed(x, 'head').shape).toEqual([4, 16]);
+    expect(() => createEncoder({ type: 'vit' } as never)).toThrow(/unknown encoder type "vit"/);
+  });
+
+  it('a seed makes the initial weights reproducible', () => {
+    const cfg = { encoder: { type: 'mlp' as const, inputShape: [4, 4, 1] as [number, number, number], hidden: [8] }, head: null };
+    const a = new ContrastiveModel(cfg, 5).trainableWeights.map((w) => Array.from(w.dataSync()));
+    const b = new ContrastiveModel(cfg, 5).trainableWeights.map((w) => Array.from(w.dataSync()));
+    expect(a).toEqual(b);
+  });
+});

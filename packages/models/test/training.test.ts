@@ -1,0 +1,90 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { ContrastiveModel, LogitScale, loadCheckpoint, readCheckpointManifest, saveCheckpoint, trainStep } from '../src/index.js';
+
+const config = { encoder: { type: 'mlp' as const, inputShape: [6, 6, 1] as [number, number, number], hidden: [16] }, head: { hidden: 16, output: 8 } };
+
+function lossOf(model: ContrastiveModel, x: tf.Tensor4D) {
+  // A stand-in loss with every variable in its graph (the losses package is tested on its own).
+  return () => tf.mean(tf.square(tf.sub(model.project(x), 0.5))) as tf.Scalar;
+}
+
+describe('trainStep', () => {
+  it('lowers the loss, reports the gradient norm, and keeps tf.memory() flat over 50 steps', () => {
+    const model = new ContrastiveModel(config, 3);
+    const optimizer = tf.train.adam(1e-2);
+    const x = tf.randomNormal([8, 6, 6, 1], 0, 1, 'float32', 1) as tf.Tensor4D;
+    const first = trainStep(lossOf(model, x), { optimizer, variables: model.trainableWeights });
+    const after = tf.memory().numTensors;
+    let last = first;
+    for (let i = 0; i < 50; i++) last = trainStep(lossOf(model, x), { optimizer, variables: model.trainableWeights });
+    expect(tf.memory().numTensors).toBe(after);
+    expect(last.loss).toBeLessThan(first.loss);
+    expect(first.gradNorm).toBeGreaterThan(0);
+  });
+
+  it('clips the global gradient norm', () => {
+    const v = tf.variable(tf.tensor1d([3, 4]));
+    const optimizer = tf.train.sgd(1);
+    const { gradNorm } = trainStep(() => tf.sum(tf.mul(v, tf.tensor1d([30, 40]))) as tf.Scalar, { optimizer, variables: [v], clipNorm: 5 });
+    expect(gradNorm).toBeCloseTo(50, 4);
+    // Gradient [30, 40] clipped to norm 5 is [3, 4]: one SGD step of rate 1 gives [0, 0].
+    expect(Array.from(v.dataSync()).map((a) => Math.abs(a) < 1e-4)).toEqual([true, true]);
+  });
+});
+
+describe('checkpoints', () => {
+  it('round trip: identical outputs, and the next step after a resume equals the uninterrupted one', async () => {
+    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'xclr-ckpt-')), 'last');
+    const x = tf.randomNormal([8, 6, 6, 1], 0, 1, 'float32', 2) as tf.Tensor4D;
+    const a = new ContrastiveModel(config, 7);
+    const optA = tf.train.adam(1e-2);
+    for (let i = 0; i < 3; i++) trainStep(lossOf(a, x), { optimizer: optA, variables: a.trainableWeights });
+    await saveCheckpoint(dir, { architecture: config, variables: a.trainableWeights, optimizer: optA, step: 3, epoch: 0, state: { seed: 7 } });
+    const outA = a.embed(x).arraySync();
+    trainStep(lossOf(a, x), { optimizer: optA, variables: a.trainableWeights });
+
+    const b = new ContrastiveModel(config, 99);
+    const optB = tf.train.adam(1e-2);
+    const manifest = await loadCheckpoint(dir, { architecture: config, variables: b.trainableWeights, optimizer: optB });
+    expect(manifest.step).toBe(3);
+    expect(manifest.state).toEqual({ seed: 7 });
+    expect(b.embed(x).arraySync()).toEqual(outA);
+    trainStep(lossOf(b, x), { optimizer: optB, variables: b.trainableWeights });
+    a.trainableWeights.forEach((w, i) => expect(Array.from(b.trainableWeights[i].dataSync())).toEqual(Array.from(w.dataSync())));
+  });
+
+  it('saving replaces the directory atomically, and another architecture is refused clearly', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'xclr-ckpt-'));
+    const dir = path.join(root, 'best');
+    const m = new ContrastiveModel(config, 1);
+    await saveCheckpoint(dir, { architecture: config, variables: m.trainableWeights, step: 1, epoch: 0 });
+    await saveCheckpoint(dir, { architecture: config, variables: m.trainableWeights, step: 2, epoch: 0 });
+    expect(readCheckpointManifest(dir).step).toBe(2);
+    expect(fs.readdirSync(root)).toEqual(['best']);
+    const other = { ...config, encoder: { ...config.encoder, hidden: [32] } };
+    const big = new ContrastiveModel(other, 1);
+    await expect(loadCheckpoint(dir, { architecture: other, variables: big.trainableWeights })).rejects.toThrow(
+      /checkpoint is for another architecture \(architecture\.encoder\.hidden\.0: 16 ≠ 32\)/,
+    );
+    await expect(loadCheckpoint(root, { architecture: config, variables: [] })).rejects.toThrow(/not a checkpoint \(no manifest.json\)/);
+  });
+});
+
+describe('LogitScale', () => {
+  it('starts at 1/0.07, trains through exp(), and stays clamped at 100', () => {
+    const scale = new LogitScale();
+    expect(scale.current()).toBeCloseTo(1 / 0.07, 4);
+    const optimizer = tf.train.sgd(10);
+    for (let i = 0; i < 5; i++) {
+      // A loss that rewards a larger scale pushes it past the clamp.
+      trainStep(() => tf.neg(scale.value()), { optimizer, variables: [scale.logScale] });
+      scale.clamp();
+      expect(scale.current()).toBeLessThanOrEqual(100 + 1e-3);
+    }
+    expect(scale.current()).toBeCloseTo(100, 3);
+  });
+});
