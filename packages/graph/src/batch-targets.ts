@@ -1,0 +1,76 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+// Per-batch similarity graphs for the losses: for the N samples of a batch (their dataset indices
+// or labels), the [N, N] matrix `xclrLoss` turns into soft targets.
+
+function checkIndices(fn: string, indices: Int32Array | number[], size: number, what: string): void {
+  for (const i of indices) {
+    if (!Number.isInteger(i) || i < 0 || i >= size) throw new Error(`${fn}: ${what} ${i} is out of range [0, ${size})`);
+  }
+}
+
+/** (a) From dense unit embeddings `[M, dim]` (row-major) of all samples: cosine similarities of the batch's rows. */
+export function batchSimilarityFromEmbeddings(embeddings: Float32Array, dim: number, indices: Int32Array | number[]): tf.Tensor2D {
+  const m = embeddings.length / dim;
+  if (!Number.isInteger(m)) throw new Error(`batchSimilarityFromEmbeddings: ${embeddings.length} values are not rows of ${dim}`);
+  checkIndices('batchSimilarityFromEmbeddings', indices, m, 'sample index');
+  const rows = new Float32Array(indices.length * dim);
+  Array.from(indices).forEach((i, k) => rows.set(embeddings.subarray(i * dim, (i + 1) * dim), k * dim));
+  return tf.tidy(() => {
+    const z = tf.tensor2d(rows, [indices.length, dim]);
+    return tf.matMul(z, z, false, true);
+  });
+}
+
+/**
+ * (b) From a sparse top-k graph: listed neighbours get their score, each sample 1 with itself,
+ * pairs not listed get `floor`. The result is symmetrised by the maximum of (i, j) and (j, i).
+ */
+export function batchSimilarityFromTopK(
+  graph: { neighbors: Int32Array; scores: Float32Array; k: number },
+  indices: Int32Array | number[],
+  floor = 0,
+): tf.Tensor2D {
+  const n = indices.length;
+  const rows = graph.neighbors.length / graph.k;
+  checkIndices('batchSimilarityFromTopK', indices, rows, 'sample index');
+  const position = new Map<number, number>();
+  Array.from(indices).forEach((i, k) => position.set(i, k));
+  const out = new Float32Array(n * n).fill(floor);
+  Array.from(indices).forEach((i, a) => {
+    out[a * n + a] = 1;
+    for (let t = 0; t < graph.k; t++) {
+      const b = position.get(graph.neighbors[i * graph.k + t]);
+      if (b === undefined || b === a) continue;
+      const s = graph.scores[i * graph.k + t];
+      out[a * n + b] = Math.max(out[a * n + b], s);
+      out[b * n + a] = Math.max(out[b * n + a], s);
+    }
+  });
+  return tf.tensor2d(out, [n, n]);
+}
+
+/** (c) From class labels and a class × class similarity matrix (e.g. a class-description graph). */
+export function batchSimilarityFromClasses(classSimilarity: Float32Array, numClasses: number, labels: Int32Array | number[]): tf.Tensor2D {
+  if (classSimilarity.length !== numClasses * numClasses) {
+    throw new Error(`batchSimilarityFromClasses: class matrix has ${classSimilarity.length} values, expected ${numClasses}×${numClasses}`);
+  }
+  checkIndices('batchSimilarityFromClasses', labels, numClasses, 'label');
+  const n = labels.length;
+  const out = new Float32Array(n * n);
+  for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) out[a * n + b] = classSimilarity[labels[a] * numClasses + labels[b]];
+  return tf.tensor2d(out, [n, n]);
+}
+
+/** (d) The 0/1 same-label graph (SupCon's targets). */
+export function sameLabelGraph(labels: Int32Array | number[]): tf.Tensor2D {
+  const n = labels.length;
+  const out = new Float32Array(n * n);
+  for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) out[a * n + b] = labels[a] === labels[b] ? 1 : 0;
+  return tf.tensor2d(out, [n, n]);
+}
+
+/** (e) The identity graph (SimCLR's targets). */
+export function identityGraph(n: number): tf.Tensor2D {
+  return tf.eye(n) as tf.Tensor2D;
+}

@@ -1,0 +1,12 @@
+export {
+  batchSimilarityFromClasses,
+  batchSimilarityFromEmbeddings,
+  batchSimilarityFromTopK,
+  identityGraph,
+  sameLabelGraph,
+} from './batch-targets.js';
+export { buildClassGraph, type ClassGraph, cosineMatrix, DEFAULT_TEMPLATES } from './class-graph.js';
+export { fileModelHandler } from './encoders/file-io.js';
+export { bundledUseLiteDir, createUseLiteEncoder, type UseLiteOptions } from './encoders/use-lite.js';
+export { UseTokenizer } from './encoders/use-tokenizer.js';
+export { normalizeRows, type TextEncoder } from './text-encoder.js';
