@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { normalizeRows, type TextEncoder } from './text-encoder.js';
 
 /** CLIP-style prompt templates; `{}` is replaced by the class description. */
@@ -37,9 +40,16 @@ export function cosineMatrix(rows: Float32Array, dim: number): Float32Array {
  * similarities form the target graph.
  */
 export async function buildClassGraph(
-  encoder: TextEncoder,
+  encoder: TextEncoder | (() => Promise<TextEncoder>),
   classNames: readonly string[],
-  options: { descriptions?: readonly string[]; templates?: readonly string[] } = {},
+  options: {
+    descriptions?: readonly string[];
+    templates?: readonly string[];
+    /** Reuse graphs built before (keyed by encoder name, texts and templates) from this directory. */
+    cacheDir?: string;
+    /** The encoder's name, needed with a lazy encoder to look up the cache before loading it. */
+    encoderName?: string;
+  } = {},
 ): Promise<ClassGraph> {
   const templates = [...(options.templates ?? DEFAULT_TEMPLATES)];
   if (classNames.length < 2) throw new Error(`buildClassGraph: need at least 2 classes, got ${classNames.length}`);
@@ -50,9 +60,19 @@ export async function buildClassGraph(
     throw new Error(`buildClassGraph: ${options.descriptions.length} descriptions for ${classNames.length} classes`);
   }
   const texts = [...(options.descriptions ?? classNames)];
+  const name = typeof encoder === 'function' ? options.encoderName : encoder.name;
+  if (name === undefined) throw new Error('buildClassGraph: pass encoderName with a lazily created encoder');
+  const key = createHash('sha256').update(JSON.stringify([name, classNames, texts, templates])).digest('hex').slice(0, 20);
+  const cacheFile = options.cacheDir ? path.join(options.cacheDir, `class-graph-${key}.json`) : null;
+  if (cacheFile && fs.existsSync(cacheFile)) {
+    const cached = JSON.parse(fs.readFileSync(cacheFile, 'utf8'));
+    return { ...cached, embeddings: Float32Array.from(cached.embeddings), similarity: Float32Array.from(cached.similarity) };
+  }
+  const model = typeof encoder === 'function' ? await encoder() : encoder;
   const prompts = texts.flatMap((t) => templates.map((tpl) => tpl.replace('{}', t)));
-  const promptRows = await encoder.embed(prompts);
-  const dim = encoder.dim;
+  const promptRows = await model.embed(prompts);
+  if (typeof encoder === 'function') model.dispose();
+  const dim = model.dim;
   const embeddings = new Float32Array(texts.length * dim);
   for (let c = 0; c < texts.length; c++) {
     for (let t = 0; t < templates.length; t++) {
@@ -61,5 +81,12 @@ export async function buildClassGraph(
     }
   }
   normalizeRows(embeddings, dim, 'class embedding');
-  return { classNames: [...classNames], texts, templates, encoder: encoder.name, dim, embeddings, similarity: cosineMatrix(embeddings, dim) };
+  const graph = { classNames: [...classNames], texts, templates, encoder: model.name, dim, embeddings, similarity: cosineMatrix(embeddings, dim) };
+  if (cacheFile) {
+    fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
+    const tmp = `${cacheFile}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify({ ...graph, embeddings: Array.from(embeddings), similarity: Array.from(graph.similarity) }));
+    fs.renameSync(tmp, cacheFile);
+  }
+  return graph;
 }

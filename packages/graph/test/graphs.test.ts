@@ -85,3 +85,23 @@ describe('batch target builders', () => {
     expect(tf.memory().numTensors).toBeGreaterThan(0);
   });
 });
+
+describe('class graph cache', () => {
+  it('a second build with the same inputs is read from the cache without loading the encoder', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const cacheDir = mkdtempSync(`${tmpdir()}/xclr-cg-`);
+    const first = await buildClassGraph(letters, ['cat', 'car'], { templates: ['{}'], cacheDir });
+    let loaded = false;
+    const lazy = async () => {
+      loaded = true;
+      return letters;
+    };
+    const second = await buildClassGraph(lazy, ['cat', 'car'], { templates: ['{}'], cacheDir, encoderName: 'letters' });
+    expect(loaded).toBe(false);
+    expect(Array.from(second.similarity)).toEqual(Array.from(first.similarity));
+    const other = await buildClassGraph(lazy, ['cat', 'dog'], { templates: ['{}'], cacheDir, encoderName: 'letters' });
+    expect(loaded).toBe(true);
+    expect(other.similarity[1]).toBeCloseTo(0, 6);
+  });
+});

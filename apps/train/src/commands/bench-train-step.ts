@@ -1,0 +1,84 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type BackendRequest, useFastestBackend } from '@xclr/backend';
+import { clipLoss, ntXentLoss, supConLoss, xclrLoss } from '@xclr/losses';
+import { ContrastiveModel, type EncoderConfig, trainStep } from '@xclr/models';
+
+export type BenchModel = 'mlp' | 'convnet' | 'resnet18';
+export type BenchLoss = 'xclr' | 'ntxent' | 'supcon' | 'clip';
+
+/** The fixed bench models, so numbers compare across machines and with the PyTorch script. */
+export const BENCH_MODELS: Record<BenchModel, EncoderConfig> = {
+  mlp: { type: 'mlp', inputShape: [28, 28, 1], hidden: [512, 512], output: 128 },
+  convnet: { type: 'convnet', inputShape: [28, 28, 1], filters: [32, 64], output: 128 },
+  resnet18: { type: 'resnet18', inputShape: [32, 32, 3] },
+};
+
+export interface BenchResult {
+  backend: string;
+  threads: number;
+  model: BenchModel;
+  loss: BenchLoss;
+  batch: number;
+  stepsPerSecond: number;
+  samplesPerSecond: number;
+  medianStepMs: number;
+}
+
+/**
+ * Times full training steps (two views, Adam) on a fixed synthetic input after a warm-up. ResNet-18
+ * gets a 128-d linear head; the others end in their 128-d layer.
+ */
+export async function benchTrainStep(options: { model: BenchModel; loss: BenchLoss; batch: number; steps: number; warmup: number; backend: BackendRequest; threads?: number }): Promise<BenchResult> {
+  const choice = await useFastestBackend({ backend: options.backend, threads: options.threads });
+  const encoder = BENCH_MODELS[options.model];
+  const model = new ContrastiveModel({ encoder, head: null }, 0);
+  // ResNet-18's 512-d features get the fixed 128-d linear head.
+  const head = options.model === 'resnet18' ? tf.variable(tf.randomNormal([512, 128], 0, 0.04, 'float32', 1)) : null;
+  const variables = [...model.trainableWeights, ...(head ? [head] : [])];
+  const [h, w, c] = encoder.inputShape;
+  const n = options.batch;
+  const viewA = tf.randomUniform([n, h, w, c], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const viewB = tf.randomUniform([n, h, w, c], 0, 1, 'float32', 2) as tf.Tensor4D;
+  const labels = tf.tensor1d(Array.from({ length: n }, (_, i) => i % 10), 'int32');
+  const similarity = tf.tidy(() => tf.cast(tf.equal(tf.expandDims(labels, 1), tf.expandDims(labels, 0)), 'float32')) as tf.Tensor2D;
+  const optimizer = tf.train.adam(1e-3);
+  const embed = (x: tf.Tensor4D) => {
+    const f = model.project(x);
+    return head ? (tf.matMul(f, head) as tf.Tensor2D) : f;
+  };
+  const lossFn = (): tf.Scalar => {
+    const zA = embed(viewA);
+    const zB = embed(viewB);
+    switch (options.loss) {
+      case 'xclr':
+        return xclrLoss(zA, zB, similarity);
+      case 'ntxent':
+        return ntXentLoss(zA, zB);
+      case 'supcon':
+        return supConLoss(zA, zB, labels);
+      case 'clip':
+        return clipLoss(zA, zB);
+    }
+  };
+  for (let i = 0; i < options.warmup; i++) trainStep(lossFn, { optimizer, variables });
+  const times: number[] = [];
+  for (let i = 0; i < options.steps; i++) {
+    const t0 = performance.now();
+    trainStep(lossFn, { optimizer, variables });
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)];
+  tf.dispose([viewA, viewB, labels, similarity, ...(head ? [head] : [])]);
+  model.dispose();
+  return {
+    backend: choice.backend,
+    threads: choice.threads,
+    model: options.model,
+    loss: options.loss,
+    batch: n,
+    stepsPerSecond: 1000 / median,
+    samplesPerSecond: (1000 * n) / median,
+    medianStepMs: median,
+  };
+}

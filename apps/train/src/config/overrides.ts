@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { parse as parseYaml } from 'yaml';
+import fs from 'node:fs';
+import { DEFAULT_PRESET, PRESETS } from './presets.js';
+import { type RunConfig, runConfigSchema } from './schema.js';
+
+/** A clear, one-line configuration error (the CLI prints it without a stack trace). */
+export class ConfigError extends Error {}
+
+function levenshtein(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+  }
+  return d[a.length][b.length];
+}
+
+/** Every valid dotted key path of the schema (`train.batchSize`, `model.encoder.hidden`, ...). */
+function schemaPaths(schema: z.ZodType, prefix = ''): string[] {
+  const def = (schema as unknown as { def: { type: string } }).def;
+  if (def.type === 'object') {
+    const shape = (schema as unknown as z.ZodObject).shape;
+    return Object.entries(shape).flatMap(([k, v]) => [prefix + k, ...schemaPaths(v as z.ZodType, `${prefix}${k}.`)]);
+  }
+  if (def.type === 'optional' || def.type === 'nullable') return schemaPaths((schema as unknown as { unwrap(): z.ZodType }).unwrap(), prefix);
+  if (def.type === 'union') {
+    return [...new Set(((schema as unknown as { options: z.ZodType[] }).options ?? []).flatMap((o) => schemaPaths(o, prefix)))];
+  }
+  return [];
+}
+
+const VALID_PATHS = schemaPaths(runConfigSchema);
+
+export function closestKey(path: string): string | null {
+  let best: string | null = null;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of VALID_PATHS) {
+    const d = levenshtein(path.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = candidate;
+    }
+  }
+  return best !== null && bestDistance <= Math.max(3, Math.floor(path.length / 3)) ? best : null;
+}
+
+/** Validates a config; errors name the field, and unknown keys suggest the closest valid one. */
+export function validateConfig(value: unknown, source: string): RunConfig {
+  const result = runConfigSchema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const at = issue.path.join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const key = [...issue.path, issue.keys[0]].join('.');
+    const hint = closestKey(key);
+    throw new ConfigError(`${source}: unknown key "${key}"${hint ? `; did you mean "${hint}"?` : ''}`);
+  }
+  throw new ConfigError(`${source}: ${at || '(root)'}: ${issue.message}`);
+}
+
+/** Parses a `--set` value: JSON when it parses (numbers, booleans, arrays, null), else a string. */
+function parseValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** Applies `a.b.c=value` assignments to a plain object (copying along the path). */
+export function applyOverrides(config: RunConfig, assignments: string[]): RunConfig {
+  const out = structuredClone(config) as Record<string, unknown>;
+  for (const assignment of assignments) {
+    const eq = assignment.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`--set ${assignment}: expected KEY=VALUE, e.g. --set train.epochs=3`);
+    const path = assignment.slice(0, eq).split('.');
+    let node = out;
+    for (const key of path.slice(0, -1)) {
+      const next = node[key];
+      if (typeof next !== 'object' || next === null) {
+        const hint = closestKey(path.join('.'));
+        throw new ConfigError(`--set ${assignment}: "${path.join('.')}" is not a config field${hint ? `; did you mean "${hint}"?` : ''}`);
+      }
+      node = next as Record<string, unknown>;
+    }
+    node[path.at(-1)!] = parseValue(assignment.slice(eq + 1));
+  }
+  return validateConfig(out, '--set');
+}
+
+/** The config of a run: a preset or a JSON/YAML file, then `--set` overrides, validated. */
+export function resolveConfig(options: { preset?: string; config?: string; set?: string[] }): RunConfig {
+  let base: RunConfig;
+  if (options.config) {
+    if (!fs.existsSync(options.config)) throw new ConfigError(`${options.config}: config file not found`);
+    const text = fs.readFileSync(options.config, 'utf8');
+    let parsed: unknown;
+    try {
+      parsed = /\.ya?ml$/i.test(options.config) ? parseYaml(text) : JSON.parse(text);
+    } catch (err) {
+      throw new ConfigError(`${options.config}: cannot parse (${(err as Error).message.split('\n')[0]})`);
+    }
+    base = validateConfig(parsed, options.config);
+  } else {
+    const name = options.preset ?? DEFAULT_PRESET;
+    const preset = PRESETS[name];
+    if (!preset) throw new ConfigError(`unknown preset "${name}"; available: ${Object.keys(PRESETS).join(', ')}`);
+    base = preset;
+  }
+  return applyOverrides(base, options.set ?? []);
+}

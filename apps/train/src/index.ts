@@ -1,0 +1,7 @@
+export { benchTrainStep, BENCH_MODELS, type BenchResult } from './commands/bench-train-step.js';
+export { envReport } from './commands/env.js';
+export { applyOverrides, ConfigError, closestKey, resolveConfig, validateConfig } from './config/overrides.js';
+export { DEFAULT_PRESET, PRESETS } from './config/presets.js';
+export { type RunConfig, runConfigSchema } from './config/schema.js';
+export { type Io, main } from './program.js';
+export { runTraining, type Summary, summaryTable } from './run/trainer.js';

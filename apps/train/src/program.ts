@@ -1,0 +1,108 @@
+import { Command, CommanderError, Option } from 'commander';
+import { BACKEND_NAMES, type BackendRequest } from '@xclr/backend';
+import { ConfigError, resolveConfig } from './config/overrides.js';
+import { PRESETS } from './config/presets.js';
+import { type BenchLoss, type BenchModel, benchTrainStep } from './commands/bench-train-step.js';
+import { envReport } from './commands/env.js';
+import { trainCommand } from './commands/train.js';
+
+export interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const defaultIo: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
+
+/** Ctrl-C during training: the checkpoint is saved; exit 130 like a shell. */
+class Interrupted extends Error {}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function buildProgram(io: Io): Command {
+  const program = new Command('xclr')
+    .description('X-Sample Contrastive learning (X-CLR) for TensorFlow.js: train, build graphs, evaluate, report')
+    .option('--debug', 'print stack traces on errors')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+
+  program
+    .command('train')
+    .description('train an encoder (default: the fmnist-xclr preset) and evaluate it')
+    .option('--preset <name>', `preset: ${Object.keys(PRESETS).join(', ')}`)
+    .option('--config <file>', 'JSON or YAML run config')
+    .option('--set <key=value>', 'override a config field (repeatable), e.g. --set train.epochs=3', collect, [])
+    .option('--runs-dir <dir>', 'where run directories are created', 'runs')
+    .option('--resume <runDir>', 'continue an interrupted run exactly where it stopped')
+    .action(async (opts) => {
+      const config = opts.resume ? null : resolveConfig({ preset: opts.preset, config: opts.config, set: opts.set });
+      const summary = await trainCommand(config, { runsDir: opts.runsDir, resume: opts.resume, set: opts.set, out: io.out, log: io.err });
+      if (!summary) throw new Interrupted();
+    });
+
+  const config = program.command('config').description('inspect run configurations');
+  config
+    .command('print')
+    .description('print the resolved config of a preset or file with overrides')
+    .option('--preset <name>')
+    .option('--config <file>')
+    .option('--set <key=value>', 'override a field (repeatable)', collect, [])
+    .action((opts) => io.out(JSON.stringify(resolveConfig({ preset: opts.preset, config: opts.config, set: opts.set }), null, 2)));
+
+  program
+    .command('env')
+    .description('versions, backend, cores and offline assets, for bug reports')
+    .addOption(new Option('--backend <name>', 'backend to try').choices([...BACKEND_NAMES]).default('auto'))
+    .action(async (opts) => io.out(await envReport(opts.backend as BackendRequest)));
+
+  const bench = program.command('bench').description('benchmarks');
+  bench
+    .command('train-step')
+    .description('time full training steps (two views, Adam) on a fixed synthetic input')
+    .addOption(new Option('--model <model>').choices(['mlp', 'convnet', 'resnet18']).default('mlp'))
+    .addOption(new Option('--loss <loss>').choices(['xclr', 'ntxent', 'supcon', 'clip']).default('xclr'))
+    .option('--batch <n>', 'batch size per view', (v) => Number.parseInt(v, 10), 256)
+    .option('--steps <n>', 'timed steps', (v) => Number.parseInt(v, 10), 10)
+    .option('--warmup <n>', 'untimed steps first', (v) => Number.parseInt(v, 10), 3)
+    .addOption(new Option('--backend <name>').choices([...BACKEND_NAMES]).default('auto'))
+    .option('--threads <n>', 'wasm threads', (v) => Number.parseInt(v, 10))
+    .option('--json', 'print one JSON object')
+    .action(async (opts) => {
+      const r = await benchTrainStep({
+        model: opts.model as BenchModel,
+        loss: opts.loss as BenchLoss,
+        batch: opts.batch,
+        steps: opts.steps,
+        warmup: opts.warmup,
+        backend: opts.backend,
+        threads: opts.threads,
+      });
+      io.out(
+        opts.json
+          ? JSON.stringify(r)
+          : `${r.model} ${r.loss} batch ${r.batch} on ${r.backend} (${r.threads} threads): ${r.stepsPerSecond.toFixed(2)} steps/s, ${r.samplesPerSecond.toFixed(0)} samples/s`,
+      );
+    });
+  return program;
+}
+
+/**
+ * Runs the CLI with `argv` (without node and script); returns the exit code. Errors print one
+ * clear line (a stack trace only with --debug).
+ */
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  const program = buildProgram(io);
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof Interrupted) return 130;
+    if (debug) io.err((err as Error).stack ?? String(err));
+    else io.err(`xclr: ${err instanceof ConfigError ? 'config error: ' : ''}${(err as Error).message}`);
+    return err instanceof ConfigError ? 2 : 1;
+  }
+}
+

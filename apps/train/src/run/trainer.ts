@@ -1,0 +1,220 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { type BackendChoice, describeBackend, useFastestBackend } from '@xclr/backend';
+import { ContrastiveLoader, defaultCacheDir, disposeBatch, NO_AUGMENT, simclrAugment } from '@xclr/data';
+import { features, knnClassify } from '@xclr/eval';
+import { buildClassGraph, createUseLiteEncoder } from '@xclr/graph';
+import { ContrastiveModel, loadCheckpoint, readCheckpointManifest, saveCheckpoint, trainStep } from '@xclr/models';
+import type { RunConfig } from '../config/schema.js';
+import { evalIndices, loadRunData } from './datasets.js';
+import { type EvalResult, evaluateEncoder, extractFeatures } from './evaluate.js';
+import { createObjective } from './objective.js';
+import { Progress } from './progress.js';
+import { MetricsLog, writeAtomic, writeJson } from './run-dir.js';
+
+export interface TrainOptions {
+  /** Continue the run in `runDir` from its `last` checkpoint. */
+  resume?: boolean;
+  /** Set to true (e.g. on Ctrl-C) to save a checkpoint and stop after the current step. */
+  stop?: { requested: boolean };
+  log?: (line: string) => void;
+}
+
+export interface Summary {
+  name: string;
+  loss: string;
+  knnTop1: number;
+  linearTop1: number;
+  linearTop5: number;
+  baselineKnnTop1: number;
+  baselineLinearTop1: number;
+  knn: Record<number, number>;
+  baselineKnn: Record<number, number>;
+  graphCorrelation?: { pearson: number; spearman: number };
+  backend: string;
+  threads: number;
+  seconds: number;
+  trainSeconds: number;
+  samplesPerSecond: number;
+  steps: number;
+  epochs: number;
+}
+
+/** The kNN k quoted as `knnTop1` (DINO's default, 20, when evaluated). */
+export function headlineK(config: RunConfig): number {
+  return config.eval.knnK.includes(20) ? 20 : config.eval.knnK[0];
+}
+
+function architecture(config: RunConfig) {
+  return { model: config.model, loss: config.loss.type, dataset: config.data.dataset };
+}
+
+/** Trains, checkpoints, evaluates and writes the run directory's outputs; `null` when stopped early. */
+export async function runTraining(config: RunConfig, runDir: string, options: TrainOptions = {}): Promise<Summary | null> {
+  const started = performance.now();
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const stop = options.stop ?? { requested: false };
+  const choice: BackendChoice = await useFastestBackend({ backend: config.backend.name, threads: config.backend.threads });
+  log(describeBackend(choice));
+  writeJson(path.join(runDir, 'config.resolved.json'), config);
+
+  const { train, test, trainIndices } = loadRunData(config);
+  log(`data: ${train.name} (${trainIndices.length} of ${train.size} images, ${train.source}), ${test.name} (${test.size})`);
+  const numClasses = train.classNames?.length ?? 10;
+
+  let classGraph: { similarity: Float32Array; numClasses: number } | null = null;
+  if (config.loss.type === 'xclr') {
+    const descriptions = config.loss.graph === 'class-descriptions' ? train.classDescriptions : undefined;
+    const graph = await buildClassGraph(() => createUseLiteEncoder(), train.classNames ?? [], {
+      descriptions,
+      cacheDir: defaultCacheDir(),
+      encoderName: 'use-lite',
+    });
+    classGraph = { similarity: graph.similarity, numClasses };
+    writeJson(path.join(runDir, 'graph.json'), { ...graph, embeddings: undefined, similarity: Array.from(graph.similarity) });
+    log(`graph: ${numClasses} classes from ${config.loss.graph} with ${graph.encoder}`);
+  }
+
+  const model = new ContrastiveModel({ encoder: config.model.encoder, head: config.loss.type === 'supervised' ? null : config.model.head }, config.seed);
+  const classifier =
+    config.loss.type === 'supervised'
+      ? tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [model.encoder.outputs[0].shape[1] as number], units: numClasses })] })
+      : null;
+  const objective = createObjective(config, model, classGraph, classifier);
+  const optimizer = tf.train.adam(config.train.learningRate);
+  const loader = new ContrastiveLoader(train, {
+    batchSize: config.train.batchSize,
+    seed: config.seed,
+    augment: config.data.augment === 'simclr' ? simclrAugment(train.channels) : NO_AUGMENT,
+    indices: trainIndices,
+  });
+  const metrics = new MetricsLog(path.join(runDir, 'metrics.jsonl'));
+  const ckptDir = path.join(runDir, 'checkpoints');
+  let step = 0;
+  /** The next batch to train: a resumed run starts exactly there. */
+  let position = { epoch: 0, stepInEpoch: 0 };
+  let bestVal = -1;
+  if (options.resume) {
+    const manifest = await loadCheckpoint(path.join(ckptDir, 'last'), { architecture: architecture(config), variables: objective.variables, optimizer });
+    step = manifest.step;
+    position = { epoch: manifest.epoch, stepInEpoch: manifest.state.stepInEpoch as number };
+    bestVal = (manifest.state.bestVal as number) ?? -1;
+    metrics.truncateAfter(step);
+    log(`resumed at step ${step} (epoch ${position.epoch + 1}, batch ${position.stepInEpoch})`);
+  }
+  const save = (name: string) =>
+    saveCheckpoint(path.join(ckptDir, name), {
+      architecture: architecture(config),
+      variables: objective.variables,
+      optimizer,
+      step,
+      epoch: position.epoch,
+      state: { stepInEpoch: position.stepInEpoch, bestVal, seed: config.seed },
+    });
+
+  // A small held-out kNN on training images picks the `best` checkpoint without touching the test set.
+  const valBank = evalIndices(train, 5000);
+  const valQueries = Int32Array.from(evalIndices(train, 1000), (i) => Math.min(train.size - 1, i + 1));
+  const quickVal = () => {
+    const bank = extractFeatures(model, train, valBank, config.eval.features);
+    const q = extractFeatures(model, train, valQueries, config.eval.features);
+    const dim = bank.length / valBank.length;
+    const labelsOf = (idx: Int32Array) => Array.from(idx, (i) => train.labels![i]);
+    return knnClassify(features(bank, dim), labelsOf(valBank), features(q, dim), labelsOf(valQueries), { ks: [20], numClasses }).accuracy[20];
+  };
+
+  const totalSteps = Math.min(config.train.maxSteps ?? Number.POSITIVE_INFINITY, config.train.epochs * loader.stepsPerEpoch);
+  const trainStart = performance.now();
+  const stepsAtStart = step;
+  const progress = new Progress(config.name, totalSteps, process.stderr, 'steps');
+  while (position.epoch < config.train.epochs && step < totalSteps && !stop.requested) {
+    for await (const batch of loader.epoch(position.epoch, position.stepInEpoch)) {
+      const t0 = performance.now();
+      const { loss, gradNorm } = trainStep(objective.loss(batch), { optimizer, variables: objective.variables, clipNorm: config.train.clipNorm });
+      disposeBatch(batch);
+      step++;
+      position.stepInEpoch++;
+      if (!Number.isFinite(loss)) throw new Error(`loss became ${loss} at step ${step}; lower train.learningRate or check the data`);
+      if (step % config.train.logEvery === 0 || step === totalSteps) {
+        const samplesPerSecond = Math.round((config.train.batchSize * 1000) / (performance.now() - t0));
+        metrics.append({ kind: 'step', step, epoch: position.epoch + 1, loss, gradNorm, lr: config.train.learningRate, samplesPerSecond });
+      }
+      progress.update(step, `epoch ${position.epoch + 1}/${config.train.epochs} loss ${loss.toFixed(4)} lr ${config.train.learningRate}`);
+      if (stop.requested || step >= totalSteps) break;
+      // Steps are synchronous: yield to the event loop so Ctrl-C (and timers) get handled.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    if (position.stepInEpoch < loader.stepsPerEpoch) break; // stopped inside the epoch
+    position = { epoch: position.epoch + 1, stepInEpoch: 0 };
+    const valKnnTop1 = quickVal();
+    metrics.append({ kind: 'epoch', step, epoch: position.epoch, valKnnTop1, seconds: (performance.now() - started) / 1000 });
+    if (valKnnTop1 > bestVal) {
+      bestVal = valKnnTop1;
+      await save('best');
+    }
+    await save('last');
+  }
+  progress.done();
+  await save('last');
+  if (stop.requested) {
+    log(`stopped at step ${step}; checkpoint saved to ${path.join(ckptDir, 'last')}; resume with: xclr train --resume ${runDir}`);
+    model.dispose();
+    classifier?.dispose();
+    return null;
+  }
+  const trainSeconds = (performance.now() - trainStart) / 1000;
+
+  const evalResult: EvalResult = evaluateEncoder(config, model, train, test, classGraph?.similarity ?? null, log);
+  const k = headlineK(config);
+  const summary: Summary = {
+    name: config.name,
+    loss: config.loss.type,
+    knnTop1: evalResult.knn[k],
+    linearTop1: evalResult.linear.top1,
+    linearTop5: evalResult.linear.top5,
+    baselineKnnTop1: evalResult.baselineKnn[k],
+    baselineLinearTop1: evalResult.baselineLinear.top1,
+    knn: evalResult.knn,
+    baselineKnn: evalResult.baselineKnn,
+    graphCorrelation: evalResult.graphCorrelation,
+    backend: choice.backend,
+    threads: choice.threads,
+    seconds: (performance.now() - started) / 1000,
+    trainSeconds,
+    samplesPerSecond: Math.round(((step - stepsAtStart) * config.train.batchSize) / Math.max(trainSeconds, 1e-9)),
+    steps: step,
+    epochs: position.epoch,
+  };
+  writeJson(path.join(runDir, 'summary.json'), summary);
+  writeJson(path.join(runDir, 'eval.json'), evalResult);
+  const csv = [
+    'encoder,knn_k,knn_top1,linear_top1,linear_top5',
+    `${config.name},${k},${summary.knnTop1},${summary.linearTop1},${summary.linearTop5}`,
+    `raw pixels,${k},${summary.baselineKnnTop1},${summary.baselineLinearTop1},${evalResult.baselineLinear.top5}`,
+  ];
+  writeAtomic(path.join(runDir, 'summary.csv'), `${csv.join('\n')}\n`);
+  model.dispose();
+  classifier?.dispose();
+  return summary;
+}
+
+/** The table `xclr train` ends with. */
+export function summaryTable(summary: Summary, k: number): string {
+  const pct = (v: number) => `${(100 * v).toFixed(2)}%`.padStart(9);
+  const rows = [
+    `${'features'.padEnd(22)}${`kNN@${k}`.padStart(9)}  ${'linear'.padStart(9)}`,
+    `${'raw pixels'.padEnd(22)}${pct(summary.baselineKnnTop1)}  ${pct(summary.baselineLinearTop1)}`,
+    `${`${summary.name} encoder`.padEnd(22)}${pct(summary.knnTop1)}  ${pct(summary.linearTop1)}`,
+  ];
+  return rows.join('\n');
+}
+
+export function readSummary(runDir: string): Summary {
+  const file = path.join(runDir, 'summary.json');
+  if (!fs.existsSync(file)) throw new Error(`${runDir}: no summary.json (run not finished?)`);
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+export { readCheckpointManifest };
