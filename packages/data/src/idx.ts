@@ -50,7 +50,9 @@ export function encodeIdx(dims: number[], data: Uint8Array): Uint8Array {
   const view = new DataView(out.buffer);
   out[2] = UBYTE;
   out[3] = dims.length;
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  dims.forEach((d, i) => {
+    view.setUint32(4 + 4 * i, d, false);
+  });
   out.set(data, 4 + 4 * dims.length);
   return out;
 }

@@ -115,7 +115,9 @@ function fromNpmJson(family: MnistFamily, split: Split): { pixels: Uint8Array; l
     const unique = rows.filter((r) => {
       if (r.length === 0) return false;
       const key = Buffer.from(r).toString('base64');
-      return seen.has(key) ? false : (seen.add(key), true);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
     });
     const order = new Rng(20250101, label).shuffle(Int32Array.from(unique.keys()));
     const nTest = Math.round(unique.length * testFraction);
@@ -126,7 +128,9 @@ function fromNpmJson(family: MnistFamily, split: Split): { pixels: Uint8Array; l
     }
   }
   const out = new Uint8Array(pixels.length * 784);
-  pixels.forEach((p, i) => out.set(p, i * 784));
+  pixels.forEach((p, i) => {
+    out.set(p, i * 784);
+  });
   return { pixels: out, labels: Uint8Array.from(labels) };
 }
 

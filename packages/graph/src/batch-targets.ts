@@ -15,7 +15,9 @@ export function batchSimilarityFromEmbeddings(embeddings: Float32Array, dim: num
   if (!Number.isInteger(m)) throw new Error(`batchSimilarityFromEmbeddings: ${embeddings.length} values are not rows of ${dim}`);
   checkIndices('batchSimilarityFromEmbeddings', indices, m, 'sample index');
   const rows = new Float32Array(indices.length * dim);
-  Array.from(indices).forEach((i, k) => rows.set(embeddings.subarray(i * dim, (i + 1) * dim), k * dim));
+  Array.from(indices).forEach((i, k) => {
+    rows.set(embeddings.subarray(i * dim, (i + 1) * dim), k * dim);
+  });
   return tf.tidy(() => {
     const z = tf.tensor2d(rows, [indices.length, dim]);
     return tf.matMul(z, z, false, true);
@@ -35,7 +37,9 @@ export function batchSimilarityFromTopK(
   const rows = graph.neighbors.length / graph.k;
   checkIndices('batchSimilarityFromTopK', indices, rows, 'sample index');
   const position = new Map<number, number>();
-  Array.from(indices).forEach((i, k) => position.set(i, k));
+  Array.from(indices).forEach((i, k) => {
+    position.set(i, k);
+  });
   const out = new Float32Array(n * n).fill(floor);
   Array.from(indices).forEach((i, a) => {
     out[a * n + a] = 1;

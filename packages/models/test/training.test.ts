@@ -54,7 +54,9 @@ describe('checkpoints', () => {
     expect(manifest.state).toEqual({ seed: 7 });
     expect(b.embed(x).arraySync()).toEqual(outA);
     trainStep(lossOf(b, x), { optimizer: optB, variables: b.trainableWeights });
-    a.trainableWeights.forEach((w, i) => expect(Array.from(b.trainableWeights[i].dataSync())).toEqual(Array.from(w.dataSync())));
+    a.trainableWeights.forEach((w, i) => {
+      expect(Array.from(b.trainableWeights[i].dataSync())).toEqual(Array.from(w.dataSync()));
+    });
   });
 
   it('saving replaces the directory atomically, and another architecture is refused clearly', async () => {

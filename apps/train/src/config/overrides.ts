@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import fs from 'node:fs';
 import { DEFAULT_PRESET, PRESETS } from './presets.js';

@@ -1,0 +1,82 @@
+// Forward + backward time of each loss at N ∈ {256, 1024, 4096}, D = 128, on each backend
+// present, and X-CLR's overhead over NT-Xent as a ratio within the same run.
+//   npm run bench -w @xclr/losses            (writes bench/results/losses.json)
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { useFastestBackend } from '@xclr/backend';
+import { clipLoss, ntXentLoss, supConLoss, xclrLoss } from '../src/index.js';
+
+const D = 128;
+const SIZES = (process.env.XCLR_BENCH_SIZES ?? '256,1024,4096').split(',').map(Number);
+// The pure-JS cpu backend needs minutes per rep at N = 4096: it is measured up to this size.
+const CPU_MAX_N = 1024;
+
+type LossName = 'ntxent' | 'xclr' | 'xclr-cross' | 'supcon' | 'clip';
+const LOSSES: Record<LossName, (a: tf.Tensor2D, b: tf.Tensor2D, s: tf.Tensor2D, l: tf.Tensor1D) => tf.Scalar> = {
+  ntxent: (a, b) => ntXentLoss(a, b),
+  xclr: (a, b, s) => xclrLoss(a, b, s),
+  'xclr-cross': (a, b, s) => xclrLoss(a, b, s, { mode: 'cross' }),
+  supcon: (a, b, _s, l) => supConLoss(a, b, l),
+  clip: (a, b) => clipLoss(a, b),
+};
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+interface Row {
+  backend: string;
+  threads: number;
+  n: number;
+  loss: LossName;
+  ms: number;
+  ratioToNtXent: number;
+}
+
+const rows: Row[] = [];
+for (const backend of ['wasm', 'cpu'] as const) {
+  const choice = await useFastestBackend({ backend });
+  for (const n of SIZES) {
+    if (backend === 'cpu' && n > CPU_MAX_N) continue;
+    const zA = tf.randomNormal([n, D], 0, 1, 'float32', 1) as tf.Tensor2D;
+    const zB = tf.randomNormal([n, D], 0, 1, 'float32', 2) as tf.Tensor2D;
+    const labels = tf.tensor1d(Array.from({ length: n }, (_, i) => i % 100), 'int32');
+    const s = tf.tidy(() => {
+      const c = tf.randomNormal([n, 64], 0, 1, 'float32', 3);
+      const u = tf.div(c, tf.norm(c, 2, 1, true));
+      return tf.matMul(u, u, false, true) as tf.Tensor2D;
+    });
+    const reps = backend === 'cpu' ? 3 : n >= 4096 ? 5 : 10;
+    const times: Partial<Record<LossName, number[]>> = {};
+    // Interleave the losses within each repetition so machine noise hits them alike.
+    for (let r = -1; r < reps; r++) {
+      for (const [name, loss] of Object.entries(LOSSES) as [LossName, (typeof LOSSES)[LossName]][]) {
+        const t0 = performance.now();
+        const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => loss(a as tf.Tensor2D, b as tf.Tensor2D, s, labels))([zA, zB]);
+        await grads[1].data();
+        tf.dispose([value, ...grads]);
+        if (r >= 0) (times[name] ??= []).push(performance.now() - t0);
+      }
+    }
+    const base = median(times.ntxent as number[]);
+    for (const name of Object.keys(LOSSES) as LossName[]) {
+      const ms = median(times[name] as number[]);
+      rows.push({ backend, threads: choice.threads, n, loss: name, ms, ratioToNtXent: ms / base });
+    }
+    tf.dispose([zA, zB, labels, s]);
+  }
+}
+
+console.log(`forward + backward, D = ${D}, median ms (ratio to NT-Xent in the same run)`);
+console.log(['backend', 'N', ...Object.keys(LOSSES)].map((h) => h.padStart(12)).join(''));
+for (const backend of [...new Set(rows.map((r) => `${r.backend}:${r.n}`))]) {
+  const group = rows.filter((r) => `${r.backend}:${r.n}` === backend);
+  const cells = group.map((r) => `${r.ms.toFixed(1)} (${r.ratioToNtXent.toFixed(2)})`);
+  console.log([group[0].backend, String(group[0].n), ...cells].map((c) => c.padStart(12)).join(''));
+}
+const out = path.join(path.dirname(new URL(import.meta.url).pathname), 'results', 'losses.json');
+fs.mkdirSync(path.dirname(out), { recursive: true });
+fs.writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), d: D, rows }, null, 2)}\n`);
+console.log(`wrote ${out}`);
