@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""PyTorch CPU reference for `xclr bench train-step`: the same models, loss, batch and optimiser.
+
+  /usr/bin/python3 bench/torch_train_step.py --model mlp --loss xclr --batch 256 --json
+
+Debian: apt-get install python3-torch libopenblas0-pthread (without OpenBLAS, PyTorch runs on the
+reference BLAS at a tenth of its speed). Models: mlp 784-512-512-128 ReLU on 28x28x1; convnet
+conv3x3x32 ReLU, maxpool2, conv3x3x64 ReLU, maxpool2, dense 128 on 28x28x1; resnet18 CIFAR stem
+(3x3 conv, no max-pool) with a 128-d linear head on 32x32x3. Two views, Adam, median step time.
+"""
+import argparse
+import json
+import os
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def mlp():
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 128))
+
+
+def convnet():
+    return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(64 * 5 * 5, 128))
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.c1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False); self.b1 = nn.BatchNorm2d(cout)
+        self.c2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False); self.b2 = nn.BatchNorm2d(cout)
+        self.proj = None
+        if stride != 1 or cin != cout:
+            self.proj = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        h = F.relu(self.b1(self.c1(x)))
+        h = self.b2(self.c2(h))
+        return F.relu(h + (self.proj(x) if self.proj is not None else x))
+
+
+def resnet18():
+    layers = [nn.Conv2d(3, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU()]
+    cin = 64
+    for stage, c in enumerate([64, 128, 256, 512]):
+        layers += [Block(cin, c, 1 if stage == 0 else 2), Block(c, c, 1)]
+        cin = c
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 128)]
+    return nn.Sequential(*layers)
+
+
+def xclr(za, zb, s, t=0.1, ts=0.1):
+    z = torch.cat([F.normalize(za, dim=1), F.normalize(zb, dim=1)])
+    n2 = z.shape[0]
+    self_mask = torch.eye(n2, dtype=torch.bool)
+    logits = (z @ z.T / t).masked_fill(self_mask, -1e9)
+    targets = torch.softmax((s.repeat(2, 2) / ts).masked_fill(self_mask, -1e9), dim=1)
+    return -(targets * torch.log_softmax(logits, dim=1)).sum(1).mean()
+
+
+def ntxent(za, zb, t=0.1):
+    z = torch.cat([F.normalize(za, dim=1), F.normalize(zb, dim=1)])
+    n = za.shape[0]
+    logits = (z @ z.T / t).masked_fill(torch.eye(2 * n, dtype=torch.bool), -1e9)
+    target = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)])
+    return F.cross_entropy(logits, target)
+
+
+def supcon(za, zb, labels, t=0.07):
+    z = torch.cat([F.normalize(za, dim=1), F.normalize(zb, dim=1)])
+    l2 = torch.cat([labels, labels])
+    self_mask = torch.eye(z.shape[0], dtype=torch.bool)
+    pos = (l2[:, None] == l2[None, :]) & ~self_mask
+    logp = torch.log_softmax((z @ z.T / t).masked_fill(self_mask, -1e9), dim=1)
+    return -((pos * logp).sum(1) / pos.sum(1)).mean()
+
+
+def clip(za, zb, scale=1 / 0.07):
+    logits = scale * F.normalize(za, dim=1) @ F.normalize(zb, dim=1).T
+    target = torch.arange(za.shape[0])
+    return (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('--model', choices=['mlp', 'convnet', 'resnet18'], default='mlp')
+    p.add_argument('--loss', choices=['xclr', 'ntxent', 'supcon', 'clip'], default='xclr')
+    p.add_argument('--batch', type=int, default=256)
+    p.add_argument('--steps', type=int, default=10)
+    p.add_argument('--warmup', type=int, default=3)
+    p.add_argument('--threads', type=int, default=os.cpu_count())
+    p.add_argument('--json', action='store_true')
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    model = {'mlp': mlp, 'convnet': convnet, 'resnet18': resnet18}[a.model]()
+    shape = (3, 32, 32) if a.model == 'resnet18' else (1, 28, 28)
+    va, vb = torch.rand(a.batch, *shape), torch.rand(a.batch, *shape)
+    labels = torch.arange(a.batch) % 10
+    s = (labels[:, None] == labels[None, :]).float()
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+
+    def step():
+        za, zb = model(va), model(vb)
+        loss = {'xclr': lambda: xclr(za, zb, s), 'ntxent': lambda: ntxent(za, zb),
+                'supcon': lambda: supcon(za, zb, labels), 'clip': lambda: clip(za, zb)}[a.loss]()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    for _ in range(a.warmup):
+        step()
+    times = []
+    for _ in range(a.steps):
+        t0 = time.perf_counter(); step(); times.append(time.perf_counter() - t0)
+    med = sorted(times)[len(times) // 2]
+    r = {'backend': f'pytorch-{torch.__version__}-cpu', 'threads': torch.get_num_threads(), 'model': a.model, 'loss': a.loss,
+         'batch': a.batch, 'stepsPerSecond': 1 / med, 'samplesPerSecond': a.batch / med, 'medianStepMs': med * 1000}
+    print(json.dumps(r) if a.json else r)
+
+
+if __name__ == '__main__':
+    main()

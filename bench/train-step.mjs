@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// Training-step throughput of xclr on each backend present against PyTorch on the same CPU:
+// the same models, X-CLR loss, two views of batch 256 and Adam. The runs of one model are
+// interleaved over several rounds and the medians compared as ratios, so machine noise hits all
+// alike. Prints a table and writes bench/results/train-step.json.
+//
+//   npm run build && node bench/train-step.mjs [--rounds 3] [--models mlp,convnet,resnet18] [--out FILE]
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const rounds = Number(arg('rounds', '3'));
+const models = arg('models', 'mlp,convnet,resnet18').split(',');
+const out = arg('out', path.join(root, 'bench', 'results', 'train-step.json'));
+const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+// The pure-JS cpu backend takes minutes per ConvNet or ResNet step: it is shown for the MLP only.
+const CPU_MODELS = new Set(['mlp']);
+
+function run(cmd, args) {
+  const stdout = execFileSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return JSON.parse(stdout.trim().split('\n').pop());
+}
+
+const runners = (model) => {
+  const common = ['--model', model, '--loss', 'xclr', '--batch', '256', '--steps', model === 'mlp' ? '10' : '5', '--warmup', '2', '--json'];
+  const list = [
+    ['pytorch', () => run(python, [path.join('bench', 'torch_train_step.py'), ...common])],
+    ['xclr wasm', () => run(process.execPath, [path.join('apps', 'train', 'dist', 'cli.js'), 'bench', 'train-step', ...common, '--backend', 'wasm'])],
+  ];
+  if (CPU_MODELS.has(model)) {
+    list.push(['xclr cpu', () => run(process.execPath, [path.join('apps', 'train', 'dist', 'cli.js'), 'bench', 'train-step', ...common.map((a) => (a === '10' ? '3' : a)), '--backend', 'cpu'])]);
+  }
+  return list;
+};
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const results = [];
+for (const model of models) {
+  const samples = {};
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, fn] of runners(model)) {
+      const res = fn();
+      (samples[name] ??= []).push(res);
+      process.stderr.write(`${model} round ${r + 1}/${rounds} ${name}: ${res.samplesPerSecond.toFixed(0)} samples/s\n`);
+    }
+  }
+  const torch = median(samples.pytorch.map((s) => s.samplesPerSecond));
+  for (const [name, list] of Object.entries(samples)) {
+    const sps = median(list.map((s) => s.samplesPerSecond));
+    results.push({ model, runner: name, backend: list[0].backend, threads: list[0].threads, samplesPerSecond: sps, ratioToPytorch: sps / torch, rounds: list.length });
+  }
+}
+
+console.log('X-CLR training step, two views of batch 256, Adam: samples/s (ratio to PyTorch CPU in the same run)');
+console.log(['model', 'runner', 'threads', 'samples/s', 'vs PyTorch'].map((h, i) => (i < 2 ? h.padEnd(12) : h.padStart(12))).join(''));
+for (const r of results) {
+  console.log([r.model.padEnd(12), r.runner.padEnd(12), String(r.threads).padStart(12), r.samplesPerSecond.toFixed(0).padStart(12), `${r.ratioToPytorch.toFixed(2)}×`.padStart(12)].join(''));
+}
+fs.mkdirSync(path.dirname(out), { recursive: true });
+fs.writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), machine: { cpus: (await import('node:os')).cpus().length }, results }, null, 2)}\n`);
+console.log(`wrote ${path.relative(root, out)}`);
