@@ -5,6 +5,7 @@ import { PRESETS } from './config/presets.js';
 import { type BenchLoss, type BenchModel, benchTrainStep } from './commands/bench-train-step.js';
 import { envReport } from './commands/env.js';
 import { trainCommand } from './commands/train.js';
+import { writeRunReport } from './run/report.js';
 
 export interface Io {
   out: (line: string) => void;
@@ -40,6 +41,11 @@ function buildProgram(io: Io): Command {
       const summary = await trainCommand(config, { runsDir: opts.runsDir, resume: opts.resume, set: opts.set, out: io.out, log: io.err });
       if (!summary) throw new Interrupted();
     });
+
+  program
+    .command('report <runDir>')
+    .description('render a run directory\'s plots (plots/*.svg, *.png) and report.html')
+    .action(async (runDir: string) => io.out(await writeRunReport(runDir)));
 
   const config = program.command('config').description('inspect run configurations');
   config

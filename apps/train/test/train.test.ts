@@ -11,7 +11,7 @@ describe('xclr train (end to end, through the CLI)', () => {
     expect(code).toBe(0);
     const dir = runDirIn(runs);
     expect(path.basename(dir)).toMatch(/^\d{4}-\d{2}-\d{2}-\d{6}-fmnist-xclr$/);
-    for (const f of ['config.resolved.json', 'metrics.jsonl', 'summary.csv', 'summary.json', 'eval.json', 'graph.json', 'checkpoints/last/manifest.json']) {
+    for (const f of ['config.resolved.json', 'metrics.jsonl', 'summary.csv', 'summary.json', 'eval.json', 'graph.json', 'report.html', 'plots/knn-vs-k.svg', 'plots/target-similarity.png', 'checkpoints/last/manifest.json']) {
       expect(fs.existsSync(path.join(dir, f)), f).toBe(true);
     }
     const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));

@@ -3,3 +3,5 @@ export { type KnnOptions, type KnnResult, knnClassify } from './knn.js';
 export { type LinearProbeOptions, type LinearProbeResult, linearProbe } from './linear-probe.js';
 export { type RetrievalResult, retrievalRecall } from './retrieval.js';
 export { classSimilarity, graphCorrelation, pearson } from './similarity-structure.js';
+export { heatmapSpec, type LinePoint, lineSpec, type PlotSpec, renderPlot } from './plots.js';
+export { type ReportSection, writeReport } from './report.js';

@@ -12,6 +12,7 @@ import { evalIndices, loadRunData } from './datasets.js';
 import { type EvalResult, evaluateEncoder, extractFeatures } from './evaluate.js';
 import { createObjective } from './objective.js';
 import { Progress } from './progress.js';
+import { writeRunReport } from './report.js';
 import { MetricsLog, writeAtomic, writeJson } from './run-dir.js';
 
 export interface TrainOptions {
@@ -195,6 +196,7 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
     `raw pixels,${k},${summary.baselineKnnTop1},${summary.baselineLinearTop1},${evalResult.baselineLinear.top5}`,
   ];
   writeAtomic(path.join(runDir, 'summary.csv'), `${csv.join('\n')}\n`);
+  await writeRunReport(runDir);
   model.dispose();
   classifier?.dispose();
   return summary;
