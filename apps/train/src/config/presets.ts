@@ -1,7 +1,7 @@
 import type { RunConfig } from './schema.js';
 
 const fmnistBase: RunConfig = {
-  name: 'fmnist-xclr',
+  name: 'fmnist-simclr',
   seed: 0,
   backend: { name: 'auto' },
   data: { dataset: 'fashion-mnist', fraction: 1, augment: 'simclr' },
@@ -9,15 +9,24 @@ const fmnistBase: RunConfig = {
     encoder: { type: 'mlp', inputShape: [28, 28, 1], hidden: [1024, 512] },
     head: { hidden: 512, output: 128 },
   },
-  loss: { type: 'xclr', temperature: 0.1, targetTemperature: 0.1, graph: 'class-descriptions', textEncoder: 'use-lite' },
-  train: { epochs: 8, batchSize: 256, learningRate: 1e-3, weightDecay: 1e-5, logEvery: 20 },
+  loss: { type: 'ntxent', temperature: 0.2, targetTemperature: 0.1, graph: 'class-descriptions', textEncoder: 'use-lite' },
+  train: { epochs: 4, batchSize: 256, learningRate: 1e-3, weightDecay: 1e-5, logEvery: 20 },
   eval: { trainSize: 0, testSize: 0, knnK: [1, 10, 20, 200], linearEpochs: 100, features: 'backbone' },
 };
 
 /** Named starting points for the paper's experiments; `--set` adjusts any field. */
 export const PRESETS: Record<string, RunConfig> = {
-  'fmnist-xclr': fmnistBase,
-  'fmnist-simclr': { ...fmnistBase, name: 'fmnist-simclr', loss: { ...fmnistBase.loss, type: 'ntxent', temperature: 0.2 } },
+  // X-CLR against the class-description graph. Measured here with this MLP (4–5 epochs): without
+  // augmentation 88.5% kNN / 88.3% linear, with SimCLR's crops and jitter 85.9% / 85.4% — the
+  // graph already carries the signal, and random crops hurt an encoder with no translation
+  // invariance. SimCLR itself needs its augmentations (identical views make NT-Xent trivial).
+  'fmnist-xclr': {
+    ...fmnistBase,
+    name: 'fmnist-xclr',
+    data: { ...fmnistBase.data, augment: 'none' },
+    loss: { ...fmnistBase.loss, type: 'xclr', temperature: 0.1, targetTemperature: 0.1 },
+  },
+  'fmnist-simclr': fmnistBase,
   'fmnist-supcon': { ...fmnistBase, name: 'fmnist-supcon', loss: { ...fmnistBase.loss, type: 'supcon', temperature: 0.1 } },
   'fmnist-supervised': { ...fmnistBase, name: 'fmnist-supervised', loss: { ...fmnistBase.loss, type: 'supervised' } },
 };

@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { ImageDataset } from '@xclr/data';
+import { defaultCacheDir, type ImageDataset, writeFileAtomic } from '@xclr/data';
 import { classSimilarity, features, graphCorrelation, knnClassify, linearProbe } from '@xclr/eval';
 import type { ContrastiveModel } from '@xclr/models';
 import type { RunConfig } from '../config/schema.js';
@@ -63,11 +66,23 @@ export function evaluateEncoder(
   progress.update(2, 'kNN');
   const probe = linearProbe(features(trainF, dim), trainLabels, features(testF, dim), testLabels, { epochs: config.eval.linearEpochs, numClasses });
   progress.update(3, 'linear probe');
-  const pixelDim = train.height * train.width * train.channels;
-  const trainP = features(pixelRows(train, trainIdx), pixelDim);
-  const testP = features(pixelRows(test, testIdx), pixelDim);
-  const baselineKnn = knnClassify(trainP, trainLabels, testP, testLabels, { ks: config.eval.knnK, numClasses });
-  const baselineLinear = linearProbe(trainP, trainLabels, testP, testLabels, { epochs: config.eval.linearEpochs, numClasses });
+  // The raw-pixel baseline depends only on the data and the evaluation settings: computed once, cached.
+  const baselineKey = JSON.stringify([train.source, train.name, test.name, trainIdx.length, testIdx.length, config.eval.knnK, config.eval.linearEpochs]);
+  const baselineFile = path.join(defaultCacheDir(), `baseline-${createHash('sha256').update(baselineKey).digest('hex').slice(0, 16)}.json`);
+  let baseline: { knn: Record<number, number>; linear: { top1: number; top5: number } };
+  if (fs.existsSync(baselineFile)) {
+    baseline = JSON.parse(fs.readFileSync(baselineFile, 'utf8'));
+  } else {
+    const pixelDim = train.height * train.width * train.channels;
+    const trainP = features(pixelRows(train, trainIdx), pixelDim);
+    const testP = features(pixelRows(test, testIdx), pixelDim);
+    const knnP = knnClassify(trainP, trainLabels, testP, testLabels, { ks: config.eval.knnK, numClasses });
+    const linearP = linearProbe(trainP, trainLabels, testP, testLabels, { epochs: config.eval.linearEpochs, numClasses });
+    baseline = { knn: knnP.accuracy, linear: { top1: linearP.top1, top5: linearP.top5 } };
+    writeFileAtomic(baselineFile, JSON.stringify(baseline));
+  }
+  const baselineKnn = { accuracy: baseline.knn };
+  const baselineLinear = baseline.linear;
   progress.done('raw-pixel baseline');
   const learned = classSimilarity(features(testF, dim), testLabels, numClasses);
   log(`evaluated on ${trainIdx.length} train / ${testIdx.length} test images`);
