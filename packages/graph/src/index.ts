@@ -10,3 +10,12 @@ export { fileModelHandler } from './encoders/file-io.js';
 export { bundledUseLiteDir, createUseLiteEncoder, type UseLiteOptions } from './encoders/use-lite.js';
 export { UseTokenizer } from './encoders/use-tokenizer.js';
 export { normalizeRows, type TextEncoder } from './text-encoder.js';
+export {
+  type EmbeddingsFile,
+  readEmbeddingsFile,
+  readTopKFile,
+  type TopKGraph,
+  writeEmbeddingsFile,
+  writeTopKFile,
+} from './arrow-files.js';
+export { exactTopK, mergeTopKShards, parseShard, type TopKOptions, type TopKShard } from './topk.js';

@@ -1,0 +1,98 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { TopKGraph } from './arrow-files.js';
+
+export interface TopKOptions {
+  k: number;
+  /** Query rows per block: memory is O(blockRows × N), never O(N²). Default 512. */
+  blockRows?: number;
+  /** Compute only blocks b with b mod count = index (an array job's share). Default: all. */
+  shard?: { index: number; count: number };
+  /** Called after each block with (rows done, rows in this shard). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface TopKShard extends TopKGraph {
+  /** Absolute row index of each row of `neighbors` / `scores`. */
+  rows: Int32Array;
+  shard: { index: number; count: number };
+  totalRows: number;
+}
+
+/** Parses `i/n` as used by `--shard`. */
+export function parseShard(text: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  const index = m ? Number(m[1]) : Number.NaN;
+  const count = m ? Number(m[2]) : Number.NaN;
+  if (!m || count < 1 || index >= count) throw new Error(`--shard ${text}: expected i/n with 0 ≤ i < n, e.g. 0/4`);
+  return { index, count };
+}
+
+/**
+ * Exact cosine top-k neighbours of every row among all rows (self excluded), best first, from
+ * unit-norm `embeddings` (`n × dim`). Blocked: each block is a [blockRows, n] similarity matrix.
+ */
+export function exactTopK(embeddings: Float32Array, dim: number, source: string, options: TopKOptions): TopKShard {
+  const n = embeddings.length / dim;
+  const { k, blockRows = 512, shard = { index: 0, count: 1 } } = options;
+  if (!Number.isInteger(n)) throw new Error(`exactTopK: ${embeddings.length} values are not rows of ${dim}`);
+  if (!Number.isInteger(k) || k < 1 || k >= n) throw new Error(`exactTopK: k must satisfy 1 ≤ k < N = ${n} (self is excluded), got ${k}`);
+  const blocks = Math.ceil(n / blockRows);
+  const mine = Array.from({ length: blocks }, (_, b) => b).filter((b) => b % shard.count === shard.index);
+  const myRows = mine.reduce((s, b) => s + Math.min(blockRows, n - b * blockRows), 0);
+  const rows = new Int32Array(myRows);
+  const neighbors = new Int32Array(myRows * k);
+  const scores = new Float32Array(myRows * k);
+  const all = tf.tensor2d(embeddings, [n, dim]);
+  let done = 0;
+  try {
+    for (const b of mine) {
+      const start = b * blockRows;
+      const size = Math.min(blockRows, n - start);
+      const [vals, idx] = tf.tidy(() => {
+        const q = tf.slice(all, [start, 0], [size, dim]);
+        // Self similarity pushed below any cosine (−1) so it never ranks.
+        const self = tf.mul(tf.oneHot(tf.range(start, start + size, 1, 'int32'), n), -4);
+        const { values, indices } = tf.topk(tf.add(tf.matMul(q, all, false, true), self), k, true);
+        return [values.dataSync() as Float32Array, indices.dataSync() as Int32Array];
+      });
+      for (let r = 0; r < size; r++) rows[done + r] = start + r;
+      neighbors.set(idx, done * k);
+      scores.set(vals, done * k);
+      done += size;
+      options.onProgress?.(done, myRows);
+    }
+  } finally {
+    all.dispose();
+  }
+  return { k, rows, neighbors, scores, source, shard, totalRows: n };
+}
+
+/** Joins the shards of one array job into a full graph; refuses an incomplete or overlapping set. */
+export function mergeTopKShards(shards: TopKShard[]): TopKGraph {
+  if (shards.length === 0) throw new Error('mergeTopKShards: no shards');
+  const { k, totalRows, source } = shards[0];
+  const count = shards[0].shard.count;
+  const seen = new Set<number>();
+  for (const s of shards) {
+    if (s.k !== k || s.totalRows !== totalRows || s.shard.count !== count || s.source !== source) {
+      throw new Error(`shard ${s.shard.index}/${s.shard.count} does not belong with shard 0's set (k, rows, source or shard count differ)`);
+    }
+    if (seen.has(s.shard.index)) throw new Error(`shard ${s.shard.index}/${count} given twice`);
+    seen.add(s.shard.index);
+  }
+  const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
+  if (missing.length) throw new Error(`incomplete shard set: missing ${missing.map((i) => `${i}/${count}`).join(', ')}`);
+  const neighbors = new Int32Array(totalRows * k);
+  const scores = new Float32Array(totalRows * k);
+  const filled = new Uint8Array(totalRows);
+  for (const s of shards) {
+    s.rows.forEach((row, r) => {
+      neighbors.set(s.neighbors.subarray(r * k, (r + 1) * k), row * k);
+      scores.set(s.scores.subarray(r * k, (r + 1) * k), row * k);
+      filled[row] = 1;
+    });
+  }
+  const hole = filled.indexOf(0);
+  if (hole >= 0) throw new Error(`incomplete shard set: row ${hole} is in no shard`);
+  return { k, neighbors, scores, source };
+}
