@@ -28,7 +28,9 @@ function run(cmd, args) {
 }
 
 const runners = (model) => {
-  const common = ['--model', model, '--loss', 'xclr', '--batch', '256', '--steps', model === 'mlp' ? '10' : '5', '--warmup', '2', '--json'];
+  // A ResNet-18 step on 2 × 256 CIFAR-size images takes tens of seconds on 2 cores: fewer steps.
+  const steps = { mlp: '10', convnet: '5', resnet18: '2' }[model];
+  const common = ['--model', model, '--loss', 'xclr', '--batch', '256', '--steps', steps, '--warmup', model === 'resnet18' ? '1' : '2', '--json'];
   const list = [
     ['pytorch', () => run(python, [path.join('bench', 'torch_train_step.py'), ...common])],
     ['xclr wasm', () => run(process.execPath, [path.join('apps', 'train', 'dist', 'cli.js'), 'bench', 'train-step', ...common, '--backend', 'wasm'])],

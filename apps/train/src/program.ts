@@ -36,9 +36,11 @@ function buildProgram(io: Io): Command {
     .option('--set <key=value>', 'override a config field (repeatable), e.g. --set train.epochs=3', collect, [])
     .option('--runs-dir <dir>', 'where run directories are created', 'runs')
     .option('--resume <runDir>', 'continue an interrupted run exactly where it stopped')
+    .addOption(new Option('--backend <name>', 'tfjs backend (same as --set backend.name=NAME)').choices([...BACKEND_NAMES]))
     .action(async (opts) => {
-      const config = opts.resume ? null : resolveConfig({ preset: opts.preset, config: opts.config, set: opts.set });
-      const summary = await trainCommand(config, { runsDir: opts.runsDir, resume: opts.resume, set: opts.set, out: io.out, log: io.err });
+      const set = [...opts.set, ...(opts.backend ? [`backend.name=${opts.backend}`] : [])];
+      const config = opts.resume ? null : resolveConfig({ preset: opts.preset, config: opts.config, set });
+      const summary = await trainCommand(config, { runsDir: opts.runsDir, resume: opts.resume, set, out: io.out, log: io.err });
       if (!summary) throw new Interrupted();
     });
 

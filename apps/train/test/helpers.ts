@@ -17,8 +17,8 @@ export function tmpDir(prefix: string): string {
 
 /** A run small enough for a test on the cpu backend. */
 export const TINY = [
-  '--set',
-  'backend.name=cpu',
+  '--backend',
+  'cpu',
   '--set',
   'model.encoder.hidden=[32]',
   '--set',
