@@ -4,6 +4,7 @@ import { ConfigError, resolveConfig } from './config/overrides.js';
 import { PRESETS } from './config/presets.js';
 import { type BenchLoss, type BenchModel, benchTrainStep } from './commands/bench-train-step.js';
 import { envReport } from './commands/env.js';
+import { classesCommand, embedCaptions, mergeCommand, topkCommand } from './commands/graph.js';
 import { trainCommand } from './commands/train.js';
 import { writeRunReport } from './run/report.js';
 
@@ -48,6 +49,46 @@ function buildProgram(io: Io): Command {
     .command('report <runDir>')
     .description('render a run directory\'s plots (plots/*.svg, *.png) and report.html')
     .action(async (runDir: string) => io.out(await writeRunReport(runDir)));
+
+  const graph = program.command('graph').description('caption embeddings and similarity graphs as Arrow files');
+  const backendOption = () => new Option('--backend <name>', 'tfjs backend').choices([...BACKEND_NAMES]).default('auto');
+  graph
+    .command('embed')
+    .description('embed the captions of a JSONL or CSV file into an Arrow embeddings file (resumable)')
+    .requiredOption('--input <file>', '.jsonl or .csv')
+    .option('--text-field <name>', 'field holding the text', 'caption')
+    .option('--id-field <name>', 'field holding a stable id (default: the row number)')
+    .option('--encoder <name>', 'use-lite', 'use-lite')
+    .requiredOption('--out <file>')
+    .option('--chunk <n>', 'captions per resumable chunk', (v) => Number.parseInt(v, 10), 4096)
+    .addOption(backendOption())
+    .action(async (o) => {
+      await embedCaptions({ input: o.input, textField: o.textField, idField: o.idField, encoder: o.encoder, out: o.out, chunk: o.chunk, backend: o.backend, log: io.err });
+    });
+  graph
+    .command('topk')
+    .description('exact cosine top-k neighbour graph of an embeddings file')
+    .requiredOption('--embeddings <file>')
+    .requiredOption('--k <k>', 'neighbours per row', (v) => Number.parseInt(v, 10))
+    .requiredOption('--out <file>')
+    .option('--shard <i/n>', 'compute every n-th block starting at i (array jobs)')
+    .option('--block <rows>', 'query rows per block', (v) => Number.parseInt(v, 10), 512)
+    .addOption(backendOption())
+    .action(async (o) => topkCommand({ embeddings: o.embeddings, k: o.k, out: o.out, shard: o.shard, block: o.block, backend: o.backend, log: io.err }));
+  graph
+    .command('merge <shards...>')
+    .description('join the shard files of a top-k array job; refuses an incomplete set')
+    .requiredOption('--out <file>')
+    .action((shards: string[], o) => mergeCommand({ shards, out: o.out, log: io.err }));
+  graph
+    .command('classes')
+    .description('class-description graph: prompts from templates, averaged per class, class × class similarity')
+    .option('--names <file>', 'class names, one per line')
+    .addOption(new Option('--dataset <name>', 'use a dataset\'s class descriptions').choices(['fashion-mnist', 'mnist']))
+    .option('--templates <template>', 'prompt template with {} (repeatable)', collect, [])
+    .requiredOption('--out <file>')
+    .addOption(backendOption())
+    .action(async (o) => classesCommand({ names: o.names, dataset: o.dataset, templates: o.templates, out: o.out, backend: o.backend, log: io.err }));
 
   const config = program.command('config').description('inspect run configurations');
   config

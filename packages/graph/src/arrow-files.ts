@@ -145,6 +145,34 @@ export function writeTopKFile(file: string, g: TopKGraph): void {
   );
 }
 
+/** A shard of an array job: the top-k rows it computed, with their absolute row indices. */
+export interface TopKShardFile extends TopKGraph {
+  rows: Int32Array;
+  shard: { index: number; count: number };
+  totalRows: number;
+}
+
+export function writeTopKShardFile(file: string, s: TopKShardFile): void {
+  const rows = makeData({ type: new Int32(), length: s.rows.length, data: s.rows } as never);
+  writeTableAtomic(
+    file,
+    table(
+      { row: rows, neighbors: fixedList(s.neighbors, s.k, new Int32()), scores: fixedList(s.scores, s.k, new Float32()) },
+      { 'xclr.k': String(s.k), 'xclr.source': s.source, 'xclr.shard': `${s.shard.index}/${s.shard.count}`, 'xclr.rows': String(s.totalRows) },
+    ),
+  );
+}
+
+export function readTopKShardFile(file: string): TopKShardFile {
+  const t = readTable(file);
+  const meta = t.schema.metadata;
+  const shard = meta.get('xclr.shard');
+  if (!shard || !t.getChild('row')) throw new Error(`${file}: not a top-k shard (no xclr.shard metadata or row column)`);
+  const [index, count] = shard.split('/').map(Number);
+  const g = readTopKFile(file);
+  return { ...g, rows: Int32Array.from(t.getChild('row')!.toArray() as Int32Array), shard: { index, count }, totalRows: Number(meta.get('xclr.rows')) };
+}
+
 export function readTopKFile(file: string): TopKGraph {
   const t = readTable(file);
   const { values: neighbors, width: k } = listValues<Int32Array>(t, file, 'neighbors', 'Int32Array');

@@ -14,8 +14,12 @@ export {
   type EmbeddingsFile,
   readEmbeddingsFile,
   readTopKFile,
+  readTopKShardFile,
   type TopKGraph,
+  type TopKShardFile,
   writeEmbeddingsFile,
+  writeTableAtomic,
   writeTopKFile,
+  writeTopKShardFile,
 } from './arrow-files.js';
 export { exactTopK, mergeTopKShards, parseShard, type TopKOptions, type TopKShard } from './topk.js';

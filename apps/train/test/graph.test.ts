@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { readEmbeddingsFile, readTopKFile } from '@xclr/graph';
+import { describe, expect, it } from 'vitest';
+import { embedCaptions } from '../src/commands/graph.js';
+import { tmpDir, xclr } from './helpers.js';
+
+const captions = [
+  { id: 'a', caption: 'a red sneaker on a striped background' },
+  { id: 'b', caption: 'a blue bag on a plain background' },
+  { id: 'c', caption: 'a red sneaker on a striped background' },
+  { id: 'd', caption: 'a green coat' },
+  { id: 'e', caption: 'an ankle boot' },
+];
+
+describe('xclr graph', () => {
+  const dir = tmpDir('xclr-graph-');
+  const jsonl = path.join(dir, 'captions.jsonl');
+  fs.writeFileSync(jsonl, `${captions.map((c) => JSON.stringify(c)).join('\n')}\n`);
+
+  it('embed → topk → shards → merge through the CLI', async () => {
+    const emb = path.join(dir, 'emb.arrow');
+    const r = await xclr(['graph', 'embed', '--input', jsonl, '--id-field', 'id', '--out', emb, '--backend', 'cpu']);
+    expect(r.code).toBe(0);
+    const e = readEmbeddingsFile(emb);
+    expect(e.ids).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(e.dim).toBe(512);
+    expect(Array.from(e.embeddings.subarray(0, 512))).toEqual(Array.from(e.embeddings.subarray(1024, 1536)));
+    expect(r.err).toMatch(/embedded 4 unique captions of 5 rows/);
+    const full = path.join(dir, 'topk.arrow');
+    expect((await xclr(['graph', 'topk', '--embeddings', emb, '--k', '2', '--out', full, '--block', '2', '--backend', 'cpu'])).code).toBe(0);
+    const g = readTopKFile(full);
+    expect(g.neighbors[0]).toBe(2); // a's nearest is its duplicate c
+    const shards = [0, 1].map((i) => path.join(dir, `shard-${i}.arrow`));
+    for (const [i, f] of shards.entries()) {
+      expect((await xclr(['graph', 'topk', '--embeddings', emb, '--k', '2', '--out', f, '--block', '2', '--shard', `${i}/2`, '--backend', 'cpu'])).code).toBe(0);
+    }
+    const merged = path.join(dir, 'merged.arrow');
+    const incomplete = await xclr(['graph', 'merge', shards[0], '--out', merged]);
+    expect(incomplete.code).toBe(1);
+    expect(incomplete.err).toBe('xclr: incomplete shard set: missing 1/2');
+    expect((await xclr(['graph', 'merge', ...shards, '--out', merged])).code).toBe(0);
+    expect(Array.from(readTopKFile(merged).neighbors)).toEqual(Array.from(g.neighbors));
+  });
+
+  it('an interrupted embed resumes with no duplicate or missing rows, equal to an uninterrupted one', async () => {
+    const whole = path.join(dir, 'whole.arrow');
+    const resumed = path.join(dir, 'resumed.arrow');
+    const base = { input: jsonl, textField: 'caption', idField: 'id', encoder: 'use-lite', chunk: 2, backend: 'cpu' as const, log: () => {} };
+    await embedCaptions({ ...base, out: whole });
+    const first = await embedCaptions({ ...base, out: resumed, maxNewChunks: 1 });
+    expect(first.complete).toBe(false);
+    expect(fs.existsSync(resumed)).toBe(false);
+    const second = await embedCaptions({ ...base, out: resumed });
+    expect(second).toMatchObject({ complete: true, resumedChunks: 1 });
+    expect(readEmbeddingsFile(resumed)).toEqual(readEmbeddingsFile(whole));
+    expect(fs.existsSync(`${resumed}.parts`)).toBe(false);
+  });
+
+  it('CSV input, a missing text field and an unknown encoder are clear errors', async () => {
+    const csv = path.join(dir, 'c.csv');
+    fs.writeFileSync(csv, 'key,text\n1,"a coat, warm"\n2,a bag\n');
+    const out = path.join(dir, 'csv.arrow');
+    expect((await xclr(['graph', 'embed', '--input', csv, '--text-field', 'text', '--out', out, '--backend', 'cpu'])).code).toBe(0);
+    expect(readEmbeddingsFile(out).ids).toEqual(['0', '1']);
+    const missing = await xclr(['graph', 'embed', '--input', csv, '--out', out]);
+    expect(missing.err).toBe(`xclr: ${csv}: row 1 has no text field "caption" (fields: key, text)`);
+    const enc = await xclr(['graph', 'embed', '--input', csv, '--text-field', 'text', '--encoder', 'transformers:x', '--out', path.join(dir, 'x.arrow'), '--backend', 'cpu']);
+    expect(enc.err).toMatch(/--encoder transformers:x: unknown encoder/);
+  });
+
+  it('graph classes writes the class embeddings and similarity matrix', async () => {
+    const out = path.join(dir, 'classes.arrow');
+    const r = await xclr(['graph', 'classes', '--dataset', 'fashion-mnist', '--out', out, '--backend', 'cpu']);
+    expect(r.code).toBe(0);
+    expect(readEmbeddingsFile(out).ids[9]).toBe('Ankle boot');
+    const meta = JSON.parse(fs.readFileSync(`${out}.json`, 'utf8'));
+    expect(meta.similarity).toHaveLength(100);
+  });
+});
