@@ -3,6 +3,7 @@ import { BACKEND_NAMES, type BackendRequest } from '@xclr/backend';
 import { ConfigError, resolveConfig } from './config/overrides.js';
 import { PRESETS } from './config/presets.js';
 import { type BenchLoss, type BenchModel, benchTrainStep } from './commands/bench-train-step.js';
+import { dataSynth } from './commands/data-synth.js';
 import { envReport } from './commands/env.js';
 import { classesCommand, embedCaptions, mergeCommand, topkCommand } from './commands/graph.js';
 import { trainCommand } from './commands/train.js';
@@ -89,6 +90,18 @@ function buildProgram(io: Io): Command {
     .requiredOption('--out <file>')
     .addOption(backendOption())
     .action(async (o) => classesCommand({ names: o.names, dataset: o.dataset, templates: o.templates, out: o.out, backend: o.backend, log: io.err }));
+
+  program
+    .command('data')
+    .description('datasets')
+    .command('synth')
+    .description('write the synthetic captioned disambiguation set as WebDataset shards')
+    .requiredOption('--out <dir>')
+    .option('--train <n>', 'training samples', (v) => Number.parseInt(v, 10), 20000)
+    .option('--test <n>', 'samples per test split', (v) => Number.parseInt(v, 10), 2000)
+    .option('--seed <n>', 'seed', (v) => Number.parseInt(v, 10), 0)
+    .option('--shard-size <n>', 'samples per tar shard', (v) => Number.parseInt(v, 10), 1000)
+    .action((o) => dataSynth({ out: o.out, trainCount: o.train, testCount: o.test, seed: o.seed, shardSize: o.shardSize, log: io.err }));
 
   const config = program.command('config').description('inspect run configurations');
   config

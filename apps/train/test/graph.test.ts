@@ -78,3 +78,18 @@ describe('xclr graph', () => {
     expect(meta.similarity).toHaveLength(100);
   });
 });
+
+describe('xclr data synth', () => {
+  it('writes every split as WebDataset shards the reader streams back', async () => {
+    const { readWebDataset } = await import('@xclr/data');
+    const out = tmpDir('xclr-synth-');
+    const r = await xclr(['data', 'synth', '--out', out, '--train', '30', '--test', '10', '--shard-size', '20']);
+    expect(r.code).toBe(0);
+    expect(fs.readdirSync(out).sort()).toEqual(['mixed-rand', 'mixed-same', 'only-fg', 'original', 'train']);
+    const shards = fs.readdirSync(path.join(out, 'train')).map((f) => path.join(out, 'train', f));
+    expect(shards).toHaveLength(2);
+    const { dataset, report } = await readWebDataset(shards);
+    expect(report.read).toBe(30);
+    expect(dataset.captions?.[0]).toMatch(/^a \w+ .+ on a \w+ background$/);
+  });
+});

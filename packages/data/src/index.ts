@@ -16,3 +16,17 @@ export {
 } from './mnist-family.js';
 export { Rng } from './rng.js';
 export { classBalancedSubset } from './subset.js';
+export {
+  BACKGROUND_CORRELATION,
+  classBackground,
+  composeImage,
+  generateSynthetic,
+  SYNTH_BACKGROUNDS,
+  SYNTH_COLORS,
+  type SynthBackground,
+  type SynthSample,
+  type SynthSplit,
+  writeWebDataset,
+} from './synth.js';
+export { readTar, TAR_END, tarEntry } from './tar.js';
+export { type CaptionedReadReport, decodeImage, readWebDataset } from './webdataset.js';

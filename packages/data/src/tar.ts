@@ -1,0 +1,72 @@
+import fs from 'node:fs';
+
+// Minimal ustar reading and writing: what WebDataset shards (as img2dataset writes them) need.
+
+const BLOCK = 512;
+
+function octal(value: number, width: number): string {
+  return `${value.toString(8).padStart(width - 1, '0')}\0`;
+}
+
+/** One tar entry: a 512-byte header, the data, padding to a 512-byte boundary. */
+export function tarEntry(name: string, data: Uint8Array, mtime = 0): Buffer {
+  if (Buffer.byteLength(name) > 100) throw new Error(`tar entry name longer than 100 bytes: ${name}`);
+  const header = Buffer.alloc(BLOCK);
+  header.write(name, 0, 100, 'utf8');
+  header.write(octal(0o644, 8), 100, 'ascii');
+  header.write(octal(0, 8), 108, 'ascii');
+  header.write(octal(0, 8), 116, 'ascii');
+  header.write(octal(data.length, 12), 124, 'ascii');
+  header.write(octal(mtime, 12), 136, 'ascii');
+  header.write('        ', 148, 'ascii'); // checksum field counts as spaces
+  header.write('0', 156, 'ascii');
+  header.write('ustar\u000000', 257, 'binary');
+  let sum = 0;
+  for (const b of header) sum += b;
+  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'ascii');
+  const padding = Buffer.alloc((BLOCK - (data.length % BLOCK)) % BLOCK);
+  return Buffer.concat([header, Buffer.from(data), padding]);
+}
+
+/** The two zero blocks that end a tar archive. */
+export const TAR_END = Buffer.alloc(2 * BLOCK);
+
+export interface TarFile {
+  name: string;
+  data: Buffer;
+}
+
+/**
+ * Streams the files of a tar archive without unpacking it to disk. A truncated archive ends the
+ * stream with an error naming the file and the entry.
+ */
+export async function* readTar(file: string): AsyncGenerator<TarFile> {
+  let pending: Buffer = Buffer.alloc(0);
+  let current: { name: string; size: number; padded: number } | null = null;
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) {
+    pending = pending.length ? Buffer.concat([pending, chunk as Buffer]) : (chunk as Buffer);
+    for (;;) {
+      if (!current) {
+        if (pending.length < BLOCK) break;
+        const header = pending.subarray(0, BLOCK);
+        pending = pending.subarray(BLOCK);
+        if (header.every((b) => b === 0)) continue; // end-of-archive blocks
+        const name = header.toString('utf8', 0, 100).replace(/\0.*$/s, '');
+        const prefix = header.toString('utf8', 345, 500).replace(/\0.*$/s, '');
+        const size = Number.parseInt(header.toString('ascii', 124, 136).replace(/\0.*$/s, '').trim() || '0', 8);
+        const type = String.fromCharCode(header[156] || 48);
+        current = { name: prefix ? `${prefix}/${name}` : name, size, padded: Math.ceil(size / BLOCK) * BLOCK };
+        if (type !== '0' && type !== '\0') {
+          // Directories, links and pax headers carry no file data we use: skip their payload.
+          current = { ...current, name: '' };
+        }
+      }
+      if (pending.length < current.padded) break;
+      const data = Buffer.from(pending.subarray(0, current.size));
+      pending = pending.subarray(current.padded);
+      if (current.name) yield { name: current.name, data };
+      current = null;
+    }
+  }
+  if (current) throw new Error(`${file}: truncated tar archive (entry ${current.name || '?'} needs ${current.size} bytes)`);
+}
