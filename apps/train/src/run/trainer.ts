@@ -157,7 +157,7 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
     }
     await save('last');
   }
-  progress.done();
+  if (!stop.requested) progress.done();
   await save('last');
   if (stop.requested) {
     log(`stopped at step ${step}; checkpoint saved to ${path.join(ckptDir, 'last')}; resume with: xclr train --resume ${runDir}`);
