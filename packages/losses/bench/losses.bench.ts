@@ -70,11 +70,11 @@ for (const backend of ['wasm', 'cpu'] as const) {
 }
 
 console.log(`forward + backward, D = ${D}, median ms (ratio to NT-Xent in the same run)`);
-console.log(['backend', 'N', ...Object.keys(LOSSES)].map((h) => h.padStart(12)).join(''));
+console.log(['backend', 'N', ...Object.keys(LOSSES)].map((h) => h.padStart(15)).join(''));
 for (const backend of [...new Set(rows.map((r) => `${r.backend}:${r.n}`))]) {
   const group = rows.filter((r) => `${r.backend}:${r.n}` === backend);
   const cells = group.map((r) => `${r.ms.toFixed(1)} (${r.ratioToNtXent.toFixed(2)})`);
-  console.log([group[0].backend, String(group[0].n), ...cells].map((c) => c.padStart(12)).join(''));
+  console.log([group[0].backend, String(group[0].n), ...cells].map((c) => c.padStart(15)).join(''));
 }
 const out = path.join(path.dirname(new URL(import.meta.url).pathname), 'results', 'losses.json');
 fs.mkdirSync(path.dirname(out), { recursive: true });
