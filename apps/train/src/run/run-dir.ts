@@ -1,13 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '@xclr/data';
 
 /** Writes a file atomically: a temp file in the same directory, then a rename. */
-export function writeAtomic(file: string, data: string | Uint8Array): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
-}
+export const writeAtomic = writeFileAtomic;
 
 export function writeJson(file: string, value: unknown): void {
   writeAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
