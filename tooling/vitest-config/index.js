@@ -31,7 +31,6 @@ export function xclrVitestConfig(options = {}) {
       hookTimeout: 120_000,
       pool: 'forks',
       passWithNoTests: slow,
-      reporters: process.env.CI ? ['default'] : ['default'],
     },
   });
 }

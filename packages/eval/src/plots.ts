@@ -1,9 +1,9 @@
-import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { writeFileAtomic } from './write-atomic.js';
 
 // Plots are vega-lite specs rendered to SVG by vega, then to PNG by resvg with a bundled font, so
 // they look the same on every machine and need no browser.
@@ -75,13 +75,7 @@ export async function renderPlot(spec: PlotSpec, base: string): Promise<{ svg: s
   })
     .render()
     .asPng();
-  fs.mkdirSync(path.dirname(base), { recursive: true });
-  const write = (file: string, data: string | Uint8Array) => {
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, data);
-    fs.renameSync(tmp, file);
-  };
-  write(`${base}.svg`, svg);
-  write(`${base}.png`, png);
+  writeFileAtomic(`${base}.svg`, svg);
+  writeFileAtomic(`${base}.png`, png);
   return { svg: `${base}.svg`, png: `${base}.png` };
 }

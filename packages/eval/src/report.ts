@@ -1,5 +1,5 @@
-import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from './write-atomic.js';
 
 export interface ReportSection {
   title: string;
@@ -39,9 +39,6 @@ export function writeReport(file: string, title: string, sections: ReportSection
 ${body}
 </body></html>
 `;
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(tmp, html);
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, html);
   return file;
 }

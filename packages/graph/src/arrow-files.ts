@@ -7,8 +7,6 @@ import {
   Int32,
   makeData,
   RecordBatch,
-
-
   Schema,
   Struct,
   Table,

@@ -2,11 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '@xclr/data';
 
-/** Writes a file atomically: a temp file in the same directory, then a rename. */
-export const writeAtomic = writeFileAtomic;
 
 export function writeJson(file: string, value: unknown): void {
-  writeAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+  writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** `runs/<date>-<name>/`, made unique with a suffix when it exists. */
@@ -42,6 +40,6 @@ export class MetricsLog {
 
   truncateAfter(step: number): void {
     const kept = this.read().filter((r) => (r.step as number) <= step);
-    writeAtomic(this.file, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    writeFileAtomic(this.file, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }
 }

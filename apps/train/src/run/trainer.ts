@@ -1,19 +1,18 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { type BackendChoice, describeBackend, useFastestBackend } from '@xclr/backend';
-import { ContrastiveLoader, defaultCacheDir, disposeBatch, NO_AUGMENT, simclrAugment } from '@xclr/data';
+import { ContrastiveLoader, defaultCacheDir, disposeBatch, NO_AUGMENT, simclrAugment, writeFileAtomic } from '@xclr/data';
 import { features, knnClassify } from '@xclr/eval';
 import { buildClassGraph, createUseLiteEncoder } from '@xclr/graph';
-import { ContrastiveModel, loadCheckpoint, readCheckpointManifest, saveCheckpoint, trainStep } from '@xclr/models';
+import { ContrastiveModel, loadCheckpoint, saveCheckpoint, trainStep } from '@xclr/models';
 import type { RunConfig } from '../config/schema.js';
 import { evalIndices, loadRunData } from './datasets.js';
 import { type EvalResult, evaluateEncoder, extractFeatures } from './evaluate.js';
 import { createObjective } from './objective.js';
 import { Progress } from './progress.js';
 import { writeRunReport } from './report.js';
-import { MetricsLog, writeAtomic, writeJson } from './run-dir.js';
+import { MetricsLog, writeJson } from './run-dir.js';
 
 export interface TrainOptions {
   /** Continue the run in `runDir` from its `last` checkpoint. */
@@ -195,7 +194,7 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
     `${config.name},${k},${summary.knnTop1},${summary.linearTop1},${summary.linearTop5}`,
     `raw pixels,${k},${summary.baselineKnnTop1},${summary.baselineLinearTop1},${evalResult.baselineLinear.top5}`,
   ];
-  writeAtomic(path.join(runDir, 'summary.csv'), `${csv.join('\n')}\n`);
+  writeFileAtomic(path.join(runDir, 'summary.csv'), `${csv.join('\n')}\n`);
   await writeRunReport(runDir);
   model.dispose();
   classifier?.dispose();
@@ -212,11 +211,3 @@ export function summaryTable(summary: Summary, k: number): string {
   ];
   return rows.join('\n');
 }
-
-export function readSummary(runDir: string): Summary {
-  const file = path.join(runDir, 'summary.json');
-  if (!fs.existsSync(file)) throw new Error(`${runDir}: no summary.json (run not finished?)`);
-  return JSON.parse(fs.readFileSync(file, 'utf8'));
-}
-
-export { readCheckpointManifest };
