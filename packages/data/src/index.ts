@@ -1,6 +1,8 @@
 export { type AugmentConfig, augmentBatch, NO_AUGMENT, sampleCropBoxes, simclrAugment } from './augment.js';
 export { defaultCacheDir, writeFileAtomic } from './cache.js';
 export { type ImageDataset, imageAt, subsetOf } from './dataset.js';
+export { type ManifestOptions, readCaptionManifest } from './manifest.js';
+export { type RecordRow, readRecords } from './records.js';
 export { encodeIdx, type IdxArray, parseIdx } from './idx.js';
 export { type Batch, ContrastiveLoader, disposeBatch, type LoaderOptions } from './loader.js';
 export {

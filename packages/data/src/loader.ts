@@ -16,6 +16,12 @@ export interface LoaderOptions {
   size?: [number, number];
   /** Drop the last incomplete batch of an epoch (default true: contrastive batches need a fixed N). */
   dropLast?: boolean;
+  /**
+   * Batches built ahead of the one being consumed (default 1; 0 turns prefetch off). A prefetched
+   * batch is built in a macrotask, so it overlaps whatever the training step awaits (a GPU or
+   * tfjs-node queue, file I/O); on the synchronous wasm and cpu backends it costs nothing extra.
+   */
+  prefetch?: number;
 }
 
 export interface Batch {
@@ -93,11 +99,42 @@ export class ContrastiveLoader {
     };
   }
 
-  /** The batches of an epoch from `fromStep` on. */
+  /**
+   * The batches of an epoch from `fromStep` on, `prefetch` of them built ahead. The caller
+   * disposes each batch it receives; batches built ahead of an early `break` are disposed here.
+   */
   async *epoch(epoch: number, fromStep = 0): AsyncGenerator<Batch> {
     const order = this.order(epoch);
-    for (let step = fromStep; step < this.stepsPerEpoch; step++) {
-      yield this.batch(epoch, step, order);
+    const ahead = this.options.prefetch ?? 1;
+    if (!Number.isInteger(ahead) || ahead < 0) throw new Error(`ContrastiveLoader: prefetch must be an integer ≥ 0, got ${ahead}`);
+    const queue: Promise<Batch>[] = [];
+    let next = fromStep;
+    const schedule = (limit: number) => {
+      while (queue.length < limit && next < this.stepsPerEpoch) {
+        const step = next++;
+        queue.push(
+          new Promise<Batch>((resolve, reject) =>
+            setImmediate(() => {
+              try {
+                resolve(this.batch(epoch, step, order));
+              } catch (err) {
+                reject(err);
+              }
+            }),
+          ),
+        );
+      }
+    };
+    try {
+      schedule(1);
+      while (queue.length) {
+        const batch = await (queue.shift() as Promise<Batch>);
+        schedule(ahead); // built while the consumer works on `batch` and awaits
+        yield batch;
+        schedule(1);
+      }
+    } finally {
+      for (const pending of queue.splice(0)) disposeBatch(await pending);
     }
   }
 }

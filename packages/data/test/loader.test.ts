@@ -53,6 +53,42 @@ describe('ContrastiveLoader', () => {
     expect(rest).toEqual(seen.slice(24));
   });
 
+  it('prefetch builds the next batch while the consumer awaits, with the same batches as without', async () => {
+    const ds = toyDataset(40);
+    const run = async (prefetch: number) => {
+      const log: string[] = [];
+      const loader = new (class extends ContrastiveLoader {
+        override batch(epoch: number, step: number, order?: Int32Array) {
+          log.push(`build ${step}`);
+          return super.batch(epoch, step, order);
+        }
+      })(ds, { batchSize: 8, seed: 2, augment: simclrAugment(1), prefetch });
+      const views: number[][] = [];
+      for await (const batch of loader.epoch(0)) {
+        log.push(`use ${batch.step}`);
+        views.push(Array.from(batch.views[0].dataSync()));
+        await new Promise((r) => setTimeout(r, 1)); // the training step's asynchronous part
+        log.push(`done ${batch.step}`);
+        disposeBatch(batch);
+      }
+      return { log, views };
+    };
+    const before = tf.memory().numTensors;
+    const off = await run(0);
+    const on = await run(1);
+    expect(on.views).toEqual(off.views);
+    expect(off.log.slice(0, 4)).toEqual(['build 0', 'use 0', 'done 0', 'build 1']);
+    expect(on.log.slice(0, 4)).toEqual(['build 0', 'use 0', 'build 1', 'done 0']);
+    // Leaving an epoch early disposes the batches built ahead.
+    const loader = new ContrastiveLoader(ds, { batchSize: 8, seed: 2, augment: simclrAugment(1), prefetch: 2 });
+    for await (const batch of loader.epoch(0)) {
+      await new Promise((r) => setTimeout(r, 1));
+      disposeBatch(batch);
+      break;
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('rejects a batch size larger than the data', () => {
     expect(() => new ContrastiveLoader(toyDataset(5), { batchSize: 8, seed: 0, augment: simclrAugment(1) })).toThrow(
       'ContrastiveLoader: toy has 5 samples, fewer than one batch of 8',
