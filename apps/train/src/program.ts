@@ -3,8 +3,9 @@ import { BACKEND_NAMES, type BackendRequest } from '@xclr/backend';
 import { ConfigError, resolveConfig } from './config/overrides.js';
 import { PRESETS } from './config/presets.js';
 import { type BenchLoss, type BenchModel, benchTrainStep } from './commands/bench-train-step.js';
-import { dataSynth } from './commands/data-synth.js';
+import { writeSynthSplits } from './commands/data-synth.js';
 import { envReport } from './commands/env.js';
+import { type EvalKind, evalCommand } from './commands/eval.js';
 import { classesCommand, embedCaptions, mergeCommand, topkCommand } from './commands/graph.js';
 import { trainCommand } from './commands/train.js';
 import { writeRunReport } from './run/report.js';
@@ -48,8 +49,24 @@ function buildProgram(io: Io): Command {
 
   program
     .command('report <runDir>')
-    .description('render a run directory\'s plots (plots/*.svg, *.png) and report.html')
+    .description("render a run directory's plots (plots/*.svg, *.png) and report.html")
     .action(async (runDir: string) => io.out(await writeRunReport(runDir)));
+
+  const evaluate = program.command('eval').description('evaluate a trained run\'s encoder from its checkpoint');
+  for (const [kind, what] of [
+    ['knn', 'weighted kNN top-1 at each eval.knnK on the test set (and extra test splits)'],
+    ['linear', 'linear probe (validation-selected weight decay and step) on frozen features'],
+    ['retrieval', 'image ↔ caption recall@1/5/10 through the run\'s text tower (CLIP runs)'],
+  ] as const) {
+    evaluate
+      .command(`${kind} <runDir>`)
+      .description(what)
+      .addOption(new Option('--checkpoint <name>', 'which checkpoint (default: best if saved, else last)').choices(['best', 'last']))
+      .option('--json', 'print one JSON object')
+      .action(async (runDir: string, o) => {
+        await evalCommand(kind as EvalKind, runDir, { checkpoint: o.checkpoint, json: Boolean(o.json), out: io.out, log: io.err });
+      });
+  }
 
   const graph = program.command('graph').description('caption embeddings and similarity graphs as Arrow files');
   const backendOption = () => new Option('--backend <name>', 'tfjs backend').choices([...BACKEND_NAMES]).default('auto');
@@ -64,7 +81,16 @@ function buildProgram(io: Io): Command {
     .option('--chunk <n>', 'captions per resumable chunk', (v) => Number.parseInt(v, 10), 4096)
     .addOption(backendOption())
     .action(async (o) => {
-      await embedCaptions({ input: o.input, textField: o.textField, idField: o.idField, encoder: o.encoder, out: o.out, chunk: o.chunk, backend: o.backend, log: io.err });
+      await embedCaptions({
+        input: o.input,
+        textField: o.textField,
+        idField: o.idField,
+        encoder: o.encoder,
+        out: o.out,
+        chunk: o.chunk,
+        backend: o.backend,
+        log: io.err,
+      });
     });
   graph
     .command('topk')
@@ -75,7 +101,17 @@ function buildProgram(io: Io): Command {
     .option('--shard <i/n>', 'compute every n-th block starting at i (array jobs)')
     .option('--block <rows>', 'query rows per block', (v) => Number.parseInt(v, 10), 512)
     .addOption(backendOption())
-    .action(async (o) => topkCommand({ embeddings: o.embeddings, k: o.k, out: o.out, shard: o.shard, block: o.block, backend: o.backend, log: io.err }));
+    .action(async (o) =>
+      topkCommand({
+        embeddings: o.embeddings,
+        k: o.k,
+        out: o.out,
+        shard: o.shard,
+        block: o.block,
+        backend: o.backend,
+        log: io.err,
+      }),
+    );
   graph
     .command('merge <shards...>')
     .description('join the shard files of a top-k array job; refuses an incomplete set')
@@ -85,11 +121,13 @@ function buildProgram(io: Io): Command {
     .command('classes')
     .description('class-description graph: prompts from templates, averaged per class, class × class similarity')
     .option('--names <file>', 'class names, one per line')
-    .addOption(new Option('--dataset <name>', 'use a dataset\'s class descriptions').choices(['fashion-mnist', 'mnist']))
+    .addOption(new Option('--dataset <name>', "use a dataset's class descriptions").choices(['fashion-mnist', 'mnist']))
     .option('--templates <template>', 'prompt template with {} (repeatable)', collect, [])
     .requiredOption('--out <file>')
     .addOption(backendOption())
-    .action(async (o) => classesCommand({ names: o.names, dataset: o.dataset, templates: o.templates, out: o.out, backend: o.backend, log: io.err }));
+    .action(async (o) =>
+      classesCommand({ names: o.names, dataset: o.dataset, templates: o.templates, out: o.out, backend: o.backend, log: io.err }),
+    );
 
   program
     .command('data')
@@ -101,7 +139,9 @@ function buildProgram(io: Io): Command {
     .option('--test <n>', 'samples per test split', (v) => Number.parseInt(v, 10), 2000)
     .option('--seed <n>', 'seed', (v) => Number.parseInt(v, 10), 0)
     .option('--shard-size <n>', 'samples per tar shard', (v) => Number.parseInt(v, 10), 1000)
-    .action((o) => dataSynth({ out: o.out, trainCount: o.train, testCount: o.test, seed: o.seed, shardSize: o.shardSize, log: io.err }));
+    .action((o) =>
+      writeSynthSplits({ out: o.out, trainCount: o.train, testCount: o.test, seed: o.seed, shardSize: o.shardSize, log: io.err }),
+    );
 
   const config = program.command('config').description('inspect run configurations');
   config
@@ -110,7 +150,9 @@ function buildProgram(io: Io): Command {
     .option('--preset <name>')
     .option('--config <file>')
     .option('--set <key=value>', 'override a field (repeatable)', collect, [])
-    .action((opts) => io.out(JSON.stringify(resolveConfig({ preset: opts.preset, config: opts.config, set: opts.set }), null, 2)));
+    .action((opts) =>
+      io.out(JSON.stringify(resolveConfig({ preset: opts.preset, config: opts.config, set: opts.set }), null, 2)),
+    );
 
   program
     .command('env')
@@ -167,4 +209,3 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     return err instanceof ConfigError ? 2 : 1;
   }
 }
-

@@ -85,7 +85,7 @@ export async function readWebDataset(
       ids,
       labels: hasLabels ? Int32Array.from(labels) : undefined,
       classNames: hasLabels ? options.classNames : undefined,
-      source: `webdataset:${shards.join(',')}`,
+      source: `webdataset:${shards.length === 1 ? shards[0] : `${path.dirname(shards[0])} (${shards.length} shards)`}`,
     },
     report,
   };

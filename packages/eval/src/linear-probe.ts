@@ -11,6 +11,11 @@ export interface LinearProbeOptions {
   learningRate?: number;
   momentum?: number;
   numClasses?: number;
+  /**
+   * More labelled test sets scored with the same selected probe (e.g. the background-shift splits
+   * of an ImageNet-9-style benchmark); their top-1 / top-5 come back in `splits`.
+   */
+  alsoEvaluate?: Record<string, { features: Features; labels: ArrayLike<number> }>;
 }
 
 export interface LinearProbeResult {
@@ -20,6 +25,8 @@ export interface LinearProbeResult {
   /** Step (1-based) whose weights were kept. */
   epoch: number;
   valAccuracy: number;
+  /** Accuracies on each set of `alsoEvaluate`, by name. */
+  splits: Record<string, { top1: number; top5: number }>;
 }
 
 /** Mean and standard deviation (+1e-6) per column of `rows` of `x`. */
@@ -66,6 +73,10 @@ export function linearProbe(
   checkLabels('linearProbe train', trainLabels, train.rows);
   checkLabels('linearProbe test', testLabels, test.rows);
   if (train.dim !== test.dim) throw new Error(`linearProbe: train features have dim ${train.dim}, test features ${test.dim}`);
+  for (const [name, set] of Object.entries(options.alsoEvaluate ?? {})) {
+    checkLabels(`linearProbe ${name}`, set.labels, set.features.rows);
+    if (set.features.dim !== train.dim) throw new Error(`linearProbe: train features have dim ${train.dim}, ${name} features ${set.features.dim}`);
+  }
   const { valFraction = 0.1, weightDecays = [0, 1e-4, 1e-3, 1e-2], epochs = 100, learningRate = 0.1, momentum = 0.9 } = options;
   const numClasses = options.numClasses ?? Math.max(...Array.from(trainLabels)) + 1;
   const step = Math.max(2, Math.round(1 / valFraction));
@@ -108,16 +119,19 @@ export function linearProbe(
       }
       tf.dispose([w, b, vw, vb]);
     }
-    const logits = tf.tidy(() => tf.add(tf.matMul(xTest, best.w as tf.Tensor2D), best.b as tf.Tensor1D) as tf.Tensor2D);
-    const result = {
-      top1: topKAccuracy(logits, testLabels, 1),
-      top5: topKAccuracy(logits, testLabels, 5),
-      weightDecay: best.wd,
-      epoch: best.epoch,
-      valAccuracy: best.acc,
+    const score = (x: tf.Tensor2D, labels: ArrayLike<number>) => {
+      const logits = tf.tidy(() => tf.add(tf.matMul(x, best.w as tf.Tensor2D), best.b as tf.Tensor1D) as tf.Tensor2D);
+      const acc = { top1: topKAccuracy(logits, labels, 1), top5: topKAccuracy(logits, labels, 5) };
+      logits.dispose();
+      return acc;
     };
-    logits.dispose();
-    return result;
+    const splits: Record<string, { top1: number; top5: number }> = {};
+    for (const [name, set] of Object.entries(options.alsoEvaluate ?? {})) {
+      const x = standardized(set.features.data, set.features.dim, Array.from({ length: set.features.rows }, (_, i) => i), stats);
+      splits[name] = score(x, set.labels);
+      x.dispose();
+    }
+    return { ...score(xTest, testLabels), weightDecay: best.wd, epoch: best.epoch, valAccuracy: best.acc, splits };
   } finally {
     tf.dispose([xFit, xVal, xTest, yFit]);
     if (best.w) tf.dispose([best.w, best.b as tf.Tensor]);

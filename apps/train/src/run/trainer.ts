@@ -1,15 +1,14 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { type BackendChoice, describeBackend, useFastestBackend } from '@xclr/backend';
 import { ContrastiveLoader, defaultCacheDir, disposeBatch, NO_AUGMENT, simclrAugment, writeFileAtomic } from '@xclr/data';
 import { features, knnClassify } from '@xclr/eval';
 import { buildClassGraph, createUseLiteEncoder } from '@xclr/graph';
 import { ContrastiveModel, loadCheckpoint, saveCheckpoint, trainStep } from '@xclr/models';
 import type { RunConfig } from '../config/schema.js';
-import { evalIndices, loadRunData } from './datasets.js';
+import { evalIndices } from './datasets.js';
 import { type EvalResult, evaluateEncoder, extractFeatures } from './evaluate.js';
-import { createObjective } from './objective.js';
+import { architecture, retrievalInputs, setUpRun } from './setup.js';
 import { Progress } from './progress.js';
 import { writeRunReport } from './report.js';
 import { MetricsLog, writeJson } from './run-dir.js';
@@ -33,6 +32,10 @@ export interface Summary {
   knn: Record<number, number>;
   baselineKnn: Record<number, number>;
   graphCorrelation?: { pearson: number; spearman: number };
+  /** Background-shift test splits (synthetic set): kNN and linear top-1 of the encoder and of raw pixels. */
+  splits?: Record<string, { knnTop1: number; linearTop1: number; baselineKnnTop1: number; baselineLinearTop1: number }>;
+  /** Image → caption and caption → image recall@k on the test set (CLIP runs). */
+  retrieval?: { imageToText: Record<number, number>; textToImage: Record<number, number> };
   backend: string;
   threads: number;
   seconds: number;
@@ -47,10 +50,6 @@ export function headlineK(config: RunConfig): number {
   return config.eval.knnK.includes(20) ? 20 : config.eval.knnK[0];
 }
 
-function architecture(config: RunConfig) {
-  return { model: config.model, loss: config.loss.type, dataset: config.data.dataset };
-}
-
 /** Trains, checkpoints, evaluates and writes the run directory's outputs; `null` when stopped early. */
 export async function runTraining(config: RunConfig, runDir: string, options: TrainOptions = {}): Promise<Summary | null> {
   const started = performance.now();
@@ -60,29 +59,10 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
   log(describeBackend(choice));
   writeJson(path.join(runDir, 'config.resolved.json'), config);
 
-  const { train, test, trainIndices } = loadRunData(config);
-  log(`data: ${train.name} (${trainIndices.length} of ${train.size} images, ${train.source}), ${test.name} (${test.size})`);
-  const numClasses = train.classNames?.length ?? 10;
-
-  let classGraph: { similarity: Float32Array; numClasses: number } | null = null;
-  if (config.loss.type === 'xclr') {
-    const descriptions = config.loss.graph === 'class-descriptions' ? train.classDescriptions : undefined;
-    const graph = await buildClassGraph(() => createUseLiteEncoder(), train.classNames ?? [], {
-      descriptions,
-      cacheDir: defaultCacheDir(),
-      encoderName: 'use-lite',
-    });
-    classGraph = { similarity: graph.similarity, numClasses };
-    writeJson(path.join(runDir, 'graph.json'), { ...graph, embeddings: undefined, similarity: Array.from(graph.similarity) });
-    log(`graph: ${numClasses} classes from ${config.loss.graph} with ${graph.encoder}`);
-  }
-
-  const model = new ContrastiveModel({ encoder: config.model.encoder, head: config.loss.type === 'supervised' ? null : config.model.head }, config.seed);
-  const classifier =
-    config.loss.type === 'supervised'
-      ? tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [model.encoder.outputs[0].shape[1] as number], units: numClasses })] })
-      : null;
-  const objective = createObjective(config, model, classGraph, classifier);
+  const parts = await setUpRun(config, log);
+  const { data, classGraph, model, objective, numClasses } = parts;
+  const { train, test, extraTests, trainIndices, skipped } = data;
+  if (parts.graph) writeJson(path.join(runDir, 'graph.json'), parts.graph);
   const optimizer = tf.train.adam(config.train.learningRate);
   const loader = new ContrastiveLoader(train, {
     batchSize: config.train.batchSize,
@@ -97,7 +77,11 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
   let position = { epoch: 0, stepInEpoch: 0 };
   let bestVal = -1;
   if (options.resume) {
-    const manifest = await loadCheckpoint(path.join(ckptDir, 'last'), { architecture: architecture(config), variables: objective.variables, optimizer });
+    const manifest = await loadCheckpoint(path.join(ckptDir, 'last'), {
+      architecture: architecture(config),
+      variables: objective.variables,
+      optimizer,
+    });
     step = manifest.step;
     position = { epoch: manifest.epoch, stepInEpoch: manifest.state.stepInEpoch as number };
     bestVal = (manifest.state.bestVal as number) ?? -1;
@@ -122,7 +106,8 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
     const q = extractFeatures(model, train, valQueries, config.eval.features);
     const dim = bank.length / valBank.length;
     const labelsOf = (idx: Int32Array) => Array.from(idx, (i) => train.labels![i]);
-    return knnClassify(features(bank, dim), labelsOf(valBank), features(q, dim), labelsOf(valQueries), { ks: [20], numClasses }).accuracy[20];
+    return knnClassify(features(bank, dim), labelsOf(valBank), features(q, dim), labelsOf(valQueries), { ks: [20], numClasses })
+      .accuracy[20];
   };
 
   const totalSteps = Math.min(config.train.maxSteps ?? Number.POSITIVE_INFINITY, config.train.epochs * loader.stepsPerEpoch);
@@ -132,16 +117,35 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
   while (position.epoch < config.train.epochs && step < totalSteps && !stop.requested) {
     for await (const batch of loader.epoch(position.epoch, position.stepInEpoch)) {
       const t0 = performance.now();
-      const { loss, gradNorm } = trainStep(objective.loss(batch), { optimizer, variables: objective.variables, clipNorm: config.train.clipNorm });
+      const { loss, gradNorm } = trainStep(objective.loss(batch), {
+        optimizer,
+        variables: objective.variables,
+        clipNorm: config.train.clipNorm,
+      });
+      objective.afterStep();
       disposeBatch(batch);
       step++;
       position.stepInEpoch++;
-      if (!Number.isFinite(loss)) throw new Error(`loss became ${loss} at step ${step}; lower train.learningRate or check the data`);
+      if (!Number.isFinite(loss))
+        throw new Error(`loss became ${loss} at step ${step}; lower train.learningRate or check the data`);
       if (step % config.train.logEvery === 0 || step === totalSteps) {
         const samplesPerSecond = Math.round((config.train.batchSize * 1000) / (performance.now() - t0));
-        metrics.append({ kind: 'step', step, epoch: position.epoch + 1, loss, gradNorm, lr: config.train.learningRate, samplesPerSecond });
+        const logitScale = objective.logitScale();
+        metrics.append({
+          kind: 'step',
+          step,
+          epoch: position.epoch + 1,
+          loss,
+          gradNorm,
+          lr: config.train.learningRate,
+          samplesPerSecond,
+          ...(logitScale === null ? {} : { logitScale }),
+        });
       }
-      progress.update(step, `epoch ${position.epoch + 1}/${config.train.epochs} loss ${loss.toFixed(4)} lr ${config.train.learningRate}`);
+      progress.update(
+        step,
+        `epoch ${position.epoch + 1}/${config.train.epochs} loss ${loss.toFixed(4)} lr ${config.train.learningRate}`,
+      );
       if (stop.requested || step >= totalSteps) break;
       // Steps are synchronous: yield to the event loop so Ctrl-C (and timers) get handled.
       await new Promise((resolve) => setImmediate(resolve));
@@ -161,12 +165,16 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
   if (stop.requested) {
     log(`stopped at step ${step}; checkpoint saved to ${path.join(ckptDir, 'last')}; resume with: xclr train --resume ${runDir}`);
     model.dispose();
-    classifier?.dispose();
+    objective.dispose();
     return null;
   }
   const trainSeconds = (performance.now() - trainStart) / 1000;
 
-  const evalResult: EvalResult = evaluateEncoder(config, model, train, test, classGraph?.similarity ?? null, log);
+  const retrieval = await retrievalInputs(parts, log); // CLIP runs: image ↔ caption retrieval
+  const evalResult: EvalResult = evaluateEncoder(config, model, train, test, classGraph?.similarity ?? null, log, {
+    extraTests,
+    retrieval,
+  });
   const k = headlineK(config);
   const summary: Summary = {
     name: config.name,
@@ -179,6 +187,8 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
     knn: evalResult.knn,
     baselineKnn: evalResult.baselineKnn,
     graphCorrelation: evalResult.graphCorrelation,
+    splits: Object.keys(evalResult.splits).length ? evalResult.splits : undefined,
+    retrieval: evalResult.retrieval,
     backend: choice.backend,
     threads: choice.threads,
     seconds: (performance.now() - started) / 1000,
@@ -188,7 +198,7 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
     epochs: position.epoch,
   };
   writeJson(path.join(runDir, 'summary.json'), summary);
-  writeJson(path.join(runDir, 'eval.json'), evalResult);
+  writeJson(path.join(runDir, 'eval.json'), { ...evalResult, skipped });
   const csv = [
     'encoder,knn_k,knn_top1,linear_top1,linear_top5',
     `${config.name},${k},${summary.knnTop1},${summary.linearTop1},${summary.linearTop5}`,
@@ -197,7 +207,7 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
   writeFileAtomic(path.join(runDir, 'summary.csv'), `${csv.join('\n')}\n`);
   await writeRunReport(runDir);
   model.dispose();
-  classifier?.dispose();
+  objective.dispose();
   return summary;
 }
 
@@ -205,9 +215,19 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
 export function summaryTable(summary: Summary, k: number): string {
   const pct = (v: number) => `${(100 * v).toFixed(2)}%`.padStart(9);
   const rows = [
-    `${'features'.padEnd(22)}${`kNN@${k}`.padStart(9)}  ${'linear'.padStart(9)}`,
-    `${'raw pixels'.padEnd(22)}${pct(summary.baselineKnnTop1)}  ${pct(summary.baselineLinearTop1)}`,
-    `${`${summary.name} encoder`.padEnd(22)}${pct(summary.knnTop1)}  ${pct(summary.linearTop1)}`,
+    `${'features'.padEnd(28)}${`kNN@${k}`.padStart(9)}  ${'linear'.padStart(9)}`,
+    `${'raw pixels'.padEnd(28)}${pct(summary.baselineKnnTop1)}  ${pct(summary.baselineLinearTop1)}`,
+    `${`${summary.name} encoder`.padEnd(28)}${pct(summary.knnTop1)}  ${pct(summary.linearTop1)}`,
   ];
+  for (const [split, r] of Object.entries(summary.splits ?? {})) {
+    rows.push(`${`  ${split}: raw pixels`.padEnd(28)}${pct(r.baselineKnnTop1)}  ${pct(r.baselineLinearTop1)}`);
+    rows.push(`${`  ${split}: encoder`.padEnd(28)}${pct(r.knnTop1)}  ${pct(r.linearTop1)}`);
+  }
+  if (summary.retrieval) {
+    const r = summary.retrieval;
+    rows.push(
+      `retrieval R@1/5/10: image→text ${[1, 5, 10].map((k) => pct(r.imageToText[k]).trim()).join(' ')}, text→image ${[1, 5, 10].map((k) => pct(r.textToImage[k]).trim()).join(' ')}`,
+    );
+  }
   return rows.join('\n');
 }
