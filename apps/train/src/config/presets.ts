@@ -44,7 +44,7 @@ const synthBase: RunConfig = {
     head: { hidden: 512, output: 128 },
   },
   loss: { ...fmnistBase.loss, type: 'ntxent', temperature: 0.2, graph: 'captions' },
-  train: { ...fmnistBase.train, epochs: 10 },
+  train: { ...fmnistBase.train, epochs: 5 },
 };
 
 PRESETS['synth-simclr'] = synthBase;

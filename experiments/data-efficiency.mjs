@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Data efficiency (the paper's Fig. 3a): X-CLR vs SimCLR pretrained on class-balanced 1 % and
+// 10 % subsets of Fashion-MNIST, with the same number of optimiser steps as the full-data runs
+// (≈ 936: epochs scaled up), evaluated on the full training set (kNN bank, linear probe) and the
+// test set. The 100 % points are the methods study's runs (docs/results/fmnist-methods.json).
+//
+//   npm run build && node experiments/data-efficiency.mjs [--seeds 0]
+//
+// Writes docs/results/data-efficiency.json after every run (resumable).
+import fs from 'node:fs';
+import path from 'node:path';
+import { arg, root, runStudy } from './study.mjs';
+
+const seeds = arg('seeds', '0').split(',').map(Number);
+// 60,000 × fraction samples, batch 256, last partial batch dropped: epochs for ≈ 936 steps.
+const budget = { 0.01: 468, 0.1: 40 };
+const variants = ['fmnist-xclr', 'fmnist-simclr'].flatMap((preset) =>
+  Object.entries(budget).map(([fraction, epochs]) => ({ name: `${preset}-${fraction}`, preset, set: [`data.fraction=${fraction}`, `train.epochs=${epochs}`] })),
+);
+const runs = runStudy({ out: 'docs/results/data-efficiency.json', command: 'node experiments/data-efficiency.mjs', variants, seeds });
+const methods = JSON.parse(fs.readFileSync(path.join(root, 'docs/results/fmnist-methods.json'), 'utf8')).runs;
+console.log('| method | fraction | seed | steps | kNN@20 % | linear % |');
+console.log('|---|---|---|---|---|---|');
+for (const preset of ['fmnist-xclr', 'fmnist-simclr']) {
+  const rows = [
+    ...runs.filter((r) => r.preset === preset).map((r) => ({ fraction: Number(r.variant.slice(preset.length + 1)), ...r })),
+    ...methods.filter((r) => r.variant === preset && seeds.includes(r.seed)).map((r) => ({ fraction: 1, ...r })),
+  ].sort((a, b) => a.fraction - b.fraction || a.seed - b.seed);
+  for (const r of rows) {
+    console.log(`| ${preset} | ${r.fraction} | ${r.seed} | ${r.summary.steps} | ${(100 * r.summary.knnTop1).toFixed(2)} | ${(100 * r.summary.linearTop1).toFixed(2)} |`);
+  }
+}

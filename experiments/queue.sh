@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs every study in turn (each resumes where it stopped): the whole of docs/results/*.json.
+#   npm run build && bash experiments/queue.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+node experiments/fmnist-methods.mjs --seeds 0,1,2
+node experiments/synth-captions.mjs --seeds 0
+node experiments/target-temperature.mjs --seeds 0
+node experiments/data-efficiency.mjs --seeds 0
