@@ -84,8 +84,30 @@ def clip(za, zb, scale=1 / 0.07):
     return (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
 
 
+def loss_bench(n, reps, d=128):
+    """Forward + backward of each loss alone at batch n, D = d (the @xclr/losses bench's reference)."""
+    torch.manual_seed(0)
+    za, zb = torch.randn(n, d, requires_grad=True), torch.randn(n, d, requires_grad=True)
+    labels = torch.arange(n) % 100
+    c = F.normalize(torch.randn(n, 64), dim=1)
+    s = c @ c.T
+    fns = {'ntxent': lambda: ntxent(za, zb), 'xclr': lambda: xclr(za, zb, s), 'supcon': lambda: supcon(za, zb, labels),
+           'clip': lambda: clip(za, zb)}
+    times = {k: [] for k in fns}
+    for r in range(-1, reps):  # one warm-up round, losses interleaved
+        for k, f in fns.items():
+            t0 = time.perf_counter()
+            za.grad = zb.grad = None
+            f().backward()
+            if r >= 0:
+                times[k].append(time.perf_counter() - t0)
+    return {k: sorted(v)[len(v) // 2] * 1000 for k, v in times.items()}
+
+
 def main():
     p = argparse.ArgumentParser()
+    p.add_argument('--loss-bench', type=int, metavar='N', help='time each loss alone (forward + backward) at batch N and exit')
+    p.add_argument('--reps', type=int, default=10)
     p.add_argument('--model', choices=['mlp', 'convnet', 'resnet18'], default='mlp')
     p.add_argument('--loss', choices=['xclr', 'ntxent', 'supcon', 'clip'], default='xclr')
     p.add_argument('--batch', type=int, default=256)
@@ -95,6 +117,10 @@ def main():
     p.add_argument('--json', action='store_true')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
+    if a.loss_bench:
+        ms = loss_bench(a.loss_bench, a.reps)
+        print(json.dumps({'backend': f'pytorch-{torch.__version__}-cpu', 'threads': torch.get_num_threads(), 'n': a.loss_bench, 'ms': ms}))
+        return
     torch.manual_seed(0)
     model = {'mlp': mlp, 'convnet': convnet, 'resnet18': resnet18}[a.model]()
     shape = (3, 32, 32) if a.model == 'resnet18' else (1, 28, 28)

@@ -1,6 +1,7 @@
 // Forward + backward time of each loss at N ∈ {256, 1024, 4096}, D = 128, on each backend
 // present, and X-CLR's overhead over NT-Xent as a ratio within the same run.
 //   npm run bench -w @xclr/losses            (writes bench/results/losses.json)
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -35,6 +36,19 @@ interface Row {
   ratioToNtXent: number;
 }
 
+// PyTorch on the same cores, the same losses (bench/torch_train_step.py --loss-bench, Debian's
+// python3-torch with OpenBLAS), measured right after the tfjs numbers of each N.
+const TORCH_SCRIPT = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..', 'bench', 'torch_train_step.py');
+function torchMs(n: number, reps: number): Record<string, number> | null {
+  if (process.env.XCLR_BENCH_TORCH === '0' || !fs.existsSync('/usr/bin/python3')) return null;
+  try {
+    const out = execFileSync('/usr/bin/python3', [TORCH_SCRIPT, '--loss-bench', String(n), '--reps', String(reps)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return JSON.parse(out.trim().split('\n').pop() as string).ms;
+  } catch {
+    return null; // no PyTorch here: tfjs numbers only
+  }
+}
+
 const rows: Row[] = [];
 for (const backend of ['wasm', 'cpu'] as const) {
   const choice = await useFastestBackend({ backend });
@@ -66,6 +80,12 @@ for (const backend of ['wasm', 'cpu'] as const) {
       rows.push({ backend, threads: choice.threads, n, loss: name, ms, ratioToNtXent: ms / base });
     }
     tf.dispose([zA, zB, labels, s]);
+    if (backend === 'wasm') {
+      const torch = torchMs(n, reps);
+      for (const [name, ms] of Object.entries(torch ?? {})) {
+        rows.push({ backend: 'pytorch', threads: 0, n, loss: name as LossName, ms, ratioToNtXent: ms / (torch as Record<string, number>).ntxent });
+      }
+    }
   }
 }
 
@@ -73,8 +93,19 @@ console.log(`forward + backward, D = ${D}, median ms (ratio to NT-Xent in the sa
 console.log(['backend', 'N', ...Object.keys(LOSSES)].map((h) => h.padStart(15)).join(''));
 for (const backend of [...new Set(rows.map((r) => `${r.backend}:${r.n}`))]) {
   const group = rows.filter((r) => `${r.backend}:${r.n}` === backend);
-  const cells = group.map((r) => `${r.ms.toFixed(1)} (${r.ratioToNtXent.toFixed(2)})`);
+  const cells = (Object.keys(LOSSES) as LossName[]).map((name) => {
+    const r = group.find((g) => g.loss === name);
+    return r ? `${r.ms.toFixed(1)} (${r.ratioToNtXent.toFixed(2)})` : '–';
+  });
   console.log([group[0].backend, String(group[0].n), ...cells].map((c) => c.padStart(15)).join(''));
+}
+const torchRows = rows.filter((r) => r.backend === 'pytorch');
+if (torchRows.length) {
+  console.log('\nwasm time / PyTorch time, same loss and N (below 1: faster than PyTorch)');
+  for (const t of torchRows) {
+    const w = rows.find((r) => r.backend === 'wasm' && r.n === t.n && r.loss === t.loss);
+    if (w) console.log(`  N=${t.n} ${t.loss.padEnd(7)} ${(w.ms / t.ms).toFixed(2)}×`);
+  }
 }
 const out = path.join(path.dirname(new URL(import.meta.url).pathname), 'results', 'losses.json');
 fs.mkdirSync(path.dirname(out), { recursive: true });

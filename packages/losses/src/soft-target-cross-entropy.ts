@@ -56,11 +56,31 @@ export function softTargetCrossEntropy(
 ): tf.Tensor {
   const { mask, reduction = 'mean' } = options;
   checkArgs(logits, targets, mask);
+  const rows = logits.shape[0];
   return tf.tidy(() => {
-    const logProbs = tf.logSoftmax(maskLogits(logits, mask));
-    // Excluded targets are zeroed so that a stray non-zero target never meets MASKED_LOGIT.
-    const kept = mask == null ? targets : tf.mul(targets, tf.cast(mask, targets.dtype));
-    const perRow = tf.neg(tf.sum(tf.mul(kept, logProbs), 1));
-    return reduction === 'none' ? perRow : tf.mean(perRow);
+    // Targets are constants (stop-gradient): the target graph is an input to these losses, never
+    // learned. The gradient is written out, d/dlogits = softmax · Σ_c t_c − t, which takes a few
+    // elementwise passes over [R, C] where autodiff through logSoftmax, where and mean takes about
+    // twenty (it dominates the loss at large batches).
+    const loss = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+      // Excluded targets are zeroed so that a stray non-zero target never meets MASKED_LOGIT.
+      const kept = mask == null ? targets : tf.mul(targets, tf.cast(mask, targets.dtype));
+      const logProbs = tf.logSoftmax(maskLogits(x as tf.Tensor2D, mask));
+      const perRow = tf.neg(tf.sum(tf.mul(kept, logProbs), 1));
+      // Saved tensors outlive this call (the engine keeps them for the backward pass).
+      save([logProbs, kept]);
+      return {
+        value: reduction === 'none' ? perRow : tf.mean(perRow),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [logProbs, kept] = saved;
+          const probs = tf.exp(logProbs);
+          const weight = tf.sum(kept, 1, true);
+          // 'mean' spreads dy over the rows; 'none' has one dy per row.
+          const scale = reduction === 'none' ? tf.reshape(dy, [rows, 1]) : tf.div(dy, rows);
+          return tf.mul(tf.sub(tf.mul(probs, weight), kept), scale);
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return loss(logits);
   });
 }

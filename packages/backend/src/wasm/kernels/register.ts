@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv2d-backprop.js';
 import { asHeapBackend } from './heap.js';
+import { shareBuffer } from './identity.js';
 import { KernelCall, type TensorInfo } from './kernel-call.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js';
 import { maxPoolGrad } from './max-pool-grad.js';
@@ -62,6 +63,10 @@ export function patchWasmKernels(): KernelPatches {
   install('Transpose', (orig) =>
     composed(orig, 'Transpose', (call, { x }, attrs) => transposeKernel(asHeapBackend(call.backend), x, attrs)),
   );
+  install('Identity', (orig) => (args) => {
+    const { x } = args.inputs as Record<string, TensorInfo>;
+    return shareBuffer(args.backend as tf.KernelBackend, x) ?? (orig.get('Identity') as tf.KernelFunc)(args);
+  });
   install('BatchMatMul', batchMatMulKernel);
   install('_FusedMatMul', fusedMatMulKernel);
   install('Conv2DBackpropFilter', (orig) =>
