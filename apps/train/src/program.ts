@@ -99,7 +99,8 @@ function buildProgram(io: Io): Command {
     .requiredOption('--k <k>', 'neighbours per row', (v) => Number.parseInt(v, 10))
     .requiredOption('--out <file>')
     .option('--shard <i/n>', 'compute every n-th block starting at i (array jobs)')
-    .option('--block <rows>', 'query rows per block', (v) => Number.parseInt(v, 10), 512)
+    .option('--block <rows>', 'query rows per block (the same for every shard of a job)', (v) => Number.parseInt(v, 10), 256)
+    .addOption(new Option('--engine <name>', 'auto: onnxruntime-node when installed, else tfjs').choices(['auto', 'onnxruntime', 'tfjs']).default('auto'))
     .addOption(backendOption())
     .action(async (o) =>
       topkCommand({
@@ -108,6 +109,7 @@ function buildProgram(io: Io): Command {
         out: o.out,
         shard: o.shard,
         block: o.block,
+        engine: o.engine,
         backend: o.backend,
         log: io.err,
       }),

@@ -28,12 +28,16 @@ describe('xclr graph', () => {
     expect(Array.from(e.embeddings.subarray(0, 512))).toEqual(Array.from(e.embeddings.subarray(1024, 1536)));
     expect(r.err).toMatch(/embedded 4 unique captions of 5 rows/);
     const full = path.join(dir, 'topk.arrow');
-    expect((await xclr(['graph', 'topk', '--embeddings', emb, '--k', '2', '--out', full, '--block', '2', '--backend', 'cpu'])).code).toBe(0);
+    const topk = await xclr(['graph', 'topk', '--embeddings', emb, '--k', '2', '--out', full, '--block', '2', '--backend', 'cpu']);
+    expect(topk.code).toBe(0);
+    expect(topk.err).toContain('top-2 of 5 rows on onnxruntime-node');
     const g = readTopKFile(full);
     expect(g.neighbors[0]).toBe(2); // a's nearest is its duplicate c
     const shards = [0, 1].map((i) => path.join(dir, `shard-${i}.arrow`));
+    // The engines are interchangeable within one array job: shard 0 on tfjs, shard 1 on onnxruntime.
     for (const [i, f] of shards.entries()) {
-      expect((await xclr(['graph', 'topk', '--embeddings', emb, '--k', '2', '--out', f, '--block', '2', '--shard', `${i}/2`, '--backend', 'cpu'])).code).toBe(0);
+      const engine = i === 0 ? 'tfjs' : 'auto';
+      expect((await xclr(['graph', 'topk', '--embeddings', emb, '--k', '2', '--out', f, '--block', '2', '--shard', `${i}/2`, '--engine', engine, '--backend', 'cpu'])).code).toBe(0);
     }
     const merged = path.join(dir, 'merged.arrow');
     const incomplete = await xclr(['graph', 'merge', shards[0], '--out', merged]);

@@ -22,4 +22,6 @@ export {
   writeTopKFile,
   writeTopKShardFile,
 } from './arrow-files.js';
+export { exactTopKOnnx, loadOnnxRuntime, type OnnxTopKOptions } from './onnx/topk-onnx.js';
+export { computeTopK, type TopKEngine } from './topk-engine.js';
 export { exactTopK, mergeTopKShards, parseShard, type TopKOptions, type TopKShard } from './topk.js';

@@ -9,6 +9,8 @@ export interface TopKOptions {
   shard?: { index: number; count: number };
   /** Called after each block with (rows done, rows in this shard). */
   onProgress?: (done: number, total: number) => void;
+  /** Only the query rows in [start, end) (still against all rows; e.g. a timed sample). Default: all. */
+  rowRange?: [number, number];
 }
 
 export interface TopKShard extends TopKGraph {
@@ -37,7 +39,8 @@ export function exactTopK(embeddings: Float32Array, dim: number, source: string,
   if (!Number.isInteger(n)) throw new Error(`exactTopK: ${embeddings.length} values are not rows of ${dim}`);
   if (!Number.isInteger(k) || k < 1 || k >= n) throw new Error(`exactTopK: k must satisfy 1 ≤ k < N = ${n} (self is excluded), got ${k}`);
   const blocks = Math.ceil(n / blockRows);
-  const mine = Array.from({ length: blocks }, (_, b) => b).filter((b) => b % shard.count === shard.index);
+  const [from, to] = options.rowRange ?? [0, n];
+  const mine = Array.from({ length: blocks }, (_, b) => b).filter((b) => b % shard.count === shard.index && b * blockRows >= from && b * blockRows < to);
   const myRows = mine.reduce((s, b) => s + Math.min(blockRows, n - b * blockRows), 0);
   const rows = new Int32Array(myRows);
   const neighbors = new Int32Array(myRows * k);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exactTopK, mergeTopKShards, normalizeRows, parseShard, readEmbeddingsFile, readTopKFile, writeEmbeddingsFile, writeTopKFile } from '../src/index.js';
+import { exactTopK, exactTopKOnnx, loadOnnxRuntime, mergeTopKShards, normalizeRows, parseShard, readEmbeddingsFile, readTopKFile, writeEmbeddingsFile, writeTopKFile } from '../src/index.js';
 
 function randomUnitRows(n: number, dim: number, seed: number): Float32Array {
   let s = seed;
@@ -51,6 +51,27 @@ describe('exact top-k graphs', () => {
     expect(() => mergeTopKShards([shards[0], shards[0], shards[1]])).toThrow('shard 0/3 given twice');
     expect(parseShard('2/5')).toEqual({ index: 2, count: 5 });
     expect(() => parseShard('5/5')).toThrow(/expected i\/n with 0 ≤ i < n/);
+  });
+
+  it('onnxruntime gives the brute-force neighbours and the tfjs engine\'s scores, in shards, and duplicates do not leak self', async () => {
+    const { ort, reason } = await loadOnnxRuntime();
+    expect(ort, reason).not.toBeNull();
+    const expected = bruteForce(e, dim, 5);
+    const tfjs = exactTopK(e, dim, 'x.arrow', { k: 5, blockRows: 64 });
+    for (const blockRows of [64, 1000]) {
+      const g = await exactTopKOnnx(ort!, e, dim, 'x.arrow', { k: 5, blockRows });
+      expect(Array.from(g.rows)).toEqual(Array.from({ length: n }, (_, i) => i));
+      for (let i = 0; i < n; i++) expect(new Set(g.neighbors.subarray(i * 5, i * 5 + 5))).toEqual(new Set(expected[i]));
+      for (let t = 0; t < n * 5; t++) expect(g.scores[t]).toBeCloseTo(tfjs.scores[t], 5);
+    }
+    const shards = await Promise.all([0, 1].map((index) => exactTopKOnnx(ort!, e, dim, 'x.arrow', { k: 5, blockRows: 32, shard: { index, count: 2 } })));
+    expect(Array.from(mergeTopKShards(shards).neighbors)).toEqual(Array.from((await exactTopKOnnx(ort!, e, dim, 'x.arrow', { k: 5, blockRows: 32 })).neighbors));
+    // Exact duplicates tie with the row itself: each row still lists k other rows, never itself.
+    const dup = new Float32Array(6 * dim);
+    for (let r = 0; r < 6; r++) dup.set(e.subarray((r % 3) * dim, (r % 3 + 1) * dim), r * dim);
+    const g = await exactTopKOnnx(ort!, dup, dim, 'd', { k: 3 });
+    for (let r = 0; r < 6; r++) expect(Array.from(g.neighbors.subarray(r * 3, r * 3 + 3))).not.toContain(r);
+    await expect(exactTopKOnnx(ort!, e.subarray(0, 4 * dim), dim, 'x', { k: 4 })).rejects.toThrow('exactTopKOnnx: k must satisfy 1 ≤ k < N = 4');
   });
 
   it('k ≥ N is a clear error', () => {

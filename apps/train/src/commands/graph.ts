@@ -7,12 +7,13 @@ import {
   buildClassGraph,
   createUseLiteEncoder,
   DEFAULT_TEMPLATES,
-  exactTopK,
+  computeTopK,
   mergeTopKShards,
   parseShard,
   readEmbeddingsFile,
   readTopKShardFile,
   type TextEncoder,
+  type TopKEngine,
   writeEmbeddingsFile,
   writeTopKFile,
   writeTopKShardFile,
@@ -160,12 +161,22 @@ export async function embedCaptions(o: EmbedOptions): Promise<{ rows: number; em
   return { rows: texts.length, embedded, resumedChunks, complete: true };
 }
 
-export async function topkCommand(o: { embeddings: string; k: number; out: string; shard?: string; block: number; backend: BackendRequest; log: (l: string) => void }) {
-  await useFastestBackend({ backend: o.backend });
+export async function topkCommand(o: {
+  embeddings: string;
+  k: number;
+  out: string;
+  shard?: string;
+  block: number;
+  engine: TopKEngine;
+  backend: BackendRequest;
+  log: (l: string) => void;
+}) {
+  if (o.engine === 'tfjs') await useFastestBackend({ backend: o.backend });
   const e = readEmbeddingsFile(o.embeddings);
   const shard = o.shard ? parseShard(o.shard) : undefined;
   let progress: Progress | null = null;
-  const g = exactTopK(e.embeddings, e.dim, path.basename(o.embeddings), {
+  const { graph: g, note } = await computeTopK(e.embeddings, e.dim, path.basename(o.embeddings), {
+    engine: o.engine,
     k: o.k,
     blockRows: o.block,
     shard,
@@ -177,7 +188,7 @@ export async function topkCommand(o: { embeddings: string; k: number; out: strin
   (progress as Progress | null)?.done();
   if (shard) writeTopKShardFile(o.out, g);
   else writeTopKFile(o.out, g);
-  o.log(`top-${o.k} of ${g.rows.length} rows${shard ? ` (shard ${o.shard})` : ''} → ${o.out}`);
+  o.log(`top-${o.k} of ${g.rows.length} rows${shard ? ` (shard ${o.shard})` : ''} on ${note} → ${o.out}`);
 }
 
 export function mergeCommand(o: { shards: string[]; out: string; log: (l: string) => void }) {

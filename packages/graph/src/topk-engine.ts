@@ -1,0 +1,25 @@
+import { exactTopKOnnx, loadOnnxRuntime, type OnnxTopKOptions } from './onnx/topk-onnx.js';
+import { exactTopK, type TopKShard } from './topk.js';
+
+export type TopKEngine = 'auto' | 'onnxruntime' | 'tfjs';
+
+/**
+ * Exact top-k on the fastest engine present: onnxruntime-node when installed (an optional peer
+ * dependency; at or above FAISS's speed on a CPU), else tfjs on the current backend. Returns the
+ * graph and which engine made it, with the reason when onnxruntime was passed over.
+ */
+export async function computeTopK(
+  embeddings: Float32Array,
+  dim: number,
+  source: string,
+  options: OnnxTopKOptions & { engine?: TopKEngine },
+): Promise<{ graph: TopKShard; engine: 'onnxruntime' | 'tfjs'; note: string }> {
+  const engine = options.engine ?? 'auto';
+  if (engine !== 'tfjs') {
+    const { ort, reason } = await loadOnnxRuntime();
+    if (ort) return { graph: await exactTopKOnnx(ort, embeddings, dim, source, options), engine: 'onnxruntime', note: 'onnxruntime-node' };
+    if (engine === 'onnxruntime') throw new Error(`--engine onnxruntime: ${reason}; npm install onnxruntime-node, or use --engine tfjs`);
+    return { graph: exactTopK(embeddings, dim, source, options), engine: 'tfjs', note: `tfjs (${reason})` };
+  }
+  return { graph: exactTopK(embeddings, dim, source, options), engine: 'tfjs', note: 'tfjs (requested)' };
+}
