@@ -72,11 +72,12 @@ function buildProgram(io: Io): Command {
   const backendOption = () => new Option('--backend <name>', 'tfjs backend').choices([...BACKEND_NAMES]).default('auto');
   graph
     .command('embed')
-    .description('embed the captions of a JSONL or CSV file into an Arrow embeddings file (resumable)')
-    .requiredOption('--input <file>', '.jsonl or .csv')
+    .description('embed the texts of a JSONL, CSV or Arrow file into an Arrow embeddings file (streaming, resumable)')
+    .requiredOption('--input <file>', '.jsonl, .csv or .arrow')
     .option('--text-field <name>', 'field holding the text', 'caption')
     .option('--id-field <name>', 'field holding a stable id (default: the row number)')
-    .option('--encoder <name>', 'use-lite', 'use-lite')
+    .option('--encoder <name>', 'use-lite (bundled, offline) or transformers:MODEL (hub id or local directory)', 'use-lite')
+    .option('--offline', 'transformers: never reach the network (local directory or cache only)')
     .requiredOption('--out <file>')
     .option('--chunk <n>', 'captions per resumable chunk', (v) => Number.parseInt(v, 10), 4096)
     .addOption(backendOption())
@@ -89,6 +90,7 @@ function buildProgram(io: Io): Command {
         out: o.out,
         chunk: o.chunk,
         backend: o.backend,
+        offline: Boolean(o.offline),
         log: io.err,
       });
     });

@@ -68,9 +68,11 @@ describe('xclr graph', () => {
     expect((await xclr(['graph', 'embed', '--input', csv, '--text-field', 'text', '--out', out, '--backend', 'cpu'])).code).toBe(0);
     expect(readEmbeddingsFile(out).ids).toEqual(['0', '1']);
     const missing = await xclr(['graph', 'embed', '--input', csv, '--out', out]);
-    expect(missing.err).toBe(`xclr: ${csv}: row 1 has no text field "caption" (fields: key, text)`);
-    const enc = await xclr(['graph', 'embed', '--input', csv, '--text-field', 'text', '--encoder', 'transformers:x', '--out', path.join(dir, 'x.arrow'), '--backend', 'cpu']);
-    expect(enc.err).toMatch(/--encoder transformers:x: unknown encoder/);
+    expect(missing.err).toBe(`xclr: ${csv}:2: no text field "caption" (fields: key, text)`);
+    const enc = await xclr(['graph', 'embed', '--input', csv, '--text-field', 'text', '--encoder', 'bert', '--out', path.join(dir, 'x.arrow'), '--backend', 'cpu']);
+    expect(enc.err).toMatch(/--encoder bert: unknown encoder; use use-lite or transformers:MODEL/);
+    const notModel = await xclr(['graph', 'embed', '--input', csv, '--text-field', 'text', '--encoder', `transformers:${dir}`, '--offline', '--out', path.join(dir, 'x.arrow')]);
+    expect(notModel.err).toBe(`xclr: ${dir}: not a transformers.js model directory (no config.json)`);
   });
 
   it('graph classes writes the class embeddings and similarity matrix', async () => {

@@ -7,6 +7,9 @@ export {
 } from './batch-targets.js';
 export { buildClassGraph, type ClassGraph, cosineMatrix, DEFAULT_TEMPLATES } from './class-graph.js';
 export { fileModelHandler } from './encoders/file-io.js';
+export { createTransformersEncoder, DEFAULT_TRANSFORMERS_MODEL, type TransformersEncoderOptions } from './encoders/transformers.js';
+export { type EmbedTextFileOptions, type EmbedTextFileResult, embedTextFile } from './embed-file.js';
+export { readTextRecords, type TextFields, type TextRecord } from './text-records.js';
 export { bundledUseLiteDir, createUseLiteEncoder, type UseLiteOptions } from './encoders/use-lite.js';
 export { UseTokenizer } from './encoders/use-tokenizer.js';
 export { normalizeRows, type TextEncoder } from './text-encoder.js';

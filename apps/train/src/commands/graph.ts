@@ -1,11 +1,13 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type BackendRequest, useFastestBackend } from '@xclr/backend';
 import { defaultCacheDir, loadMnistFamily } from '@xclr/data';
 import {
   buildClassGraph,
+  createTransformersEncoder,
   createUseLiteEncoder,
+  DEFAULT_TRANSFORMERS_MODEL,
+  embedTextFile,
   DEFAULT_TEMPLATES,
   computeTopK,
   mergeTopKShards,
@@ -20,65 +22,19 @@ import {
 } from '@xclr/graph';
 import { Progress } from '../run/progress.js';
 
-async function encoderFor(name: string, backend: BackendRequest): Promise<TextEncoder> {
-  await useFastestBackend({ backend });
-  if (name === 'use-lite') return createUseLiteEncoder();
-  throw new Error(`--encoder ${name}: unknown encoder; this version ships use-lite (transformers:MODEL is not implemented yet)`);
+/** `use-lite`, or `transformers:MODEL` (a hub id or a local model directory). */
+function checkEncoderName(name: string): void {
+  if (name === 'use-lite' || (name.startsWith('transformers:') && name.length > 'transformers:'.length)) return;
+  throw new Error(`--encoder ${name}: unknown encoder; use use-lite or transformers:MODEL (a model id such as ${DEFAULT_TRANSFORMERS_MODEL}, or a local directory)`);
 }
 
-/** Rows of a JSONL or CSV caption file as records (CSV: a header row, RFC 4180 quoting). */
-export function readCaptionRecords(file: string): Record<string, string>[] {
-  if (!fs.existsSync(file)) throw new Error(`${file}: input file not found`);
-  const text = fs.readFileSync(file, 'utf8');
-  if (/\.jsonl?$/i.test(file)) {
-    return text
-      .split('\n')
-      .map((l, i) => [l, i] as const)
-      .filter(([l]) => l.trim())
-      .map(([l, i]) => {
-        try {
-          return JSON.parse(l);
-        } catch {
-          throw new Error(`${file}:${i + 1}: not valid JSON`);
-        }
-      });
+async function encoderFor(name: string, backend: BackendRequest, offline: boolean): Promise<TextEncoder> {
+  checkEncoderName(name);
+  if (name === 'use-lite') {
+    await useFastestBackend({ backend });
+    return createUseLiteEncoder();
   }
-  if (/\.csv$/i.test(file)) {
-    const rows: string[][] = [];
-    let row: string[] = [];
-    let field = '';
-    let quoted = false;
-    for (let i = 0; i < text.length; i++) {
-      const c = text[i];
-      if (quoted) {
-        if (c === '"' && text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else if (c === '"') {
-          quoted = false;
-        } else {
-          field += c;
-        }
-      } else if (c === '"') {
-        quoted = true;
-      } else if (c === ',') {
-        row.push(field);
-        field = '';
-      } else if (c === '\n' || c === '\r') {
-        if (c === '\r' && text[i + 1] === '\n') i++;
-        row.push(field);
-        if (row.some((f) => f !== '')) rows.push(row);
-        row = [];
-        field = '';
-      } else {
-        field += c;
-      }
-    }
-    if (field !== '' || row.length) rows.push([...row, field]);
-    const [header, ...body] = rows;
-    return body.map((r) => Object.fromEntries(header.map((h, k) => [h, r[k] ?? ''])));
-  }
-  throw new Error(`${file}: expected a .jsonl or .csv file`);
+  return createTransformersEncoder({ model: name.slice('transformers:'.length), offline });
 }
 
 export interface EmbedOptions {
@@ -89,76 +45,38 @@ export interface EmbedOptions {
   out: string;
   chunk: number;
   backend: BackendRequest;
+  /** transformers: never reach the network. */
+  offline?: boolean;
   log: (line: string) => void;
   /** Stop after embedding this many new chunks, leaving the parts for a later resume (time-boxed jobs). */
   maxNewChunks?: number;
 }
 
-/**
- * Embeds captions chunk by chunk into `<out>.parts/`, so an interrupted run resumes at the first
- * missing chunk (each chunk file is written atomically), then joins the chunks into `out`.
- * Identical captions within a chunk are embedded once.
- */
+/** `xclr graph embed`: a thin wrapper over @xclr/graph's resumable, streaming embedTextFile. */
 export async function embedCaptions(o: EmbedOptions): Promise<{ rows: number; embedded: number; resumedChunks: number; complete: boolean }> {
-  const records = readCaptionRecords(o.input);
-  const texts = records.map((r, i) => {
-    const t = r[o.textField];
-    if (typeof t !== 'string') throw new Error(`${o.input}: row ${i + 1} has no text field "${o.textField}" (fields: ${Object.keys(r).join(', ')})`);
-    return t;
+  checkEncoderName(o.encoder); // before reading the input
+  let progress: Progress | null = null;
+  const result = await embedTextFile({
+    input: o.input,
+    out: o.out,
+    textField: o.textField,
+    idField: o.idField,
+    encoder: () => encoderFor(o.encoder, o.backend, Boolean(o.offline)),
+    encoderName: o.encoder,
+    chunkRows: o.chunk,
+    maxNewChunks: o.maxNewChunks,
+    onProgress: (done, total) => {
+      progress ??= new Progress('embed', total, process.stderr, 'captions');
+      progress.update(done);
+    },
   });
-  const ids = records.map((r, i) => String(o.idField ? r[o.idField] : i));
-  const parts = `${o.out}.parts`;
-  fs.mkdirSync(parts, { recursive: true });
-  const key = createHash('sha256').update(JSON.stringify([o.encoder, o.textField, o.chunk, texts.length])).digest('hex').slice(0, 12);
-  const chunks = Math.ceil(texts.length / o.chunk);
-  let encoder: TextEncoder | null = null;
-  let embedded = 0;
-  let resumedChunks = 0;
-  let dim = 0;
-  const progress = new Progress('embed', texts.length, process.stderr, 'captions');
-  try {
-    for (let c = 0; c < chunks; c++) {
-      const file = path.join(parts, `${key}-${String(c).padStart(6, '0')}.arrow`);
-      const start = c * o.chunk;
-      const slice = texts.slice(start, start + o.chunk);
-      if (fs.existsSync(file)) {
-        resumedChunks++;
-      } else {
-        if (o.maxNewChunks !== undefined && c - resumedChunks >= o.maxNewChunks) {
-          o.log(`stopped after ${o.maxNewChunks} new chunks; run the same command again to resume`);
-          return { rows: texts.length, embedded, resumedChunks, complete: false };
-        }
-        encoder ??= await encoderFor(o.encoder, o.backend);
-        const unique = [...new Set(slice)];
-        const rows = await encoder.embed(unique);
-        dim = encoder.dim;
-        embedded += unique.length;
-        const at = new Map(unique.map((t, i) => [t, i]));
-        const out = new Float32Array(slice.length * dim);
-        slice.forEach((t, i) => {
-          const u = at.get(t) as number;
-          out.set(rows.subarray(u * dim, (u + 1) * dim), i * dim);
-        });
-        writeEmbeddingsFile(file, { ids: ids.slice(start, start + o.chunk), dim, embeddings: out, encoder: encoder.name, normalized: true });
-      }
-      progress.update(Math.min(texts.length, start + o.chunk));
-    }
-    progress.done();
-    const all = Array.from({ length: chunks }, (_, c) => readEmbeddingsFile(path.join(parts, `${key}-${String(c).padStart(6, '0')}.arrow`)));
-    dim = all[0].dim;
-    const embeddings = new Float32Array(texts.length * dim);
-    let offset = 0;
-    for (const part of all) {
-      embeddings.set(part.embeddings, offset);
-      offset += part.embeddings.length;
-    }
-    writeEmbeddingsFile(o.out, { ids, dim, embeddings, encoder: all[0].encoder, normalized: true });
-    fs.rmSync(parts, { recursive: true, force: true });
-  } finally {
-    encoder?.dispose();
+  if (!result.complete) {
+    o.log(`stopped after ${o.maxNewChunks} new chunks; run the same command again to resume`);
+    return result;
   }
-  o.log(`embedded ${embedded} unique captions of ${texts.length} rows (${resumedChunks} chunks resumed) → ${o.out}`);
-  return { rows: texts.length, embedded, resumedChunks, complete: true };
+  (progress as Progress | null)?.done();
+  o.log(`embedded ${result.embedded} unique captions of ${result.rows} rows (${result.resumedChunks} chunks resumed) → ${o.out}`);
+  return result;
 }
 
 export async function topkCommand(o: {

@@ -1,10 +1,9 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendChoice, describeBackend, useFastestBackend } from '@xclr/backend';
-import { ContrastiveLoader, defaultCacheDir, disposeBatch, NO_AUGMENT, simclrAugment, writeFileAtomic } from '@xclr/data';
+import { ContrastiveLoader, disposeBatch, NO_AUGMENT, simclrAugment, writeFileAtomic } from '@xclr/data';
 import { features, knnClassify } from '@xclr/eval';
-import { buildClassGraph, createUseLiteEncoder } from '@xclr/graph';
-import { ContrastiveModel, loadCheckpoint, saveCheckpoint, trainStep } from '@xclr/models';
+import { loadCheckpoint, saveCheckpoint, trainStep } from '@xclr/models';
 import type { RunConfig } from '../config/schema.js';
 import { evalIndices } from './datasets.js';
 import { type EvalResult, evaluateEncoder, extractFeatures } from './evaluate.js';
