@@ -210,7 +210,7 @@ describe('Identity on wasm shares the buffer', () => {
     expect(Array.from(await y.data())).toEqual([1, 2, 3, 4]);
     const v = tf.variable(y);
     y.dispose();
-    const next = tf.tidy(() => tf.add(v, 1));
+    const next = tf.tidy(() => tf.add(v, 1) as tf.Tensor2D);
     v.assign(next);
     next.dispose();
     expect(Array.from(await v.data())).toEqual([2, 3, 4, 5]);
