@@ -16,12 +16,12 @@ export function scaledLogits(anchors: tf.Tensor2D, candidates: tf.Tensor2D, temp
   return tf.tidy(() => tf.div(tf.matMul(anchors, candidates, false, true), temperature));
 }
 
-/** Tiles an `[N, N]` sample graph to `[2N, 2N]`: both views of sample i carry i's row. */
-export function tileForViews(graph: tf.Tensor2D): tf.Tensor2D {
-  // Two concats rather than tf.tile: the wasm backend's Tile is a generic per-element loop that
-  // took ~38 ms for a 256 → 512 graph, longer than the whole loss (concat copies rows, ~0.3 ms).
-  return tf.tidy(() => {
-    const row = tf.concat([graph, graph], 1);
-    return tf.concat([row, row], 0) as tf.Tensor2D;
-  });
+/**
+ * Assembles `[[diag, off], [off, diag]]` (`[2N, 2N]`) from `[N, N]` blocks: the layout of any
+ * sample graph over both views, where `diag` pairs a view with itself and `off` with the other.
+ * `tileForViews(graph)` tiles one graph; two concats rather than tf.tile, as the wasm backend's
+ * Tile is a generic per-element loop that took longer than a whole loss at N = 256.
+ */
+export function tileForViews(diag: tf.Tensor2D, off: tf.Tensor2D = diag): tf.Tensor2D {
+  return tf.tidy(() => tf.concat([tf.concat([diag, off], 1), tf.concat([off, diag], 1)], 0) as tf.Tensor2D);
 }

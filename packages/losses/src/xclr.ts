@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkEmbeddings, checkPositive, checkSameShape, checkSimilarity, fail } from './checks.js';
 import { maybeNormalize } from './normalize.js';
-import { maskedSoftmax, softTargetCrossEntropy } from './soft-target-cross-entropy.js';
+import { softTargetCrossEntropy } from './soft-target-cross-entropy.js';
 import { notSelfMask, scaledLogits, stackViews, tileForViews } from './two-view.js';
 
 export interface XclrLossOptions {
@@ -33,6 +33,25 @@ function resolve(options: XclrLossOptions) {
  * `[2N, 2N]` row softmax of the tiled similarities / τ_s over b ≠ a; in `'cross'` mode the `[N, N]`
  * row softmax of similarity / τ_s (diagonal included).
  */
+/**
+ * 'all'-mode targets without tiling first: anchor (view v, sample i) has the row [S_i, S_i] with
+ * its own entry excluded, so with E = exp((S − rowmax) / τ_s) its softmax is E_i over
+ * Z_i = 2 Σ_j E_ij − E_ii in both halves, the diagonal zeroed in its own view's half. The exp and
+ * reductions run on [N, N] instead of [2N, 2N]; only the result is assembled at full size.
+ */
+function allModeTargets(similarity: tf.Tensor2D, targetTemperature: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const n = similarity.shape[0];
+    const scaled = tf.div(similarity, targetTemperature);
+    const e = tf.exp(tf.sub(scaled, tf.max(scaled, 1, true)));
+    const offDiagonal = tf.mul(e, notSelfMask(n, n));
+    const z = tf.sub(tf.mul(tf.sum(e, 1, true), 2), tf.sum(tf.sub(e, offDiagonal), 1, true));
+    const same = tf.div(offDiagonal, z) as tf.Tensor2D; // the anchor's own view: self excluded
+    const other = tf.div(e, z) as tf.Tensor2D; // the other view: its own positive included
+    return tileForViews(same, other);
+  });
+}
+
 export function xclrTargets(
   similarity: tf.Tensor2D,
   options: Pick<XclrLossOptions, 'targetTemperature' | 'mode'> = {},
@@ -41,8 +60,7 @@ export function xclrTargets(
   checkSimilarity('xclrTargets', similarity, similarity.shape[0]);
   return tf.tidy(() => {
     if (mode === 'cross') return tf.softmax(tf.div(similarity, targetTemperature)) as tf.Tensor2D;
-    const n2 = 2 * similarity.shape[0];
-    return maskedSoftmax(tf.div(tileForViews(similarity), targetTemperature) as tf.Tensor2D, notSelfMask(n2, n2));
+    return allModeTargets(similarity, targetTemperature);
   });
 }
 
@@ -78,7 +96,7 @@ export function xclrLoss(
     const n2 = z.shape[0];
     const mask = notSelfMask(n2, n2);
     const logits = scaledLogits(z, z, temperature);
-    const targets = maskedSoftmax(tf.div(tileForViews(similarity), targetTemperature) as tf.Tensor2D, mask);
+    const targets = allModeTargets(similarity, targetTemperature);
     return softTargetCrossEntropy(logits, targets, { mask }) as tf.Scalar;
   });
 }
