@@ -10,6 +10,7 @@ import { clipLoss, ntXentLoss, supConLoss, xclrLoss } from '../src/index.js';
 
 const D = 128;
 const SIZES = (process.env.XCLR_BENCH_SIZES ?? '256,1024,4096').split(',').map(Number);
+// XCLR_BENCH_SIZES / XCLR_BENCH_REPS narrow a run (one N = 4096 repetition is ~40 s for all losses here).
 // The pure-JS cpu backend needs minutes per rep at N = 4096: it is measured up to this size.
 const CPU_MAX_N = 256;
 
@@ -62,7 +63,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
       const u = tf.div(c, tf.norm(c, 2, 1, true));
       return tf.matMul(u, u, false, true) as tf.Tensor2D;
     });
-    const reps = backend === 'cpu' ? 3 : n >= 4096 ? 5 : 10;
+    const reps = Number(process.env.XCLR_BENCH_REPS ?? (backend === 'cpu' ? 3 : n >= 4096 ? 3 : 10));
     const times: Partial<Record<LossName, number[]>> = {};
     // Interleave the losses within each repetition so machine noise hits them alike.
     for (let r = -1; r < reps; r++) {

@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// Prints every study's tables from docs/results/*.json as markdown (what docs/results.md quotes).
+//   node experiments/report.mjs
+import fs from 'node:fs';
+import path from 'node:path';
+import { meanStd, pct, root } from './study.mjs';
+
+const load = (name) => {
+  const file = path.join(root, 'docs', 'results', name);
+  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')).runs : [];
+};
+const table = (header, rows) => {
+  console.log(`| ${header.join(' | ')} |`);
+  console.log(`|${header.map(() => '---').join('|')}|`);
+  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+  console.log('');
+};
+const group = (runs, variant) => runs.filter((r) => r.variant === variant).map((r) => r.summary);
+const cell = (ss, key) => (ss.length ? pct(meanStd(ss.map((s) => s[key]))) : '–');
+
+console.log('## Fashion-MNIST methods (mean ± std over seeds)\n');
+const methods = load('fmnist-methods.json');
+const names = ['fmnist-simclr', 'fmnist-supcon', 'fmnist-xclr-simclr-augment', 'fmnist-xclr', 'fmnist-supervised'];
+const any = methods[0]?.summary;
+table(
+  ['variant', 'seeds', 'kNN@20 %', 'linear %'],
+  [
+    ...(any ? [['raw pixels', '–', (100 * any.baselineKnnTop1).toFixed(2), (100 * any.baselineLinearTop1).toFixed(2)]] : []),
+    ...names.map((v) => {
+      const ss = group(methods, v);
+      return [v, String(ss.length), cell(ss, 'knnTop1'), cell(ss, 'linearTop1')];
+    }),
+  ],
+);
+
+console.log('## Synthetic captions (object classes; background shift)\n');
+const synth = load('synth-captions.json');
+const splits = ['only-fg', 'mixed-same', 'mixed-rand'];
+const s0 = synth[0]?.summary;
+table(
+  ['variant', 'seeds', 'original kNN / linear %', ...splits.map((s) => `${s} kNN / linear %`), 'retrieval i→t R@1/5/10 %'],
+  [
+    ...(s0
+      ? [['raw pixels', '–', `${(100 * s0.baselineKnnTop1).toFixed(2)} / ${(100 * s0.baselineLinearTop1).toFixed(2)}`, ...splits.map((sp) => `${(100 * s0.splits[sp].baselineKnnTop1).toFixed(2)} / ${(100 * s0.splits[sp].baselineLinearTop1).toFixed(2)}`), '–']]
+      : []),
+    ...['synth-clip', 'synth-xclr', 'synth-simclr'].map((v) => {
+      const ss = group(synth, v);
+      if (!ss.length) return [v, '0', '–', ...splits.map(() => '–'), '–'];
+      const sp = (name, key) => pct(meanStd(ss.map((s) => s.splits[name][key])));
+      const r = ss[0].retrieval;
+      return [
+        v,
+        String(ss.length),
+        `${cell(ss, 'knnTop1')} / ${cell(ss, 'linearTop1')}`,
+        ...splits.map((name) => `${sp(name, 'knnTop1')} / ${sp(name, 'linearTop1')}`),
+        r ? [1, 5, 10].map((k) => (100 * r.imageToText[k]).toFixed(1)).join(' / ') : '–',
+      ];
+    }),
+  ],
+);
+
+console.log('## Target temperature τ_s (X-CLR, Fashion-MNIST)\n');
+const tau = load('target-temperature.json');
+const tauPoints = [
+  ...methods.filter((r) => r.variant === 'fmnist-xclr' && r.seed === 0).map((r) => [0.1, r.summary]),
+  ...tau.map((r) => [Number(r.variant.slice('fmnist-xclr-tau'.length)), r.summary]),
+].sort((a, b) => a[0] - b[0]);
+table(
+  ['τ_s', 'kNN@20 %', 'linear %', 'Pearson(learned, target)'],
+  tauPoints.map(([t, s]) => [String(t), (100 * s.knnTop1).toFixed(2), (100 * s.linearTop1).toFixed(2), s.graphCorrelation ? s.graphCorrelation.pearson.toFixed(3) : '–']),
+);
+
+console.log('## Data efficiency (same ≈ 936 steps; evaluated on the full training set)\n');
+const eff = load('data-efficiency.json');
+const effRows = [];
+for (const preset of ['fmnist-xclr', 'fmnist-simclr']) {
+  for (const f of ['0.01', '0.1']) {
+    const ss = group(eff, `${preset}-${f}`);
+    if (ss.length) effRows.push([preset, `${100 * Number(f)} %`, cell(ss, 'knnTop1'), cell(ss, 'linearTop1')]);
+  }
+  const full = methods.filter((r) => r.variant === preset && r.seed === 0).map((r) => r.summary);
+  if (full.length) effRows.push([preset, '100 % (seed 0)', cell(full, 'knnTop1'), cell(full, 'linearTop1')]);
+}
+table(['method', 'training data', 'kNN@20 %', 'linear %'], effRows);
