@@ -73,6 +73,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
         await grads[1].data();
         tf.dispose([value, ...grads]);
         if (r >= 0) (times[name] ??= []).push(performance.now() - t0);
+        if (process.env.XCLR_BENCH_VERBOSE) console.log(`${backend} N=${n} ${name} rep ${r}: ${(performance.now() - t0).toFixed(0)} ms`);
       }
     }
     const base = median(times.ntxent as number[]);
