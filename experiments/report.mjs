@@ -82,3 +82,28 @@ for (const preset of ['fmnist-xclr', 'fmnist-simclr']) {
   if (full.length) effRows.push([preset, '100 % (seed 0)', cell(full, 'knnTop1'), cell(full, 'linearTop1')]);
 }
 table(['method', 'training data', 'kNN@20 %', 'linear %'], effRows);
+
+// Plots (docs/*.png and .svg) of the sweeps, through @xclr/eval's vega-lite renderer.
+const { lineSpec, renderPlot } = await import('@xclr/eval');
+if (tauPoints.length > 1) {
+  const points = tauPoints.flatMap(([t, s]) => [
+    { x: t, y: 100 * s.knnTop1, series: 'kNN@20' },
+    { x: t, y: 100 * s.linearTop1, series: 'linear probe' },
+  ]);
+  await renderPlot(lineSpec(points, { title: 'X-CLR on Fashion-MNIST: target temperature', x: 'τ_s (log scale)', y: 'top-1 %', logX: true }), path.join(root, 'docs', 'target-temperature'));
+  console.log('plot: docs/target-temperature.png');
+}
+if (effRows.length > 2) {
+  const points = [];
+  for (const preset of ['fmnist-xclr', 'fmnist-simclr']) {
+    for (const [f, runs] of [
+      [0.01, group(eff, `${preset}-0.01`)],
+      [0.1, group(eff, `${preset}-0.1`)],
+      [1, methods.filter((r) => r.variant === preset && r.seed === 0).map((r) => r.summary)],
+    ]) {
+      if (runs.length) points.push({ x: 100 * f, y: 100 * meanStd(runs.map((s) => s.knnTop1)).mean, series: preset.replace('fmnist-', '') });
+    }
+  }
+  await renderPlot(lineSpec(points, { title: 'Data efficiency on Fashion-MNIST (kNN@20)', x: '% of training data (log scale)', y: 'top-1 %', logX: true }), path.join(root, 'docs', 'data-efficiency'));
+  console.log('plot: docs/data-efficiency.png');
+}
