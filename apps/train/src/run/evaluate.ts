@@ -165,13 +165,9 @@ export function evaluateEncoder(
   const testIdx = sets.test.idx;
   const trainLabels = sets.train.labels;
   const testLabels = sets.test.labels;
-  const labelsOf = (d: ImageDataset, idx: Int32Array) => Int32Array.from(idx, (i) => d.labels![i]);
-  const extraSets = Object.entries(extras.extraTests ?? {}).map(([name, d]) => ({ name, d, idx: sets.extra[name].idx }));
-  const trainF = sets.train.f;
-  const testF = sets.test.f;
-  const extraF = sets.extra;
+  const extraSets = Object.entries(extras.extraTests ?? {}).map(([name, d]) => ({ name, d, ...sets.extra[name] }));
   progress.update(1, 'features');
-  const encoder = scoreFeatures(config, numClasses, { f: trainF, labels: trainLabels }, { f: testF, labels: testLabels }, extraF);
+  const encoder = scoreFeatures(config, numClasses, sets.train, sets.test, sets.extra);
   progress.update(3, 'kNN and linear probe');
   // The raw-pixel baseline depends only on the data and the evaluation settings: computed once, cached.
   const baselineKey = JSON.stringify([
@@ -203,7 +199,7 @@ export function evaluateEncoder(
       numClasses,
       { f: px(train, trainIdx), labels: trainLabels },
       { f: px(test, testIdx), labels: testLabels },
-      Object.fromEntries(extraSets.map(({ name, d, idx }) => [name, { f: px(d, idx), labels: labelsOf(d, idx) }])),
+      Object.fromEntries(extraSets.map(({ name, d, idx, labels }) => [name, { f: px(d, idx), labels }])),
     );
     baseline = { knn: pixels.knn, linear: { top1: pixels.probe.top1, top5: pixels.probe.top5 }, splits: pixels.splits };
     writeFileAtomic(baselineFile, JSON.stringify(baseline));
@@ -220,7 +216,7 @@ export function evaluateEncoder(
     ]),
   );
   const retrieval = extras.retrieval ? retrievalScores(model, test, testIdx, extras.retrieval) : undefined;
-  const learned = classSimilarity(testF, testLabels, numClasses);
+  const learned = classSimilarity(sets.test.f, testLabels, numClasses);
   log(
     `evaluated on ${trainIdx.length} train / ${testIdx.length} test images${extraSets.length ? ` and ${extraSets.map((e) => e.name).join(', ')}` : ''}`,
   );
