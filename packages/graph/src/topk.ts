@@ -30,21 +30,30 @@ export function parseShard(text: string): { index: number; count: number } {
 }
 
 /**
+ * Checks the arguments of a top-k engine and plans its work: the query blocks of this shard (and
+ * row range) and the output arrays for their rows. Shared by the tfjs and onnxruntime engines so
+ * that their shards are interchangeable within one array job.
+ */
+export function planTopK(fn: string, embeddings: Float32Array, dim: number, options: TopKOptions, defaultBlockRows: number) {
+  const n = embeddings.length / dim;
+  const { k, blockRows = defaultBlockRows, shard = { index: 0, count: 1 } } = options;
+  if (!Number.isInteger(n)) throw new Error(`${fn}: ${embeddings.length} values are not rows of ${dim}`);
+  if (!Number.isInteger(k) || k < 1 || k >= n) throw new Error(`${fn}: k must satisfy 1 ≤ k < N = ${n} (self is excluded), got ${k}`);
+  const [from, to] = options.rowRange ?? [0, n];
+  const blocks = Array.from({ length: Math.ceil(n / blockRows) }, (_, b) => b).filter(
+    (b) => b % shard.count === shard.index && b * blockRows >= from && b * blockRows < to,
+  );
+  const myRows = blocks.reduce((s, b) => s + Math.min(blockRows, n - b * blockRows), 0);
+  return { n, k, blockRows, shard, blocks, rows: new Int32Array(myRows), neighbors: new Int32Array(myRows * k), scores: new Float32Array(myRows * k) };
+}
+
+/**
  * Exact cosine top-k neighbours of every row among all rows (self excluded), best first, from
  * unit-norm `embeddings` (`n × dim`). Blocked: each block is a [blockRows, n] similarity matrix.
  */
 export function exactTopK(embeddings: Float32Array, dim: number, source: string, options: TopKOptions): TopKShard {
-  const n = embeddings.length / dim;
-  const { k, blockRows = 512, shard = { index: 0, count: 1 } } = options;
-  if (!Number.isInteger(n)) throw new Error(`exactTopK: ${embeddings.length} values are not rows of ${dim}`);
-  if (!Number.isInteger(k) || k < 1 || k >= n) throw new Error(`exactTopK: k must satisfy 1 ≤ k < N = ${n} (self is excluded), got ${k}`);
-  const blocks = Math.ceil(n / blockRows);
-  const [from, to] = options.rowRange ?? [0, n];
-  const mine = Array.from({ length: blocks }, (_, b) => b).filter((b) => b % shard.count === shard.index && b * blockRows >= from && b * blockRows < to);
-  const myRows = mine.reduce((s, b) => s + Math.min(blockRows, n - b * blockRows), 0);
-  const rows = new Int32Array(myRows);
-  const neighbors = new Int32Array(myRows * k);
-  const scores = new Float32Array(myRows * k);
+  const { n, k, blockRows, shard, blocks: mine, rows, neighbors, scores } = planTopK('exactTopK', embeddings, dim, options, 512);
+  const myRows = rows.length;
   const all = tf.tensor2d(embeddings, [n, dim]);
   let done = 0;
   try {

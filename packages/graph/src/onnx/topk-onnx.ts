@@ -1,4 +1,4 @@
-import type { TopKOptions, TopKShard } from '../topk.js';
+import { planTopK, type TopKOptions, type TopKShard } from '../topk.js';
 import { DataType, model, node, valueInfo } from './proto.js';
 
 /** The parts of onnxruntime-node this module uses (an optional peer dependency). */
@@ -52,12 +52,10 @@ export interface OnnxTopKOptions extends TopKOptions {
  * for k + 1 neighbours and drops the row itself (or, if the row ties out of its own list, the last).
  */
 export async function exactTopKOnnx(ort: Ort, embeddings: Float32Array, dim: number, source: string, options: OnnxTopKOptions): Promise<TopKShard> {
-  const n = embeddings.length / dim;
   // 256-row blocks keep each block's scores (256 × N) close to the cache: on 2 cores, 4,096 × 100,000
   // × 384 took 5.3 s with 256 rows, 8.1 s with 512 and 12.1 s with 2,048 (bench/topk.bench.ts).
-  const { k, blockRows = 256, shard = { index: 0, count: 1 } } = options;
-  if (!Number.isInteger(n)) throw new Error(`exactTopKOnnx: ${embeddings.length} values are not rows of ${dim}`);
-  if (!Number.isInteger(k) || k < 1 || k >= n) throw new Error(`exactTopKOnnx: k must satisfy 1 ≤ k < N = ${n} (self is excluded), got ${k}`);
+  const { n, k, blockRows, shard, blocks: mine, rows, neighbors, scores } = planTopK('exactTopKOnnx', embeddings, dim, options, 256);
+  const myRows = rows.length;
   const keysT = new Float32Array(dim * n);
   for (let r = 0; r < n; r++) for (let c = 0; c < dim; c++) keysT[c * n + r] = embeddings[r * dim + c];
   const kk = Math.min(k + 1, n);
@@ -67,13 +65,6 @@ export async function exactTopKOnnx(ort: Ort, embeddings: Float32Array, dim: num
   });
   const keys = new ort.Tensor('float32', keysT, [dim, n]);
   const kTensor = new ort.Tensor('int64', BigInt64Array.from([BigInt(kk)]), [1]);
-  const blocks = Math.ceil(n / blockRows);
-  const [from, to] = options.rowRange ?? [0, n];
-  const mine = Array.from({ length: blocks }, (_, b) => b).filter((b) => b % shard.count === shard.index && b * blockRows >= from && b * blockRows < to);
-  const myRows = mine.reduce((s, b) => s + Math.min(blockRows, n - b * blockRows), 0);
-  const rows = new Int32Array(myRows);
-  const neighbors = new Int32Array(myRows * k);
-  const scores = new Float32Array(myRows * k);
   let done = 0;
   try {
     for (const b of mine) {
