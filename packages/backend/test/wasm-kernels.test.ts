@@ -7,7 +7,7 @@ import { expectMatch, onCpuAndWasm, rand } from './compare.js';
 // backend on random inputs, to 1e-4 relative.
 beforeAll(async () => {
   const choice = await useFastestBackend({ backend: 'wasm' });
-  expect(choice.notes.join(' ')).toMatch(/wasm training kernels: Transpose, Identity, BatchMatMul, _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, Sum, MaxPoolGrad/);
+  expect(choice.notes.join(' ')).toMatch(/wasm training kernels: Transpose, Identity, BatchMatMul, _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, Sum, MaxPoolGrad, Slice, SplitV, Concat, Equal, NotEqual, Greater, GreaterEqual, Less, LessEqual/);
 });
 
 describe('BatchMatMul on wasm matches cpu', () => {
@@ -161,6 +161,89 @@ describe('Transpose on wasm matches cpu', () => {
     const { cpu, wasm } = await onCpuAndWasm(() => tf.cast(tf.transpose(tf.greater(rand([3, 4, 5]), 0), [2, 0, 1]), 'float32'));
     expectMatch(cpu, wasm, 0);
   });
+});
+
+// Exact copies: float32 through the short-run loop and memmove paths, int32 and bool alike.
+const asFloat = (x: tf.Tensor, f: (t: tf.Tensor) => tf.Tensor) => [
+  f(x),
+  tf.cast(f(tf.cast(tf.mul(x, 1000), 'int32')), 'float32'),
+  tf.cast(f(tf.greater(x, 0)), 'float32'),
+];
+
+describe('Slice and SplitV on wasm match cpu', () => {
+  const cases: [number[], number[], number[]][] = [
+    [[4096], [17], [3000]],
+    [[64, 300], [10, 0], [20, 300]], // whole rows: one run
+    [[64, 300], [0, 5], [64, 7]], // short runs per row
+    [[64, 300], [3, 40], [50, 200]],
+    [[5, 6, 7, 8], [1, 2, 0, 0], [3, 3, 7, 8]],
+    [[5, 6, 7, 8], [1, 0, 2, 3], [2, 6, 4, 5]],
+    [[5, 6, 7, 40], [0, 1, 1, 0], [5, 4, 5, 40]],
+    [[2, 3, 4, 5, 20], [1, 1, 0, 2, 0], [1, 2, 4, 3, 20]],
+    [[9, 9], [2, 2], [0, 4]], // empty
+  ];
+  for (const [shape, begin, size] of cases) {
+    it(`[${shape}] from [${begin}] size [${size}]`, async () => {
+      const { cpu, wasm } = await onCpuAndWasm(() => asFloat(rand(shape), (t) => tf.slice(t, begin, size)));
+      expectMatch(cpu, wasm, 0);
+    });
+  }
+
+  it('split into sizes along each axis, and the gradient of slice', async () => {
+    const { cpu, wasm } = await onCpuAndWasm(() => {
+      const x = rand([6, 40, 10]);
+      const parts = [...tf.split(x, [1, 5], 0), ...tf.split(x, [10, 20, 10], 1), ...tf.split(x, 5, 2)];
+      const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.slice(t, [1, 3, 2], [4, 30, 5]), 3)))(x);
+      return [...parts, grad];
+    });
+    expectMatch(cpu, wasm, 0);
+  });
+});
+
+describe('Concat on wasm matches cpu', () => {
+  for (const [shapes, axis] of [
+    [[[3, 4], [5, 4]], 0],
+    [[[300, 64], [300, 3], [300, 100]], 1],
+    [[[4, 5, 6], [4, 2, 6], [4, 0, 6], [4, 7, 6]], 1],
+    [[[4, 5, 6, 2], [4, 5, 6, 30]], -1],
+    [[[2048], [10]], 0],
+  ] as [number[][], number][]) {
+    it(`${shapes.map((s) => `[${s}]`).join(' + ')} on axis ${axis}, and its gradient`, async () => {
+      const { cpu, wasm } = await onCpuAndWasm(() => {
+        const xs = shapes.map((s) => rand(s));
+        const ints = tf.cast(tf.concat(xs.map((x) => tf.cast(tf.mul(x, 1000), 'int32')), axis), 'float32');
+        const bools = tf.cast(tf.concat(xs.map((x) => tf.greater(x, 0)), axis), 'float32');
+        const grads = tf.grads((...ts: tf.Tensor[]) => tf.sum(tf.mul(tf.concat(ts, axis), tf.concat(xs, axis))))(xs);
+        return [tf.concat(xs, axis), ints, bools, ...grads];
+      });
+      expectMatch(cpu, wasm, 0);
+    });
+  }
+});
+
+describe('broadcasting comparisons on wasm match cpu', () => {
+  const ops = [tf.equal, tf.notEqual, tf.greater, tf.greaterEqual, tf.less, tf.lessEqual];
+  for (const [aShape, bShape] of [
+    [[300, 1], [1, 200]],
+    [[300, 200], [300, 1]],
+    [[300, 200], [200]],
+    [[7], [5, 1]],
+    [[4, 1, 6, 1], [5, 1, 3]],
+    [[6, 7], []],
+    [[3, 4], [3, 4]], // equal shapes: the stock kernel
+  ]) {
+    it(`[${aShape}] against [${bShape}], float32, int32 and bool`, async () => {
+      const { cpu, wasm } = await onCpuAndWasm(() => {
+        // Small integers so that ties (equal values) occur.
+        const a = tf.round(tf.mul(rand(aShape), 2));
+        const b = tf.round(tf.mul(rand(bShape), 2));
+        const ai = tf.cast(a, 'int32');
+        const bi = tf.cast(b, 'int32');
+        return ops.flatMap((op) => [op(a, b), op(ai, bi), op(tf.greater(a, 0), tf.greater(b, 0))].map((t) => tf.cast(t, 'float32')));
+      });
+      expectMatch(cpu, wasm, 0);
+    });
+  }
 });
 
 describe('Sum on wasm matches cpu', () => {

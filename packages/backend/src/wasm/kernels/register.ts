@@ -1,10 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { COMPARISONS, type ComparisonName, compareBroadcast } from './compare.js';
+import { concatOnHeap } from './concat.js';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv2d-backprop.js';
 import { asHeapBackend } from './heap.js';
 import { shareBuffer } from './identity.js';
 import { KernelCall, type TensorInfo } from './kernel-call.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js';
 import { maxPoolGrad } from './max-pool-grad.js';
+import { sliceOnHeap, splitOnHeap } from './slice.js';
 import { sumLeadingAxes } from './sum.js';
 import { transposeKernel } from './transpose.js';
 
@@ -79,6 +82,24 @@ export function patchWasmKernels(): KernelPatches {
   install('MaxPoolGrad', (orig) =>
     composed(orig, 'MaxPoolGrad', (call, { dy, input }, attrs) => maxPoolGrad(asHeapBackend(call.backend), dy, input, attrs)),
   );
+  install('Slice', (orig) => (args) => {
+    const { x } = args.inputs as Record<string, TensorInfo>;
+    return sliceOnHeap(asHeapBackend(args.backend), x, args.attrs ?? {}) ?? (orig.get('Slice') as tf.KernelFunc)(args);
+  });
+  install('SplitV', (orig) => (args) => {
+    const { x } = args.inputs as Record<string, TensorInfo>;
+    return splitOnHeap(asHeapBackend(args.backend), x, args.attrs ?? {}) ?? (orig.get('SplitV') as tf.KernelFunc)(args);
+  });
+  install('Concat', (orig) => (args) => {
+    const inputs = args.inputs as unknown as TensorInfo[];
+    return concatOnHeap(asHeapBackend(args.backend), inputs, args.attrs ?? {}) ?? (orig.get('Concat') as tf.KernelFunc)(args);
+  });
+  for (const name of Object.keys(COMPARISONS) as ComparisonName[]) {
+    install(name, (orig) => (args) => {
+      const { a, b } = args.inputs as Record<string, TensorInfo>;
+      return compareBroadcast(asHeapBackend(args.backend), name, a, b) ?? (orig.get(name) as tf.KernelFunc)(args);
+    });
+  }
   patched = changes;
   return changes;
 }

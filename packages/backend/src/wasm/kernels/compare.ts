@@ -1,0 +1,64 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { HeapBackend } from './heap.js';
+import type { TensorInfo } from './kernel-call.js';
+
+// The stock wasm comparisons are fast on equal shapes but go through a generic per-element
+// broadcasting loop otherwise: about 120 ns per element, so `equal(labels[:, None], labels[None])`
+// (every same-label mask) took a second at [2048, 4096]. This loops over the output with each
+// input's broadcast strides (0 along a broadcast axis) instead, about 1 ns per element.
+
+export const COMPARISONS = {
+  Equal: (x: number, y: number) => x === y,
+  NotEqual: (x: number, y: number) => x !== y,
+  Greater: (x: number, y: number) => x > y,
+  GreaterEqual: (x: number, y: number) => x >= y,
+  Less: (x: number, y: number) => x < y,
+  LessEqual: (x: number, y: number) => x <= y,
+} as const;
+
+export type ComparisonName = keyof typeof COMPARISONS;
+
+/** Strides of `shape` right-aligned to `outShape`, 0 along axes where `shape` broadcasts. */
+function broadcastStrides(shape: number[], outShape: number[]): number[] {
+  const strides = new Array<number>(outShape.length).fill(0);
+  let stride = 1;
+  for (let i = shape.length - 1, o = outShape.length - 1; i >= 0; i--, o--) {
+    strides[o] = shape[i] === 1 ? 0 : stride;
+    stride *= shape[i];
+  }
+  return strides;
+}
+
+/** A broadcasting comparison into a bool tensor, or `null` for equal shapes and strings (stock kernel). */
+export function compareBroadcast(backend: HeapBackend, name: ComparisonName, a: TensorInfo, b: TensorInfo): TensorInfo | null {
+  if (a.dtype === 'string' || tf.util.arraysEqual(a.shape, b.shape)) return null;
+  const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+  const out = backend.makeOutput(outShape, 'bool');
+  const total = tf.util.sizeFromShape(outShape);
+  if (total === 0) return out;
+  const op = COMPARISONS[name];
+  const rank = outShape.length;
+  const sa = broadcastStrides(a.shape, outShape);
+  const sb = broadcastStrides(b.shape, outShape);
+  const av = backend.typedArrayFromHeap(a);
+  const bv = backend.typedArrayFromHeap(b);
+  const ov = backend.typedArrayFromHeap(out);
+  const inner = outShape[rank - 1];
+  const ia = sa[rank - 1];
+  const ib = sb[rank - 1];
+  const index = new Array<number>(rank - 1).fill(0); // odometer over the outer axes
+  for (let o = 0; o < total; o += inner) {
+    let pa = 0;
+    let pb = 0;
+    for (let axis = 0; axis < rank - 1; axis++) {
+      pa += index[axis] * sa[axis];
+      pb += index[axis] * sb[axis];
+    }
+    for (let j = 0; j < inner; j++, pa += ia, pb += ib) ov[o + j] = op(av[pa], bv[pb]) ? 1 : 0;
+    for (let axis = rank - 2; axis >= 0; axis--) {
+      if (++index[axis] < outShape[axis]) break;
+      index[axis] = 0;
+    }
+  }
+  return out;
+}
