@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { blockedSelfContrast, resolveBlockSize, type TargetRows } from './blocked-self-contrast.js';
 import { checkEmbeddings, checkPositive, checkSameShape } from './checks.js';
 import { softTargetCrossEntropy } from './soft-target-cross-entropy.js';
 import { notSelfMask, scaledLogits, stackViews } from './two-view.js';
@@ -8,6 +9,18 @@ export interface NtXentLossOptions {
   temperature?: number;
   /** L2-normalise the embeddings first (default true). */
   normalize?: boolean;
+  /** Anchors per block (memory O(blockSize × 2N)); `'auto'` (default) blocks above N = 2048. */
+  blockSize?: number | 'auto';
+}
+
+/** The identity graph's rows for one block: anchor i of one view has its positive at i in the other. */
+function positiveRows(n: number): TargetRows {
+  return (view, start, size) =>
+    tf.tidy(() => {
+      const positive = tf.oneHot(tf.range(start, start + size, 1, 'int32'), n, 1, 0, 'float32') as tf.Tensor2D;
+      const none = tf.zerosLike(positive);
+      return tf.concat(view === 0 ? [none, positive] : [positive, none], 1) as tf.Tensor2D;
+    });
 }
 
 /**
@@ -17,14 +30,16 @@ export interface NtXentLossOptions {
  */
 export function ntXentLoss(zA: tf.Tensor2D, zB: tf.Tensor2D, options: NtXentLossOptions = {}): tf.Scalar {
   const FN = 'ntXentLoss';
-  const { temperature = 0.1, normalize = true } = options;
+  const { temperature = 0.1, normalize = true, blockSize = 'auto' } = options;
   checkEmbeddings(FN, 'zA', zA);
   checkEmbeddings(FN, 'zB', zB);
   checkSameShape(FN, 'zA', zA, 'zB', zB);
   checkPositive(FN, 'temperature', temperature);
+  const block = resolveBlockSize(FN, blockSize, zA.shape[0]);
   return tf.tidy(() => {
     const n = zA.shape[0];
     const z = stackViews(zA, zB, normalize);
+    if (block != null) return blockedSelfContrast(z, positiveRows(n), temperature, block);
     // Anchor i's positive is i + N (and i + N's is i): the identity graph, shifted by one view.
     const eye = tf.eye(n);
     const zeros = tf.zerosLike(eye);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { blockedSelfContrast, resolveBlockSize, type TargetRows } from './blocked-self-contrast.js';
 import { checkEmbeddings, checkPositive, checkSameShape, fail } from './checks.js';
 import { maybeNormalize } from './normalize.js';
 import { softTargetCrossEntropy } from './soft-target-cross-entropy.js';
@@ -13,6 +14,11 @@ export interface SupConLossOptions {
   contrastMode?: 'all' | 'one';
   /** L2-normalise the embeddings first (default true). */
   normalize?: boolean;
+  /**
+   * Two views, `'all'` mode: anchors per block (memory O(blockSize × 2N) instead of O((2N)²));
+   * `'auto'` (default) blocks above N = 2048.
+   */
+  blockSize?: number | 'auto';
 }
 
 const FN = 'supConLoss';
@@ -38,6 +44,21 @@ function checkSomePositive(labels: tf.Tensor1D): void {
 }
 
 /**
+ * Same-label rows for one block of two-view anchors: every other embedding of the anchor's class,
+ * weighted 1 / (2 c − 1) for a class with c samples in the batch (both views, self excluded).
+ */
+const sameLabelRows: TargetRows = (view, start, size, labels) =>
+  tf.tidy(() => {
+    if (labels == null) throw new Error(`${FN}: the blocked loss lost its labels`);
+    const n = labels.shape[0];
+    const same = tf.cast(tf.equal(tf.expandDims(tf.slice(labels, [start], [size]), 1), tf.expandDims(labels, 0)), 'float32');
+    const notSelf = tf.oneHot(tf.range(start, start + size, 1, 'int32'), n, 0, 1, 'float32');
+    const count = tf.sub(tf.mul(tf.sum(same, 1, true), 2), 1);
+    const own = tf.mul(same, notSelf);
+    return tf.div(tf.concat(view === 0 ? [own, same] : [same, own], 1), count) as tf.Tensor2D;
+  });
+
+/**
  * Supervised contrastive loss L_out (Khosla et al., 2020), as the reference `SupConLoss`: each
  * anchor's positives are all other embeddings with its label, weighted equally. Anchors without
  * any positive (possible only with `zB = null`) are left out of the mean.
@@ -52,7 +73,7 @@ export function supConLoss(
   labels: tf.Tensor1D,
   options: SupConLossOptions = {},
 ): tf.Scalar {
-  const { temperature = 0.07, baseTemperature = 0.07, contrastMode = 'all', normalize = true } = options;
+  const { temperature = 0.07, baseTemperature = 0.07, contrastMode = 'all', normalize = true, blockSize = 'auto' } = options;
   checkEmbeddings(FN, 'zA', zA);
   if (zB != null) {
     checkEmbeddings(FN, 'zB', zB);
@@ -65,7 +86,17 @@ export function supConLoss(
     fail(FN, `contrastMode must be 'all' or 'one', got ${String(contrastMode)}`);
   }
   if (zB == null) checkSomePositive(labels);
+  // Two views in 'all' mode is the two-view self-contrast of NT-Xent and X-CLR (every anchor has
+  // its other view as a positive), which can run in blocks; the other forms are [N, ·] anyway.
+  const block = zB != null && contrastMode === 'all' ? resolveBlockSize(FN, blockSize, zA.shape[0]) : null;
   return tf.tidy(() => {
+    if (block != null && zB != null) {
+      const z = tf.concat([maybeNormalize(zA, normalize), maybeNormalize(zB, normalize)], 0) as tf.Tensor2D;
+      return tf.mul(
+        blockedSelfContrast(z, sameLabelRows, temperature, block, labels),
+        temperature / baseTemperature,
+      ) as tf.Scalar;
+    }
     const a = maybeNormalize(zA, normalize);
     const contrast = zB == null ? a : tf.concat([a, maybeNormalize(zB, normalize)], 0);
     const contrastLabels = zB == null ? labels : tf.concat([labels, labels]);
@@ -74,7 +105,10 @@ export function supConLoss(
     const rows = anchors.shape[0];
     const cols = contrast.shape[0];
     const mask = notSelfMask(rows, cols);
-    const positives = tf.mul(tf.cast(tf.equal(tf.expandDims(anchorLabels, 1), tf.expandDims(contrastLabels, 0)), 'float32'), mask);
+    const positives = tf.mul(
+      tf.cast(tf.equal(tf.expandDims(anchorLabels, 1), tf.expandDims(contrastLabels, 0)), 'float32'),
+      mask,
+    );
     const positiveCount = tf.sum(positives, 1, true);
     const targets = tf.div(positives, tf.maximum(positiveCount, 1)) as tf.Tensor2D;
     const perAnchor = softTargetCrossEntropy(scaledLogits(anchors, contrast, temperature), targets, { mask, reduction: 'none' });

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { blockedSelfContrast, resolveBlockSize, type TargetRows } from './blocked-self-contrast.js';
 import { checkEmbeddings, checkPositive, checkSameShape, checkSimilarity, fail } from './checks.js';
 import { maybeNormalize } from './normalize.js';
 import { softTargetCrossEntropy } from './soft-target-cross-entropy.js';
@@ -16,41 +17,63 @@ export interface XclrLossOptions {
   mode?: 'all' | 'cross';
   /** L2-normalise the embeddings first (default true). */
   normalize?: boolean;
+  /**
+   * `'all'` mode only: anchors per block. Blocks bound memory to O(blockSize × 2N) rather than
+   * O((2N)²) at the cost of one more matmul; `'auto'` (default) blocks above N = 2048.
+   */
+  blockSize?: number | 'auto';
 }
 
 const FN = 'xclrLoss';
 
 function resolve(options: XclrLossOptions) {
-  const { temperature = 0.1, targetTemperature = 0.1, mode = 'all', normalize = true } = options;
+  const { temperature = 0.1, targetTemperature = 0.1, mode = 'all', normalize = true, blockSize = 'auto' } = options;
   checkPositive(FN, 'temperature', temperature);
   checkPositive(FN, 'targetTemperature', targetTemperature);
   if (mode !== 'all' && mode !== 'cross') fail(FN, `mode must be 'all' or 'cross', got ${String(mode)}`);
-  return { temperature, targetTemperature, mode, normalize };
+  return { temperature, targetTemperature, mode, normalize, blockSize };
 }
+
+/**
+ * 'all'-mode targets without tiling first: anchor (view v, sample i) has the row [S_i, S_i] with
+ * its own entry excluded, so with E = exp((S − rowmax) / τ_s) its softmax is E_i over
+ * Z_i = 2 Σ_j E_ij − E_ii in both halves, the diagonal zeroed in its own view's half. This returns
+ * the other view's half, P = E / Z (`[N, N]`); the own view's half is P with a zero diagonal. The
+ * exp and reductions run on [N, N] instead of [2N, 2N].
+ */
+function otherViewTargets(similarity: tf.Tensor2D, targetTemperature: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const scaled = tf.div(similarity, targetTemperature);
+    const e = tf.exp(tf.sub(scaled, tf.max(scaled, 1, true)));
+    const z = tf.sub(tf.mul(tf.sum(e, 1, true), 2), tf.sum(tf.mul(tf.eye(e.shape[0]), e), 1, true));
+    return tf.div(e, z) as tf.Tensor2D;
+  });
+}
+
+function allModeTargets(similarity: tf.Tensor2D, targetTemperature: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const other = otherViewTargets(similarity, targetTemperature);
+    const n = other.shape[0];
+    return tileForViews(tf.mul(other, notSelfMask(n, n)) as tf.Tensor2D, other);
+  });
+}
+
+/** The same targets one block of anchors at a time (`[size, 2N]` rows) from P, for the blocked loss. */
+const allModeTargetRows: TargetRows = (view, start, size, other) =>
+  tf.tidy(() => {
+    if (other == null) throw new Error('xclrLoss: the blocked loss lost its target graph');
+    const n = other.shape[0];
+    const rows = tf.slice(other as tf.Tensor2D, [start, 0], [size, n]);
+    const notSelf = tf.oneHot(tf.range(start, start + size, 1, 'int32'), n, 0, 1, 'float32');
+    const same = tf.mul(rows, notSelf);
+    return tf.concat(view === 0 ? [same, rows] : [rows, same], 1) as tf.Tensor2D;
+  });
 
 /**
  * The soft target graph X-CLR trains towards, for inspection and plots: in `'all'` mode the
  * `[2N, 2N]` row softmax of the tiled similarities / τ_s over b ≠ a; in `'cross'` mode the `[N, N]`
  * row softmax of similarity / τ_s (diagonal included).
  */
-/**
- * 'all'-mode targets without tiling first: anchor (view v, sample i) has the row [S_i, S_i] with
- * its own entry excluded, so with E = exp((S − rowmax) / τ_s) its softmax is E_i over
- * Z_i = 2 Σ_j E_ij − E_ii in both halves, the diagonal zeroed in its own view's half. The exp and
- * reductions run on [N, N] instead of [2N, 2N]; only the result is assembled at full size.
- */
-function allModeTargets(similarity: tf.Tensor2D, targetTemperature: number): tf.Tensor2D {
-  return tf.tidy(() => {
-    const n = similarity.shape[0];
-    const scaled = tf.div(similarity, targetTemperature);
-    const e = tf.exp(tf.sub(scaled, tf.max(scaled, 1, true)));
-    const offDiagonal = tf.mul(e, notSelfMask(n, n));
-    const z = tf.sub(tf.mul(tf.sum(e, 1, true), 2), tf.sum(tf.sub(e, offDiagonal), 1, true));
-    const same = tf.div(offDiagonal, z) as tf.Tensor2D; // the anchor's own view: self excluded
-    const other = tf.div(e, z) as tf.Tensor2D; // the other view: its own positive included
-    return tileForViews(same, other);
-  });
-}
 
 export function xclrTargets(
   similarity: tf.Tensor2D,
@@ -72,17 +95,13 @@ export function xclrTargets(
  * @param zB `[N, D]` second view of the same samples.
  * @param similarity `[N, N]` symmetric sample similarity graph (e.g. caption cosine similarities).
  */
-export function xclrLoss(
-  zA: tf.Tensor2D,
-  zB: tf.Tensor2D,
-  similarity: tf.Tensor2D,
-  options: XclrLossOptions = {},
-): tf.Scalar {
+export function xclrLoss(zA: tf.Tensor2D, zB: tf.Tensor2D, similarity: tf.Tensor2D, options: XclrLossOptions = {}): tf.Scalar {
   checkEmbeddings(FN, 'zA', zA);
   checkEmbeddings(FN, 'zB', zB);
   checkSameShape(FN, 'zA', zA, 'zB', zB);
   checkSimilarity(FN, similarity, zA.shape[0]);
-  const { temperature, targetTemperature, mode, normalize } = resolve(options);
+  const { temperature, targetTemperature, mode, normalize, blockSize } = resolve(options);
+  const block = mode === 'all' ? resolveBlockSize(FN, blockSize, zA.shape[0]) : null;
   return tf.tidy(() => {
     if (mode === 'cross') {
       const logits = scaledLogits(maybeNormalize(zA, normalize), maybeNormalize(zB, normalize), temperature);
@@ -93,6 +112,8 @@ export function xclrLoss(
       return tf.mul(tf.add(aToB, bToA), 0.5) as tf.Scalar;
     }
     const z = stackViews(zA, zB, normalize);
+    if (block != null)
+      return blockedSelfContrast(z, allModeTargetRows, temperature, block, otherViewTargets(similarity, targetTemperature));
     const n2 = z.shape[0];
     const mask = notSelfMask(n2, n2);
     const logits = scaledLogits(z, z, temperature);

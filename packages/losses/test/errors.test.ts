@@ -48,6 +48,14 @@ describe('clear errors for bad input', () => {
     }
   });
 
+  it('blockSize that is not a positive integer', () => {
+    for (const b of [0, -1, 1.5, Number.NaN]) {
+      expect(() => ntXentLoss(zA, zB, { blockSize: b })).toThrow(`ntXentLoss: blockSize must be a positive integer or 'auto', got ${b}`);
+      expect(() => xclrLoss(zA, zB, s, { blockSize: b })).toThrow(`xclrLoss: blockSize must be a positive integer or 'auto', got ${b}`);
+      expect(() => supConLoss(zA, zB, labels, { blockSize: b })).toThrow(`supConLoss: blockSize must be a positive integer or 'auto', got ${b}`);
+    }
+  });
+
   it('bad mode and soft-target shapes', () => {
     expect(() => xclrLoss(zA, zB, s, { mode: 'both' as never })).toThrow("xclrLoss: mode must be 'all' or 'cross', got both");
     expect(() => softTargetCrossEntropy(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([2, 2]) as tf.Tensor2D)).toThrow(

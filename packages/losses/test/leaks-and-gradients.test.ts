@@ -18,6 +18,10 @@ const logScale = tf.keep(tf.scalar(Math.log(10)));
 const losses: Record<string, (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Scalar> = {
   ntXentLoss: (a, b) => ntXentLoss(a, b),
   'xclrLoss all': (a, b) => xclrLoss(a, b, similarity),
+  // Row-blocked (as above N = 2048): blocks of 5, 5 and 2 anchors per view.
+  'ntXentLoss blocked': (a, b) => ntXentLoss(a, b, { blockSize: 5 }),
+  'xclrLoss all blocked': (a, b) => xclrLoss(a, b, similarity, { blockSize: 5 }),
+  'supConLoss blocked': (a, b) => supConLoss(a, b, labels, { blockSize: 5 }),
   'xclrLoss cross': (a, b) => xclrLoss(a, b, similarity, { mode: 'cross' }),
   supConLoss: (a, b) => supConLoss(a, b, labels),
   // The caller's own tf.exp is tidied with it, as a training step would.

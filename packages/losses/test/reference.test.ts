@@ -35,17 +35,18 @@ function name(c: Case): string {
   return `${c.loss} N=${c.n} D=${c.d} τ=${c.temperature ?? Math.exp(-(c.logScale ?? 0)).toFixed(2)} ${extra.filter(Boolean).join(' ')}`;
 }
 
-/** The loss of a case as a function of [zA, zB, logScale]. */
-function lossOf(c: Case): (zA: tf.Tensor2D, zB: tf.Tensor2D, logScale: tf.Scalar) => tf.Scalar {
+/** The loss of a case as a function of [zA, zB, logScale]; `blockSize` for the 'all'-mode losses. */
+function lossOf(c: Case, blockSize?: number): (zA: tf.Tensor2D, zB: tf.Tensor2D, logScale: tf.Scalar) => tf.Scalar {
   switch (c.loss) {
     case 'ntxent':
-      return (zA, zB) => ntXentLoss(zA, zB, { temperature: c.temperature });
+      return (zA, zB) => ntXentLoss(zA, zB, { temperature: c.temperature, blockSize });
     case 'xclr': {
       return (zA, zB) =>
         xclrLoss(zA, zB, tf.tensor2d(c.similarity as number[][]), {
           temperature: c.temperature,
           targetTemperature: c.targetTemperature,
           mode: c.mode,
+          blockSize,
         });
     }
     case 'supcon':
@@ -54,20 +55,33 @@ function lossOf(c: Case): (zA: tf.Tensor2D, zB: tf.Tensor2D, logScale: tf.Scalar
           temperature: c.temperature,
           baseTemperature: c.baseTemperature,
           contrastMode: c.contrastMode,
+          blockSize,
         });
     case 'clip':
       return (zA, zB, logScale) => clipLoss(zA, zB, { logitScale: tf.exp(logScale) });
   }
 }
 
-describe('losses match the PyTorch float64 references', () => {
-  expect(fixture.cases.length).toBeGreaterThan(100);
-  for (const c of fixture.cases) {
+// The row-blocked path (used above N = 2048) against the same references, with blocks of a third
+// of the batch rounded up: uneven last blocks and blocks on both sides of the view boundary.
+const blocked = fixture.cases.filter(
+  (c) =>
+    c.loss === 'ntxent' ||
+    (c.loss === 'xclr' && c.mode !== 'cross') ||
+    (c.loss === 'supcon' && c.twoViews && c.contrastMode !== 'one'),
+);
+
+describe.each([
+  ['losses match the PyTorch float64 references', fixture.cases, false],
+  ['row-blocked NT-Xent and X-CLR match the same references', blocked, true],
+] as const)('%s', (_, cases, isBlocked) => {
+  expect(cases.length).toBeGreaterThan(isBlocked ? 30 : 100);
+  for (const c of cases) {
     it(name(c), () => {
       const zA = tf.tensor2d(c.zA);
       const zB = tf.tensor2d(c.zB);
       const logScale = tf.scalar(c.logScale ?? 0);
-      const f = lossOf(c);
+      const f = lossOf(c, isBlocked ? Math.ceil(c.n / 3) : undefined);
       // tf.grads needs every input to reach the loss: pass only the ones this loss uses.
       const inputs: tf.Tensor[] = [zA];
       if (c.loss !== 'supcon' || c.twoViews) inputs.push(zB);

@@ -1,0 +1,112 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { crossEntropyFromSoftmax, MASKED_LOGIT } from './soft-target-cross-entropy.js';
+
+/**
+ * Target rows of a two-view loss for one block of anchors: anchors `start … start + size − 1` of
+ * view `view` (rows `view · N + start …` of Z) against all 2N candidates, `[size, 2N]`. Each
+ * anchor's own column must be 0 (it is excluded from the softmax). `graph` is the loss's sample
+ * graph as passed to `blockedSelfContrast`: the backward pass runs after the caller's tensors
+ * are gone, so the rows must be built from this argument, never from a captured tensor.
+ */
+export type TargetRows = (view: 0 | 1, start: number, size: number, graph: tf.Tensor | undefined) => tf.Tensor2D;
+
+/** Logits per block under `'auto'`: 2²⁴ floats (64 MB), 2048 anchors × 8192 candidates at N = 4096. */
+const AUTO_BLOCK_ELEMENTS = 2 ** 24;
+
+/**
+ * Anchor rows per block for a two-view loss over N samples: `'auto'` keeps the whole `[2N, 2N]`
+ * problem in one piece up to N = 2048, where it is fastest (blocks cost one more matmul: 1.12× at
+ * N = 2048 with 1024-anchor blocks on wasm), and above it uses blocks of 2²⁴ logits, where the
+ * full logits, targets and saved tensors (8192² floats each at N = 4096) would fill the 4 GB heap
+ * of the wasm backend (bigger blocks were faster: 6.3 s per step at N = 4096 with 2048 anchors,
+ * 8.4 s with 1024). `null` means "not blocked".
+ */
+export function resolveBlockSize(fn: string, blockSize: number | 'auto' | undefined, n: number): number | null {
+  if (blockSize === undefined || blockSize === 'auto')
+    return n > 2048 ? Math.max(256, Math.floor(AUTO_BLOCK_ELEMENTS / (2 * n))) : null;
+  if (!Number.isInteger(blockSize) || blockSize < 1) {
+    throw new Error(`${fn}: blockSize must be a positive integer or 'auto', got ${String(blockSize)}`);
+  }
+  return blockSize >= n ? null : blockSize;
+}
+
+function blocks(n: number, blockSize: number): Array<[0 | 1, number, number]> {
+  const out: Array<[0 | 1, number, number]> = [];
+  for (const view of [0, 1] as const) {
+    for (let start = 0; start < n; start += blockSize) out.push([view, start, Math.min(blockSize, n - start)]);
+  }
+  return out;
+}
+
+/** `[size, 2N]` logits of one anchor block against every embedding, self entries pushed down by MASKED_LOGIT. */
+function blockLogits(z: tf.Tensor2D, first: number, size: number, temperature: number): tf.Tensor2D {
+  const anchors = tf.slice(z, [first, 0], [size, z.shape[1]]);
+  const logits = tf.div(tf.matMul(anchors, z, false, true), temperature);
+  const self = tf.oneHot(tf.range(first, first + size, 1, 'int32'), z.shape[0], MASKED_LOGIT, 0, 'float32');
+  return tf.add(logits, self) as tf.Tensor2D;
+}
+
+/**
+ * The mean over 2N anchors of the soft-target cross-entropy of Z Zᵀ / τ (self excluded) — the
+ * 'all'-mode loss of NT-Xent and X-CLR — computed over blocks of anchor rows so that memory is
+ * O(blockSize × 2N) instead of O((2N)²). Equal to the unblocked loss up to float rounding.
+ *
+ * The gradient is written out: with G = (softmax · Σt − t) / (2N τ) for a block R of anchors,
+ * dZ gets G Z in the block's rows (the anchors' side) and Gᵀ Z_R in every row (the candidates'
+ * side). The forward pass keeps nothing but Z; the backward pass recomputes each block's logits
+ * and softmax (one more [size, D] × [D, 2N] matmul) instead of holding [2N, 2N] tensors.
+ */
+export function blockedSelfContrast(
+  z: tf.Tensor2D,
+  targetRows: TargetRows,
+  temperature: number,
+  blockSize: number,
+  graph?: tf.Tensor,
+): tf.Scalar {
+  const n2 = z.shape[0];
+  const n = n2 / 2;
+  const plan = blocks(n, blockSize);
+  const loss = tf.customGrad(((zIn: tf.Tensor, save: tf.GradSaveFunc) => {
+    const z = zIn as tf.Tensor2D;
+    const sums: tf.Tensor[] = [];
+    for (const [view, start, size] of plan) {
+      const sum = tf.tidy(() => {
+        const masked = blockLogits(z, view * n + start, size, temperature);
+        // t is 0 on the masked self entry.
+        const t = targetRows(view, start, size, graph);
+        return tf.sum(crossEntropyFromSoftmax(masked, tf.softmax(masked) as tf.Tensor2D, t));
+      });
+      sums.push(sum);
+    }
+    const value = tf.div(tf.addN(sums), n2) as tf.Scalar;
+    tf.dispose(sums);
+    // Saved copies outlive the caller's tensors (tf.grads disposes the forward pass's first).
+    save(graph == null ? [z] : [z, graph]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [z, savedGraph] = saved as [tf.Tensor2D, tf.Tensor | undefined];
+        const rowParts: tf.Tensor[] = [];
+        let columns: tf.Tensor = tf.zerosLike(z);
+        const scale = tf.div(dy, n2 * temperature);
+        for (const [view, start, size] of plan) {
+          const first = view * n + start;
+          const [rows, nextColumns] = tf.tidy(() => {
+            const probs = tf.softmax(blockLogits(z, first, size, temperature));
+            const t = targetRows(view, start, size, savedGraph);
+            const g = tf.mul(tf.sub(tf.mul(probs, tf.sum(t, 1, true)), t), scale) as tf.Tensor2D;
+            const anchors = tf.slice(z, [first, 0], [size, z.shape[1]]);
+            return [tf.matMul(g, z), tf.add(columns, tf.matMul(g, anchors, true, false))];
+          });
+          columns.dispose();
+          columns = nextColumns;
+          rowParts.push(rows);
+        }
+        const dz = tf.tidy(() => tf.add(tf.concat(rowParts, 0), columns));
+        tf.dispose([...rowParts, columns, scale]);
+        return dz;
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return loss(z) as tf.Scalar;
+}
