@@ -52,19 +52,26 @@ function buildProgram(io: Io): Command {
     .description("render a run directory's plots (plots/*.svg, *.png) and report.html")
     .action(async (runDir: string) => io.out(await writeRunReport(runDir)));
 
-  const evaluate = program.command('eval').description('evaluate a trained run\'s encoder from its checkpoint');
+  const evaluate = program.command('eval').description("evaluate a trained run's encoder from its checkpoint");
   for (const [kind, what] of [
     ['knn', 'weighted kNN top-1 at each eval.knnK on the test set (and extra test splits)'],
     ['linear', 'linear probe (validation-selected weight decay and step) on frozen features'],
-    ['retrieval', 'image ↔ caption recall@1/5/10 through the run\'s text tower (CLIP runs)'],
+    ['retrieval', "image ↔ caption recall@1/5/10 through the run's text tower (CLIP runs)"],
   ] as const) {
     evaluate
       .command(`${kind} <runDir>`)
       .description(what)
-      .addOption(new Option('--checkpoint <name>', 'which checkpoint (default: best if saved, else last)').choices(['best', 'last']))
+      .addOption(
+        new Option('--checkpoint <name>', 'which checkpoint (default: best if saved, else last)').choices(['best', 'last']),
+      )
       .option('--json', 'print one JSON object')
       .action(async (runDir: string, o) => {
-        await evalCommand(kind as EvalKind, runDir, { checkpoint: o.checkpoint, json: Boolean(o.json), out: io.out, log: io.err });
+        await evalCommand(kind as EvalKind, runDir, {
+          checkpoint: o.checkpoint,
+          json: Boolean(o.json),
+          out: io.out,
+          log: io.err,
+        });
       });
   }
 
@@ -102,7 +109,11 @@ function buildProgram(io: Io): Command {
     .requiredOption('--out <file>')
     .option('--shard <i/n>', 'compute every n-th block starting at i (array jobs)')
     .option('--block <rows>', 'query rows per block (the same for every shard of a job)', (v) => Number.parseInt(v, 10), 256)
-    .addOption(new Option('--engine <name>', 'auto: onnxruntime-node when installed, else tfjs').choices(['auto', 'onnxruntime', 'tfjs']).default('auto'))
+    .addOption(
+      new Option('--engine <name>', 'auto: onnxruntime-node when installed, else tfjs')
+        .choices(['auto', 'onnxruntime', 'tfjs'])
+        .default('auto'),
+    )
     .addOption(backendOption())
     .action(async (o) =>
       topkCommand({
@@ -176,8 +187,10 @@ function buildProgram(io: Io): Command {
     .addOption(new Option('--backend <name>').choices([...BACKEND_NAMES]).default('auto'))
     .option('--threads <n>', 'wasm threads', (v) => Number.parseInt(v, 10))
     .option('--json', 'print one JSON object')
+    .option('--profile', 'also time one step per kernel (tf.profile) and list the kernels that take longest')
     .action(async (opts) => {
       const r = await benchTrainStep({
+        profile: Boolean(opts.profile),
         model: opts.model as BenchModel,
         loss: opts.loss as BenchLoss,
         batch: opts.batch,
@@ -191,6 +204,16 @@ function buildProgram(io: Io): Command {
           ? JSON.stringify(r)
           : `${r.model} ${r.loss} batch ${r.batch} on ${r.backend} (${r.threads} threads): ${r.stepsPerSecond.toFixed(2)} steps/s, ${r.samplesPerSecond.toFixed(0)} samples/s`,
       );
+      if (r.kernels && !opts.json) {
+        const total = r.kernels.reduce((a, k) => a + k.ms, 0);
+        io.out(`one profiled step: ${total.toFixed(1)} ms in kernels`);
+        io.out(`${'kernel'.padEnd(28)}${'calls'.padStart(7)}${'ms'.padStart(10)}${'share'.padStart(8)}`);
+        for (const k of r.kernels.slice(0, 15)) {
+          io.out(
+            `${k.kernel.padEnd(28)}${String(k.calls).padStart(7)}${k.ms.toFixed(1).padStart(10)}${`${((100 * k.ms) / total).toFixed(1)}%`.padStart(8)}`,
+          );
+        }
+      }
     });
   return program;
 }

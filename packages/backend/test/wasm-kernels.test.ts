@@ -7,7 +7,9 @@ import { expectMatch, onCpuAndWasm, rand } from './compare.js';
 // backend on random inputs, to 1e-4 relative.
 beforeAll(async () => {
   const choice = await useFastestBackend({ backend: 'wasm' });
-  expect(choice.notes.join(' ')).toMatch(/wasm training kernels: Transpose, Identity, BatchMatMul, _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, Sum, MaxPoolGrad, Slice, SplitV, Concat, Equal, NotEqual, Greater, GreaterEqual, Less, LessEqual/);
+  expect(choice.notes.join(' ')).toMatch(
+    /wasm training kernels: Transpose, Identity, BatchMatMul, _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, Sum, MaxPoolGrad, Slice, SplitV, Concat, Reverse, Tile, Equal, NotEqual, Greater, GreaterEqual, Less, LessEqual/,
+  );
 });
 
 describe('BatchMatMul on wasm matches cpu', () => {
@@ -68,7 +70,12 @@ describe('fused MatMul (bias, activation) on wasm matches cpu', () => {
 });
 
 describe('conv2d gradients on wasm match cpu', () => {
-  type Conv = { x: number[]; f: number[]; strides: number | [number, number]; pad: 'same' | 'valid' | tf.backend_util.ExplicitPadding };
+  type Conv = {
+    x: number[];
+    f: number[];
+    strides: number | [number, number];
+    pad: 'same' | 'valid' | tf.backend_util.ExplicitPadding;
+  };
   const cases: Conv[] = [
     { x: [2, 9, 9, 3], f: [3, 3, 3, 4], strides: 1, pad: 'same' },
     { x: [2, 9, 9, 3], f: [3, 3, 3, 4], strides: 1, pad: 'valid' },
@@ -135,17 +142,50 @@ describe('training steps on wasm match cpu', () => {
 
 describe('Transpose on wasm matches cpu', () => {
   const cases: [number[], number[]][] = [
-    [[37, 53], [1, 0]],
-    [[300, 7], [1, 0]],
-    [[4, 5, 6], [0, 2, 1]],
-    [[4, 5, 6], [1, 0, 2]],
-    [[4, 5, 6], [2, 1, 0]],
-    [[4, 5, 6], [1, 2, 0]],
-    [[3, 1, 4, 5], [3, 1, 2, 0]],
-    [[6, 7, 8, 9], [3, 1, 2, 0]],
-    [[6, 7, 8, 9], [1, 2, 0, 3]],
-    [[2, 3, 4, 5, 6], [4, 0, 3, 1, 2]],
-    [[5, 1, 1], [2, 0, 1]],
+    [
+      [37, 53],
+      [1, 0],
+    ],
+    [
+      [300, 7],
+      [1, 0],
+    ],
+    [
+      [4, 5, 6],
+      [0, 2, 1],
+    ],
+    [
+      [4, 5, 6],
+      [1, 0, 2],
+    ],
+    [
+      [4, 5, 6],
+      [2, 1, 0],
+    ],
+    [
+      [4, 5, 6],
+      [1, 2, 0],
+    ],
+    [
+      [3, 1, 4, 5],
+      [3, 1, 2, 0],
+    ],
+    [
+      [6, 7, 8, 9],
+      [3, 1, 2, 0],
+    ],
+    [
+      [6, 7, 8, 9],
+      [1, 2, 0, 3],
+    ],
+    [
+      [2, 3, 4, 5, 6],
+      [4, 0, 3, 1, 2],
+    ],
+    [
+      [5, 1, 1],
+      [2, 0, 1],
+    ],
   ];
   for (const [shape, perm] of cases) {
     it(`[${shape}] by [${perm}], float32 and int32`, async () => {
@@ -173,14 +213,46 @@ const asFloat = (x: tf.Tensor, f: (t: tf.Tensor) => tf.Tensor) => [
 describe('Slice and SplitV on wasm match cpu', () => {
   const cases: [number[], number[], number[]][] = [
     [[4096], [17], [3000]],
-    [[64, 300], [10, 0], [20, 300]], // whole rows: one run
-    [[64, 300], [0, 5], [64, 7]], // short runs per row
-    [[64, 300], [3, 40], [50, 200]],
-    [[5, 6, 7, 8], [1, 2, 0, 0], [3, 3, 7, 8]],
-    [[5, 6, 7, 8], [1, 0, 2, 3], [2, 6, 4, 5]],
-    [[5, 6, 7, 40], [0, 1, 1, 0], [5, 4, 5, 40]],
-    [[2, 3, 4, 5, 20], [1, 1, 0, 2, 0], [1, 2, 4, 3, 20]],
-    [[9, 9], [2, 2], [0, 4]], // empty
+    [
+      [64, 300],
+      [10, 0],
+      [20, 300],
+    ], // whole rows: one run
+    [
+      [64, 300],
+      [0, 5],
+      [64, 7],
+    ], // short runs per row
+    [
+      [64, 300],
+      [3, 40],
+      [50, 200],
+    ],
+    [
+      [5, 6, 7, 8],
+      [1, 2, 0, 0],
+      [3, 3, 7, 8],
+    ],
+    [
+      [5, 6, 7, 8],
+      [1, 0, 2, 3],
+      [2, 6, 4, 5],
+    ],
+    [
+      [5, 6, 7, 40],
+      [0, 1, 1, 0],
+      [5, 4, 5, 40],
+    ],
+    [
+      [2, 3, 4, 5, 20],
+      [1, 1, 0, 2, 0],
+      [1, 2, 4, 3, 20],
+    ],
+    [
+      [9, 9],
+      [2, 2],
+      [0, 4],
+    ], // empty
   ];
   for (const [shape, begin, size] of cases) {
     it(`[${shape}] from [${begin}] size [${size}]`, async () => {
@@ -202,19 +274,123 @@ describe('Slice and SplitV on wasm match cpu', () => {
 
 describe('Concat on wasm matches cpu', () => {
   for (const [shapes, axis] of [
-    [[[3, 4], [5, 4]], 0],
-    [[[300, 64], [300, 3], [300, 100]], 1],
-    [[[4, 5, 6], [4, 2, 6], [4, 0, 6], [4, 7, 6]], 1],
-    [[[4, 5, 6, 2], [4, 5, 6, 30]], -1],
+    [
+      [
+        [3, 4],
+        [5, 4],
+      ],
+      0,
+    ],
+    [
+      [
+        [300, 64],
+        [300, 3],
+        [300, 100],
+      ],
+      1,
+    ],
+    [
+      [
+        [4, 5, 6],
+        [4, 2, 6],
+        [4, 0, 6],
+        [4, 7, 6],
+      ],
+      1,
+    ],
+    [
+      [
+        [4, 5, 6, 2],
+        [4, 5, 6, 30],
+      ],
+      -1,
+    ],
     [[[2048], [10]], 0],
   ] as [number[][], number][]) {
     it(`${shapes.map((s) => `[${s}]`).join(' + ')} on axis ${axis}, and its gradient`, async () => {
       const { cpu, wasm } = await onCpuAndWasm(() => {
         const xs = shapes.map((s) => rand(s));
-        const ints = tf.cast(tf.concat(xs.map((x) => tf.cast(tf.mul(x, 1000), 'int32')), axis), 'float32');
-        const bools = tf.cast(tf.concat(xs.map((x) => tf.greater(x, 0)), axis), 'float32');
+        const ints = tf.cast(
+          tf.concat(
+            xs.map((x) => tf.cast(tf.mul(x, 1000), 'int32')),
+            axis,
+          ),
+          'float32',
+        );
+        const bools = tf.cast(
+          tf.concat(
+            xs.map((x) => tf.greater(x, 0)),
+            axis,
+          ),
+          'float32',
+        );
         const grads = tf.grads((...ts: tf.Tensor[]) => tf.sum(tf.mul(tf.concat(ts, axis), tf.concat(xs, axis))))(xs);
         return [tf.concat(xs, axis), ints, bools, ...grads];
+      });
+      expectMatch(cpu, wasm, 0);
+    });
+  }
+});
+
+describe('Reverse on wasm matches cpu', () => {
+  for (const [shape, dims] of [
+    [
+      [3, 3, 40, 24],
+      [0, 1],
+    ], // Conv2DBackpropInput's filter flip
+    [[3, 3, 4, 5], [1]],
+    [[5, 6, 7], [2]],
+    [
+      [5, 6, 7],
+      [0, 2],
+    ],
+    [
+      [5, 6, 7],
+      [0, 1, 2],
+    ],
+    [[50], [0]],
+    [[4, 5], []],
+  ]) {
+    it(`[${shape}] over [${dims}], float32, int32 and bool`, async () => {
+      const { cpu, wasm } = await onCpuAndWasm(() => asFloat(rand(shape), (t) => tf.reverse(t, dims)));
+      expectMatch(cpu, wasm, 0);
+    });
+  }
+});
+
+describe('Tile on wasm matches cpu', () => {
+  for (const [shape, reps] of [
+    [
+      [1, 1, 1, 64],
+      [8, 5, 5, 1],
+    ], // the batch-norm gradient's tile
+    [
+      [3, 4],
+      [2, 3],
+    ],
+    [
+      [3, 40],
+      [1, 2],
+    ],
+    [
+      [2, 1, 3],
+      [2, 4, 1],
+    ],
+    [[7], [5]],
+    [
+      [2, 3, 4],
+      [1, 1, 1],
+    ],
+    [
+      [2, 3],
+      [0, 2],
+    ],
+  ]) {
+    it(`[${shape}] by [${reps}], float32, int32 and bool, and its gradient`, async () => {
+      const { cpu, wasm } = await onCpuAndWasm(() => {
+        const x = rand(shape);
+        const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.tile(t, reps))))(x);
+        return [...asFloat(x, (t) => tf.tile(t, reps)), grad];
       });
       expectMatch(cpu, wasm, 0);
     });
@@ -224,13 +400,25 @@ describe('Concat on wasm matches cpu', () => {
 describe('broadcasting comparisons on wasm match cpu', () => {
   const ops = [tf.equal, tf.notEqual, tf.greater, tf.greaterEqual, tf.less, tf.lessEqual];
   for (const [aShape, bShape] of [
-    [[300, 1], [1, 200]],
-    [[300, 200], [300, 1]],
+    [
+      [300, 1],
+      [1, 200],
+    ],
+    [
+      [300, 200],
+      [300, 1],
+    ],
     [[300, 200], [200]],
     [[7], [5, 1]],
-    [[4, 1, 6, 1], [5, 1, 3]],
+    [
+      [4, 1, 6, 1],
+      [5, 1, 3],
+    ],
     [[6, 7], []],
-    [[3, 4], [3, 4]], // equal shapes: the stock kernel
+    [
+      [3, 4],
+      [3, 4],
+    ], // equal shapes: the stock kernel
   ]) {
     it(`[${aShape}] against [${bShape}], float32, int32 and bool`, async () => {
       const { cpu, wasm } = await onCpuAndWasm(() => {
@@ -239,7 +427,9 @@ describe('broadcasting comparisons on wasm match cpu', () => {
         const b = tf.round(tf.mul(rand(bShape), 2));
         const ai = tf.cast(a, 'int32');
         const bi = tf.cast(b, 'int32');
-        return ops.flatMap((op) => [op(a, b), op(ai, bi), op(tf.greater(a, 0), tf.greater(b, 0))].map((t) => tf.cast(t, 'float32')));
+        return ops.flatMap((op) =>
+          [op(a, b), op(ai, bi), op(tf.greater(a, 0), tf.greater(b, 0))].map((t) => tf.cast(t, 'float32')),
+        );
       });
       expectMatch(cpu, wasm, 0);
     });
@@ -309,7 +499,9 @@ describe('Identity on wasm shares the buffer', () => {
   it('gradients through kernels that save their inputs match cpu', async () => {
     const { cpu, wasm } = await onCpuAndWasm(() => {
       const x = rand([16, 12]);
-      return tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.logSoftmax(tf.matMul(a, b) as tf.Tensor2D), tf.exp(tf.slice(a, [0, 0], [16, 1])))))([x, rand([12, 9])]);
+      return tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(tf.logSoftmax(tf.matMul(a, b) as tf.Tensor2D), tf.exp(tf.slice(a, [0, 0], [16, 1])))),
+      )([x, rand([12, 9])]);
     });
     expectMatch(cpu, wasm);
   });

@@ -22,13 +22,46 @@ export interface BenchResult {
   stepsPerSecond: number;
   samplesPerSecond: number;
   medianStepMs: number;
+  /** With `profile`: one more step's time per kernel, largest first. */
+  kernels?: KernelTime[];
+}
+
+export interface KernelTime {
+  kernel: string;
+  calls: number;
+  ms: number;
+}
+
+/** Runs `step` once under tf.profile and sums the time of each kernel (as the backend times it). */
+async function profileKernels(step: () => void): Promise<KernelTime[]> {
+  const info = await tf.profile(() => {
+    step();
+    return [];
+  });
+  const byName = new Map<string, KernelTime>();
+  for (const k of info.kernels) {
+    const t = byName.get(k.name) ?? { kernel: k.name, calls: 0, ms: 0 };
+    t.calls += 1;
+    t.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    byName.set(k.name, t);
+  }
+  return [...byName.values()].sort((a, b) => b.ms - a.ms);
 }
 
 /**
  * Times full training steps (two views, Adam) on a fixed synthetic input after a warm-up. ResNet-18
  * gets a 128-d linear head; the others end in their 128-d layer.
  */
-export async function benchTrainStep(options: { model: BenchModel; loss: BenchLoss; batch: number; steps: number; warmup: number; backend: BackendRequest; threads?: number }): Promise<BenchResult> {
+export async function benchTrainStep(options: {
+  model: BenchModel;
+  loss: BenchLoss;
+  batch: number;
+  steps: number;
+  warmup: number;
+  backend: BackendRequest;
+  threads?: number;
+  profile?: boolean;
+}): Promise<BenchResult> {
   const choice = await useFastestBackend({ backend: options.backend, threads: options.threads });
   const encoder = BENCH_MODELS[options.model];
   const model = new ContrastiveModel({ encoder, head: null }, 0);
@@ -39,8 +72,13 @@ export async function benchTrainStep(options: { model: BenchModel; loss: BenchLo
   const n = options.batch;
   const viewA = tf.randomUniform([n, h, w, c], 0, 1, 'float32', 1) as tf.Tensor4D;
   const viewB = tf.randomUniform([n, h, w, c], 0, 1, 'float32', 2) as tf.Tensor4D;
-  const labels = tf.tensor1d(Array.from({ length: n }, (_, i) => i % 10), 'int32');
-  const similarity = tf.tidy(() => tf.cast(tf.equal(tf.expandDims(labels, 1), tf.expandDims(labels, 0)), 'float32')) as tf.Tensor2D;
+  const labels = tf.tensor1d(
+    Array.from({ length: n }, (_, i) => i % 10),
+    'int32',
+  );
+  const similarity = tf.tidy(() =>
+    tf.cast(tf.equal(tf.expandDims(labels, 1), tf.expandDims(labels, 0)), 'float32'),
+  ) as tf.Tensor2D;
   const optimizer = tf.train.adam(1e-3);
   const embed = (x: tf.Tensor4D) => {
     const f = model.project(x);
@@ -69,6 +107,7 @@ export async function benchTrainStep(options: { model: BenchModel; loss: BenchLo
   }
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
+  const kernels = options.profile ? await profileKernels(() => trainStep(lossFn, { optimizer, variables })) : undefined;
   tf.dispose([viewA, viewB, labels, similarity, ...(head ? [head] : [])]);
   model.dispose();
   return {
@@ -80,5 +119,6 @@ export async function benchTrainStep(options: { model: BenchModel; loss: BenchLo
     stepsPerSecond: 1000 / median,
     samplesPerSecond: (1000 * n) / median,
     medianStepMs: median,
+    ...(kernels ? { kernels } : {}),
   };
 }

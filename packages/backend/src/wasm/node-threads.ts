@@ -40,7 +40,10 @@ export async function withNodeThreads<T>(threads: number, init: () => Promise<T>
   let mainScript: string | null = null;
 
   globalThis.Blob = class RecordingBlob extends OriginalBlob {
-    constructor(parts: ConstructorParameters<typeof OriginalBlob>[0] = [], options?: ConstructorParameters<typeof OriginalBlob>[1]) {
+    constructor(
+      parts: ConstructorParameters<typeof OriginalBlob>[0] = [],
+      options?: ConstructorParameters<typeof OriginalBlob>[1],
+    ) {
       super(parts, options);
       const text = parts.map(String).join('');
       blobTexts.set(this, text);

@@ -92,17 +92,21 @@ export function conv2dBackpropInput(call: KernelCall, dy: TensorInfo, filter: Te
   let dilated = dy;
   if (sh > 1 || sw > 1) {
     const spread = call.reshape(dy, [n, ho, 1, wo, 1, o]);
-    const padded = call.run('PadV2', { x: spread }, {
-      paddings: [
-        [0, 0],
-        [0, 0],
-        [0, sh - 1],
-        [0, 0],
-        [0, sw - 1],
-        [0, 0],
-      ],
-      constantValue: 0,
-    });
+    const padded = call.run(
+      'PadV2',
+      { x: spread },
+      {
+        paddings: [
+          [0, 0],
+          [0, 0],
+          [0, sh - 1],
+          [0, 0],
+          [0, sw - 1],
+          [0, 0],
+        ],
+        constantValue: 0,
+      },
+    );
     dilated = call.reshape(padded, [n, ho * sh, wo * sw, o]);
   }
   let [, lh, lw] = dilated.shape;

@@ -7,8 +7,10 @@ import { shareBuffer } from './identity.js';
 import { KernelCall, type TensorInfo } from './kernel-call.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js';
 import { maxPoolGrad } from './max-pool-grad.js';
+import { reverseOnHeap } from './reverse.js';
 import { sliceOnHeap, splitOnHeap } from './slice.js';
 import { sumLeadingAxes } from './sum.js';
+import { tileOnHeap } from './tile.js';
 import { transposeKernel } from './transpose.js';
 
 /** The tfjs versions these kernels were written against and tested on. */
@@ -93,6 +95,14 @@ export function patchWasmKernels(): KernelPatches {
   install('Concat', (orig) => (args) => {
     const inputs = args.inputs as unknown as TensorInfo[];
     return concatOnHeap(asHeapBackend(args.backend), inputs, args.attrs ?? {}) ?? (orig.get('Concat') as tf.KernelFunc)(args);
+  });
+  install('Reverse', (orig) => (args) => {
+    const { x } = args.inputs as Record<string, TensorInfo>;
+    return reverseOnHeap(asHeapBackend(args.backend), x, args.attrs ?? {}) ?? (orig.get('Reverse') as tf.KernelFunc)(args);
+  });
+  install('Tile', (orig) => (args) => {
+    const { x } = args.inputs as Record<string, TensorInfo>;
+    return tileOnHeap(asHeapBackend(args.backend), x, args.attrs ?? {}) ?? (orig.get('Tile') as tf.KernelFunc)(args);
   });
   for (const name of Object.keys(COMPARISONS) as ComparisonName[]) {
     install(name, (orig) => (args) => {

@@ -10,7 +10,6 @@ import type { Attrs, TensorInfo } from './kernel-call.js';
 
 const TILE = 64;
 
-
 /** Merges input axes that stay adjacent and in order in the output: fewer, longer loops. */
 export function collapseAxes(shape: number[], perm: number[]): { shape: number[]; perm: number[] } {
   const kept = shape.map((_, d) => d).filter((d) => shape[d] !== 1);
@@ -83,7 +82,16 @@ export function transposeInto(input: Int32Array, output: Int32Array, shape0: num
 }
 
 /** out[j·osa + i] = in[i·isb + j] for i < nb, j < na, in tiles; writes run along i. */
-function tile2d(input: Int32Array, output: Int32Array, inBase: number, outBase: number, na: number, nb: number, osa: number, isb: number): void {
+function tile2d(
+  input: Int32Array,
+  output: Int32Array,
+  inBase: number,
+  outBase: number,
+  na: number,
+  nb: number,
+  osa: number,
+  isb: number,
+): void {
   for (let i0 = 0; i0 < nb; i0 += TILE) {
     const i1 = Math.min(i0 + TILE, nb);
     for (let j0 = 0; j0 < na; j0 += TILE) {
