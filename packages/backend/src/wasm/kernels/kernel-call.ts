@@ -7,8 +7,10 @@ export type Attrs = tf.NamedAttrMap;
 
 /**
  * Calls kernels of the wasm backend directly (below the engine: no tape, no tidy), keeping the
- * intermediate results it made so `release()` frees exactly those. `original` holds the kernels
- * this package replaced, so a replacement can call the one it wraps.
+ * intermediate results it made so `release()` frees exactly those. `self` names the kernel this
+ * call implements: calls to that name go to the stock kernel it replaced (`original`), so a
+ * replacement can fall back on the one it wraps; every other name goes to the kernel registered
+ * now, so compositions use this package's faster Transpose, Slice, Concat and Reverse.
  */
 export class KernelCall {
   private readonly made: TensorInfo[] = [];
@@ -16,9 +18,10 @@ export class KernelCall {
   constructor(
     readonly backend: WasmBackend,
     private readonly original: ReadonlyMap<string, tf.KernelFunc>,
+    private readonly self: string,
   ) {}
 
-  /** Runs kernel `name` (the original one if this package replaced it); the result is released later. */
+  /** Runs kernel `name`; the result is released later. */
   run(name: string, inputs: Record<string, TensorInfo>, attrs: Attrs = {}): TensorInfo {
     const out = this.final(name, inputs, attrs);
     // Multi-output kernels (MaxPoolWithArgmax) return an array: release each output.
@@ -28,7 +31,7 @@ export class KernelCall {
 
   /** Runs kernel `name` for the caller's output: not released with the intermediates. */
   final(name: string, inputs: Record<string, TensorInfo>, attrs: Attrs = {}): TensorInfo {
-    const fn = this.original.get(name) ?? tf.getKernel(name, 'wasm')?.kernelFunc;
+    const fn = (name === this.self ? this.original.get(name) : undefined) ?? tf.getKernel(name, 'wasm')?.kernelFunc;
     if (fn == null) throw new Error(`@xclr/backend: wasm kernel ${name} is not registered`);
     return fn({ inputs, backend: this.backend, attrs }) as TensorInfo;
   }

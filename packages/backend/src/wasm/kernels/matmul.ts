@@ -77,7 +77,7 @@ function isFastAlready(a: TensorInfo, b: TensorInfo, attrs: Attrs): boolean {
 export function batchMatMulKernel(original: Map<string, tf.KernelFunc>): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
-    const call = new KernelCall(backend as tf.KernelBackend, original);
+    const call = new KernelCall(backend as tf.KernelBackend, original, 'BatchMatMul');
     try {
       if (isFastAlready(a, b, attrs ?? {})) return call.final('BatchMatMul', { a, b }, attrs);
       return fastMatMul(call, 'BatchMatMul', a, b, attrs ?? {}, {}) ?? call.final('BatchMatMul', { a, b }, attrs);
@@ -91,7 +91,7 @@ export function fusedMatMulKernel(original: Map<string, tf.KernelFunc>): tf.Kern
   return ({ inputs, backend, attrs }) => {
     const { a, b, ...rest } = inputs as Record<string, TensorInfo>;
     const extra = Object.fromEntries(Object.entries(rest).filter(([, v]) => v != null));
-    const call = new KernelCall(backend as tf.KernelBackend, original);
+    const call = new KernelCall(backend as tf.KernelBackend, original, '_FusedMatMul');
     try {
       if (isFastAlready(a, b, attrs ?? {})) return call.final('_FusedMatMul', inputs as Record<string, TensorInfo>, attrs);
       return (

@@ -27,7 +27,7 @@ function composed(
   build: (call: KernelCall, inputs: Record<string, TensorInfo>, attrs: tf.NamedAttrMap) => TensorInfo | null,
 ): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
-    const call = new KernelCall(backend as tf.KernelBackend, original);
+    const call = new KernelCall(backend as tf.KernelBackend, original, name);
     try {
       const out = build(call, inputs as Record<string, TensorInfo>, attrs ?? {});
       if (out != null) return out;
