@@ -76,7 +76,10 @@ describe('conv2d gradients on wasm match cpu', () => {
     strides: number | [number, number];
     pad: 'same' | 'valid' | tf.backend_util.ExplicitPadding;
   };
+  // Filters of at most 32 weights per output channel take the im2col filter gradient, the others
+  // the Conv2D composition: both are covered.
   const cases: Conv[] = [
+    { x: [4, 28, 28, 1], f: [3, 3, 1, 8], strides: 1, pad: 'same' }, // a first layer on grey images
     { x: [2, 9, 9, 3], f: [3, 3, 3, 4], strides: 1, pad: 'same' },
     { x: [2, 9, 9, 3], f: [3, 3, 3, 4], strides: 1, pad: 'valid' },
     { x: [3, 10, 10, 4], f: [3, 3, 4, 5], strides: 2, pad: 'same' },

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { asHeapBackend } from './heap.js';
+import { im2col } from './im2col.js';
 import type { Attrs, KernelCall, TensorInfo } from './kernel-call.js';
 
 // Convolution gradients expressed through the wasm backend's fast XNNPACK Conv2D.
@@ -39,15 +41,31 @@ function explicitPad(top: number, bottom: number, left: number, right: number): 
   ];
 }
 
+/**
+ * Patch rows of at most this many floats take the im2col path. With few input channels (a first
+ * layer on grey or RGB images) the Conv2D composition below has only C · fh · fw output rows to
+ * spread over threads (9 for a 3 × 3 filter on one channel) and ran at a few GFLOP/s; the patch
+ * matrix is then small, and dWᵀ = dYᵀ · patches is one plain matmul.
+ */
+const IM2COL_MAX_PATCH = 32;
+
 /** Conv2DBackpropFilter for NHWC, built on Conv2D; `null` where the composition does not apply. */
 export function conv2dBackpropFilter(call: KernelCall, x: TensorInfo, dy: TensorInfo, attrs: Attrs): TensorInfo | null {
   const a = attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
   if (a.dataFormat !== 'NHWC') return null;
-  const [fh, fw, c] = a.filterShape;
+  const [fh, fw, c, o] = a.filterShape;
   const info = convInfo(x.shape, a.filterShape, a);
   const { strideHeight: sh, strideWidth: sw, padInfo } = info;
   const [n, h, w] = x.shape;
   const [, ho, wo] = dy.shape;
+  if (fh * fw * c <= IM2COL_MAX_PATCH && x.dtype === 'float32') {
+    const geometry = { fh, fw, sh, sw, top: padInfo.top, left: padInfo.left, ho, wo };
+    const patches = call.track(im2col(asHeapBackend(call.backend), x, geometry)); // [P, fh·fw·C]
+    const dyT = call.transpose(call.reshape(dy, [1, n * ho * wo, o]), [0, 2, 1]); // [1, O, P]
+    const dwT = call.run('BatchMatMul', { a: dyT, b: call.reshape(patches, [1, n * ho * wo, fh * fw * c]) }, { transposeA: false, transposeB: false });
+    const dw = call.transpose(call.reshape(dwT, [o, fh * fw * c]), [1, 0]);
+    return call.final('Reshape', { x: dw }, { shape: [fh, fw, c, o] });
+  }
   // Rows the forward pass read: up to (ho − 1)·sh + fh − 1 − top; pad or crop X to exactly that.
   let bottom = (ho - 1) * sh + fh - h - padInfo.top;
   let right = (wo - 1) * sw + fw - w - padInfo.left;

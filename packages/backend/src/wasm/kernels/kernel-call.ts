@@ -48,7 +48,13 @@ export class KernelCall {
     return this.run('Slice', { x }, { begin, size });
   }
 
-  /** Frees every intermediate made through `run`. */
+  /** Releases `t` (made outside `run`, e.g. by a kernel written in JavaScript) with the others. */
+  track(t: TensorInfo): TensorInfo {
+    this.made.push(t);
+    return t;
+  }
+
+  /** Frees every intermediate made through `run` or `track`. */
   release(): void {
     for (const t of this.made) this.backend.disposeData(t.dataId);
     this.made.length = 0;
