@@ -6,8 +6,8 @@
 //
 //   npm run build && node bench/train-step.mjs [--rounds 3] [--models mlp,convnet,resnet18] [--batch 256] [--out FILE]
 //
-// ResNet-18 at batch 256 (512 images with their activations) does not fit the wasm backend's
-// 4 GB heap: `--models resnet18 --batch 32` measures it (and PyTorch) at the largest batch that does.
+// ResNet-18's activations for two views of 256 images do not fit the wasm backend's 4 GB heap:
+// xclr runs its encoder 32 images at a time there (chunkedEmbeddingStep, one more forward pass).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,13 +31,14 @@ function run(cmd, args) {
   return JSON.parse(stdout.trim().split('\n').pop());
 }
 
+const chunk = (model) => (model === 'resnet18' && Number(batch) > 32 ? ['--chunk', '32'] : []);
 const runners = (model) => {
   // A ResNet-18 step on 2 × 256 CIFAR-size images takes tens of seconds on 2 cores: fewer steps.
   const steps = { mlp: '10', convnet: '5', resnet18: '2' }[model];
   const common = ['--model', model, '--loss', 'xclr', '--batch', batch, '--steps', steps, '--warmup', model === 'resnet18' ? '1' : '2', '--json'];
   const list = [
     ['pytorch', () => run(python, [path.join('bench', 'torch_train_step.py'), ...common])],
-    ['xclr wasm', () => run(process.execPath, [path.join('apps', 'train', 'dist', 'cli.js'), 'bench', 'train-step', ...common, '--backend', 'wasm'])],
+    ['xclr wasm', () => run(process.execPath, [path.join('apps', 'train', 'dist', 'cli.js'), 'bench', 'train-step', ...common, ...chunk(model), '--backend', 'wasm'])],
   ];
   if (CPU_MODELS.has(model)) {
     list.push(['xclr cpu', () => run(process.execPath, [path.join('apps', 'train', 'dist', 'cli.js'), 'bench', 'train-step', ...common.map((a) => (a === '10' ? '3' : a)), '--backend', 'cpu'])]);
@@ -59,7 +60,7 @@ for (const model of models) {
   const torch = median(samples.pytorch.map((s) => s.samplesPerSecond));
   for (const [name, list] of Object.entries(samples)) {
     const sps = median(list.map((s) => s.samplesPerSecond));
-    results.push({ model, runner: name, batch: Number(batch), backend: list[0].backend, threads: list[0].threads, samplesPerSecond: sps, ratioToPytorch: sps / torch, rounds: list.length });
+    results.push({ model, runner: name, batch: Number(batch), chunk: name === 'pytorch' ? null : Number(chunk(model)[1] ?? batch), backend: list[0].backend, threads: list[0].threads, samplesPerSecond: sps, ratioToPytorch: sps / torch, rounds: list.length });
   }
 }
 

@@ -188,8 +188,12 @@ function buildProgram(io: Io): Command {
     .option('--threads <n>', 'wasm threads', (v) => Number.parseInt(v, 10))
     .option('--json', 'print one JSON object')
     .option('--profile', 'also time one step per kernel (tf.profile) and list the kernels that take longest')
+    .option('--chunk <n>', 'run the encoder on n images at a time (gradient caching: memory of one chunk)', (v) =>
+      Number.parseInt(v, 10),
+    )
     .action(async (opts) => {
       const r = await benchTrainStep({
+        chunk: opts.chunk,
         profile: Boolean(opts.profile),
         model: opts.model as BenchModel,
         loss: opts.loss as BenchLoss,

@@ -116,7 +116,9 @@ export async function loadCheckpoint(
   const diff = firstDifference(manifest.architecture, options.architecture);
   if (diff) throw new Error(`${dir}: checkpoint is for another architecture (${diff}); saved vs. requested`);
   if (manifest.weights.length !== options.variables.length) {
-    throw new Error(`${dir}: checkpoint has ${manifest.weights.length} weight tensors, the model has ${options.variables.length}`);
+    throw new Error(
+      `${dir}: checkpoint has ${manifest.weights.length} weight tensors, the model has ${options.variables.length}`,
+    );
   }
   const read = (file: string) => {
     const b = fs.readFileSync(path.join(dir, file));
@@ -133,7 +135,10 @@ export async function loadCheckpoint(
   tf.dispose(Object.values(weights));
   if (options.optimizer && manifest.optimizer.length > 0) {
     const decoded = tf.io.decodeWeights(read('optimizer.bin'), manifest.optimizer);
-    const list = manifest.optimizer.map((spec) => ({ name: spec.name.split('/').slice(2).join('/'), tensor: decoded[spec.name] }));
+    const list = manifest.optimizer.map((spec) => ({
+      name: spec.name.split('/').slice(2).join('/'),
+      tensor: decoded[spec.name],
+    }));
     await options.optimizer.setWeights(list);
   }
   return manifest;

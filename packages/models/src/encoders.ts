@@ -50,7 +50,9 @@ function convnet(config: Extract<EncoderConfig, { type: 'convnet' }>, seed?: num
   const input = tfl.input({ shape: config.inputShape });
   let h: tfl.SymbolicTensor = input;
   (config.filters ?? [32, 64]).forEach((filters, k) => {
-    h = tfl.layers.conv2d({ filters, kernelSize: 3, activation: 'relu', kernelInitializer: heNormal(seed, k) }).apply(h) as tfl.SymbolicTensor;
+    h = tfl.layers
+      .conv2d({ filters, kernelSize: 3, activation: 'relu', kernelInitializer: heNormal(seed, k) })
+      .apply(h) as tfl.SymbolicTensor;
     h = tfl.layers.maxPooling2d({ poolSize: 2 }).apply(h) as tfl.SymbolicTensor;
   });
   h = tfl.layers.flatten().apply(h) as tfl.SymbolicTensor;
@@ -68,10 +70,19 @@ function convBn(h: tfl.SymbolicTensor, filters: number, kernelSize: number, stri
     kernelInitializer: heNormal(seed, k),
     name: `${name}_conv`,
   });
-  return tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: `${name}_bn` }).apply(conv.apply(h)) as tfl.SymbolicTensor;
+  return tfl.layers
+    .batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: `${name}_bn` })
+    .apply(conv.apply(h)) as tfl.SymbolicTensor;
 }
 
-function basicBlock(x: tfl.SymbolicTensor, filters: number, strides: number, name: string, seed?: number, k = 0): tfl.SymbolicTensor {
+function basicBlock(
+  x: tfl.SymbolicTensor,
+  filters: number,
+  strides: number,
+  name: string,
+  seed?: number,
+  k = 0,
+): tfl.SymbolicTensor {
   let h = convBn(x, filters, 3, strides, `${name}_a`, seed, k);
   h = tfl.layers.reLU().apply(h) as tfl.SymbolicTensor;
   h = convBn(h, filters, 3, 1, `${name}_b`, seed, k + 1);
@@ -107,14 +118,18 @@ export function createEncoder(config: EncoderConfig, seed?: number): tfl.LayersM
     case 'resnet18':
       return resnet18(config, seed);
     default:
-      throw new Error(`createEncoder: unknown encoder type "${(config as { type: string }).type}"; expected mlp, convnet or resnet18`);
+      throw new Error(
+        `createEncoder: unknown encoder type "${(config as { type: string }).type}"; expected mlp, convnet or resnet18`,
+      );
   }
 }
 
 /** SimCLR's projection head: dense → batch norm → ReLU → dense. */
 export function createProjectionHead(inputDim: number, config: ProjectionHeadConfig, seed?: number): tfl.LayersModel {
   const input = tfl.input({ shape: [inputDim] });
-  let h = tfl.layers.dense({ units: config.hidden, useBias: false, kernelInitializer: seeded(seed, 100) }).apply(input) as tfl.SymbolicTensor;
+  let h = tfl.layers
+    .dense({ units: config.hidden, useBias: false, kernelInitializer: seeded(seed, 100) })
+    .apply(input) as tfl.SymbolicTensor;
   h = tfl.layers.batchNormalization({}).apply(h) as tfl.SymbolicTensor;
   h = tfl.layers.reLU().apply(h) as tfl.SymbolicTensor;
   h = tfl.layers.dense({ units: config.output, kernelInitializer: seeded(seed, 101) }).apply(h) as tfl.SymbolicTensor;

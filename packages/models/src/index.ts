@@ -7,6 +7,7 @@ export {
   type SaveCheckpointOptions,
   saveCheckpoint,
 } from './checkpoint.js';
+export { type ChunkedStepOptions, chunkedEmbeddingStep } from './chunked-step.js';
 export { ContrastiveModel, type ContrastiveModelConfig } from './contrastive-model.js';
 export { createEncoder, createProjectionHead, type EncoderConfig, encoderWidth, type ProjectionHeadConfig } from './encoders.js';
 export { LogitScale } from './logit-scale.js';

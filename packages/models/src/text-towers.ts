@@ -8,7 +8,10 @@ import * as tfl from '@tensorflow/tfjs-layers';
 export function createTextProjection(inputDim: number, outputDim: number, seed?: number): tfl.LayersModel {
   const input = tfl.input({ shape: [inputDim] });
   const out = tfl.layers
-    .dense({ units: outputDim, kernelInitializer: seed === undefined ? 'glorotUniform' : tfl.initializers.glorotUniform({ seed }) })
+    .dense({
+      units: outputDim,
+      kernelInitializer: seed === undefined ? 'glorotUniform' : tfl.initializers.glorotUniform({ seed }),
+    })
     .apply(input) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: out, name: 'text_projection' });
 }
@@ -80,7 +83,8 @@ export class SmallTextEncoder {
     seed = 0,
   ) {
     const { vocabularySize, embedDim, outputDim } = config;
-    const init = (shape: number[], k: number) => tf.variable(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed + k), 1 / Math.sqrt(shape[0])));
+    const init = (shape: number[], k: number) =>
+      tf.variable(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed + k), 1 / Math.sqrt(shape[0])));
     this.embedding = init([vocabularySize, embedDim], 1);
     const attention = config.pooling === 'attention';
     this.query = attention ? init([embedDim, embedDim], 2) : null;
@@ -106,7 +110,10 @@ export class SmallTextEncoder {
         const k = tf.reshape(tf.matMul(flat, this.key), [n, t, d]);
         const v = tf.reshape(tf.matMul(flat, this.value), [n, t, d]);
         // Padding keys get a large finite negative score, never -Infinity.
-        const scores = tf.add(tf.div(tf.matMul(q, k, false, true), Math.sqrt(d)), tf.mul(tf.sub(1, tf.expandDims(mask, 1)), -1e9));
+        const scores = tf.add(
+          tf.div(tf.matMul(q, k, false, true), Math.sqrt(d)),
+          tf.mul(tf.sub(1, tf.expandDims(mask, 1)), -1e9),
+        );
         h = tf.add(h, tf.matMul(tf.softmax(scores), v)) as tf.Tensor3D;
       }
       const summed = tf.sum(tf.mul(h, tf.expandDims(mask, 2)), 1);

@@ -19,11 +19,27 @@ export interface StepResult {
  * global gradient norm, clips it if asked, applies the update. Nothing it makes outlives the call.
  */
 export function trainStep(lossFn: () => tf.Scalar, options: TrainStepOptions): StepResult {
-  const { optimizer, variables, clipNorm } = options;
-  if (variables.length === 0) throw new Error('trainStep: no variables to train');
-  if (clipNorm !== undefined && !(clipNorm > 0)) throw new Error(`trainStep: clipNorm must be > 0, got ${clipNorm}`);
-  const [loss, gradNorm] = tf.tidy(() => {
+  const { variables } = options;
+  checkStepOptions('trainStep', options);
+  return tidied(() => {
     const { value, grads } = tf.variableGrads(lossFn, variables);
+    return applyGradients(value, grads, options);
+  });
+}
+
+/** tf.tidy for a function that returns plain values: every tensor it makes is disposed. */
+export function tidied<T>(f: () => T): T {
+  let out: T | undefined;
+  tf.tidy(() => {
+    out = f();
+  });
+  return out as T;
+}
+
+/** Shared end of a step: global norm, optional clipping, the update; reads back loss and norm. */
+export function applyGradients(value: tf.Scalar, grads: tf.NamedTensorMap, options: TrainStepOptions): StepResult {
+  const { optimizer, clipNorm } = options;
+  return tidied(() => {
     const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
     let applied = grads;
     if (clipNorm !== undefined) {
@@ -31,9 +47,12 @@ export function trainStep(lossFn: () => tf.Scalar, options: TrainStepOptions): S
       applied = Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.mul(g, scale)]));
     }
     optimizer.applyGradients(applied);
-    return [value, norm];
+    return { loss: value.dataSync()[0], gradNorm: norm.dataSync()[0] };
   });
-  const [l, n] = [loss.dataSync()[0], gradNorm.dataSync()[0]];
-  tf.dispose([loss, gradNorm]);
-  return { loss: l, gradNorm: n };
+}
+
+export function checkStepOptions(fn: string, options: TrainStepOptions): void {
+  if (options.variables.length === 0) throw new Error(`${fn}: no variables to train`);
+  if (options.clipNorm !== undefined && !(options.clipNorm > 0))
+    throw new Error(`${fn}: clipNorm must be > 0, got ${options.clipNorm}`);
 }

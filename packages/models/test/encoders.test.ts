@@ -27,7 +27,10 @@ describe('encoders', () => {
   });
 
   it('ContrastiveModel: the head feeds the loss, evaluation uses the backbone by default', () => {
-    const model = new ContrastiveModel({ encoder: { type: 'mlp', inputShape: [8, 8, 1], hidden: [32] }, head: { hidden: 32, output: 16 } }, 1);
+    const model = new ContrastiveModel(
+      { encoder: { type: 'mlp', inputShape: [8, 8, 1], hidden: [32] }, head: { hidden: 32, output: 16 } },
+      1,
+    );
     const x = tf.randomNormal([4, 8, 8, 1]) as tf.Tensor4D;
     expect(model.project(x).shape).toEqual([4, 16]);
     expect(model.embed(x).shape).toEqual([4, 32]);

@@ -21,7 +21,9 @@ describe('text towers', () => {
       expect(enc.apply(ids).shape).toEqual([3, 4]);
       // Extra padding does not change the embedding.
       const padded = tf.concat([ids, tf.zeros([3, 4], 'int32')], 1) as tf.Tensor2D;
-      expect(Array.from(enc.apply(padded).dataSync()).map((v) => v.toFixed(5))).toEqual(Array.from(enc.apply(ids).dataSync()).map((v) => v.toFixed(5)));
+      expect(Array.from(enc.apply(padded).dataSync()).map((v) => v.toFixed(5))).toEqual(
+        Array.from(enc.apply(ids).dataSync()).map((v) => v.toFixed(5)),
+      );
       const opt = tf.train.adam(0.05);
       const target = tf.eye(3, 4);
       const loss = () => tf.mean(tf.square(tf.sub(enc.apply(ids), target))) as tf.Scalar;

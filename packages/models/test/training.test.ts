@@ -3,9 +3,20 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { ContrastiveModel, LogitScale, loadCheckpoint, readCheckpointManifest, saveCheckpoint, trainStep } from '../src/index.js';
+import {
+  ContrastiveModel,
+  chunkedEmbeddingStep,
+  LogitScale,
+  loadCheckpoint,
+  readCheckpointManifest,
+  saveCheckpoint,
+  trainStep,
+} from '../src/index.js';
 
-const config = { encoder: { type: 'mlp' as const, inputShape: [6, 6, 1] as [number, number, number], hidden: [16] }, head: { hidden: 16, output: 8 } };
+const config = {
+  encoder: { type: 'mlp' as const, inputShape: [6, 6, 1] as [number, number, number], hidden: [16] },
+  head: { hidden: 16, output: 8 },
+};
 
 function lossOf(model: ContrastiveModel, x: tf.Tensor4D) {
   // A stand-in loss with every variable in its graph (the losses package is tested on its own).
@@ -29,10 +40,65 @@ describe('trainStep', () => {
   it('clips the global gradient norm', () => {
     const v = tf.variable(tf.tensor1d([3, 4]));
     const optimizer = tf.train.sgd(1);
-    const { gradNorm } = trainStep(() => tf.sum(tf.mul(v, tf.tensor1d([30, 40]))) as tf.Scalar, { optimizer, variables: [v], clipNorm: 5 });
+    const { gradNorm } = trainStep(() => tf.sum(tf.mul(v, tf.tensor1d([30, 40]))) as tf.Scalar, {
+      optimizer,
+      variables: [v],
+      clipNorm: 5,
+    });
     expect(gradNorm).toBeCloseTo(50, 4);
     // Gradient [30, 40] clipped to norm 5 is [3, 4]: one SGD step of rate 1 gives [0, 0].
     expect(Array.from(v.dataSync()).map((a) => Math.abs(a) < 1e-4)).toEqual([true, true]);
+  });
+});
+
+describe('chunkedEmbeddingStep', () => {
+  // A loss that couples every sample of the batch (InfoNCE between the views) and owns a variable.
+  const contrastive = (scale: tf.Variable) => (zs: tf.Tensor2D[]) =>
+    tf.tidy(() => {
+      const logits = tf.mul(tf.matMul(zs[0], zs[1], false, true), scale);
+      return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), tf.eye(zs[0].shape[0])), 1))) as tf.Scalar;
+    });
+
+  it('gives the same update, loss and gradient norm as one full-batch step, and leaks nothing', () => {
+    // No projection head: its batch norm would see per-chunk statistics (documented).
+    const noBatchStats = { encoder: config.encoder, head: null };
+    const a = new ContrastiveModel(noBatchStats, 5);
+    const b = new ContrastiveModel(noBatchStats, 5);
+    const scaleA = tf.variable(tf.scalar(2), true, 'scale-a');
+    const scaleB = tf.variable(tf.scalar(2), true, 'scale-b');
+    const viewA = tf.randomNormal([10, 6, 6, 1], 0, 1, 'float32', 2) as tf.Tensor4D;
+    const viewB = tf.randomNormal([10, 6, 6, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const full = trainStep(() => contrastive(scaleA)([a.project(viewA), a.project(viewB)]), {
+      optimizer: tf.train.sgd(0.1),
+      variables: [...a.trainableWeights, scaleA],
+    });
+    const optimizer = tf.train.sgd(0.1);
+    const embed = (x: tf.Tensor) => b.project(x as tf.Tensor4D);
+    const options = { optimizer, variables: [...b.trainableWeights, scaleB], chunkSize: 3, clipNorm: 100 };
+    const chunked = chunkedEmbeddingStep(embed, [viewA, viewB], contrastive(scaleB), options);
+    expect(chunked.loss).toBeCloseTo(full.loss, 5);
+    expect(chunked.gradNorm).toBeCloseTo(full.gradNorm, 4);
+    a.trainableWeights.forEach((w, i) => {
+      const got = b.trainableWeights[i].dataSync();
+      w.dataSync().forEach((v, k) => expect(Math.abs(got[k] - v)).toBeLessThan(1e-5));
+    });
+    expect(scaleB.dataSync()[0]).toBeCloseTo(scaleA.dataSync()[0], 5);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) chunkedEmbeddingStep(embed, [viewA, viewB], contrastive(scaleB), options);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('explains bad arguments', () => {
+    const model = new ContrastiveModel(config, 1);
+    const embed = (x: tf.Tensor) => model.project(x as tf.Tensor4D);
+    const opts = { optimizer: tf.train.sgd(0.1), variables: model.trainableWeights };
+    const x = tf.zeros([4, 6, 6, 1]);
+    expect(() => chunkedEmbeddingStep(embed, [x], (zs) => tf.sum(zs[0]) as tf.Scalar, { ...opts, chunkSize: 0 })).toThrow(
+      'chunkedEmbeddingStep: chunkSize must be a positive integer, got 0',
+    );
+    expect(() =>
+      chunkedEmbeddingStep(embed, [x, tf.zeros([3, 6, 6, 1])], (zs) => tf.sum(zs[0]) as tf.Scalar, { ...opts, chunkSize: 2 }),
+    ).toThrow('chunkedEmbeddingStep: views[1] has 3 rows, views[0] has 4: every view needs the same N');
   });
 });
 
@@ -43,7 +109,14 @@ describe('checkpoints', () => {
     const a = new ContrastiveModel(config, 7);
     const optA = tf.train.adam(1e-2);
     for (let i = 0; i < 3; i++) trainStep(lossOf(a, x), { optimizer: optA, variables: a.trainableWeights });
-    await saveCheckpoint(dir, { architecture: config, variables: a.trainableWeights, optimizer: optA, step: 3, epoch: 0, state: { seed: 7 } });
+    await saveCheckpoint(dir, {
+      architecture: config,
+      variables: a.trainableWeights,
+      optimizer: optA,
+      step: 3,
+      epoch: 0,
+      state: { seed: 7 },
+    });
     const outA = a.embed(x).arraySync();
     trainStep(lossOf(a, x), { optimizer: optA, variables: a.trainableWeights });
 
@@ -72,7 +145,9 @@ describe('checkpoints', () => {
     await expect(loadCheckpoint(dir, { architecture: other, variables: big.trainableWeights })).rejects.toThrow(
       /checkpoint is for another architecture \(architecture\.encoder\.hidden\.0: 16 ≠ 32\)/,
     );
-    await expect(loadCheckpoint(root, { architecture: config, variables: [] })).rejects.toThrow(/not a checkpoint \(no manifest.json\)/);
+    await expect(loadCheckpoint(root, { architecture: config, variables: [] })).rejects.toThrow(
+      /not a checkpoint \(no manifest.json\)/,
+    );
   });
 });
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendRequest, useFastestBackend } from '@xclr/backend';
 import { clipLoss, ntXentLoss, supConLoss, xclrLoss } from '@xclr/losses';
-import { ContrastiveModel, type EncoderConfig, trainStep } from '@xclr/models';
+import { ContrastiveModel, chunkedEmbeddingStep, type EncoderConfig, trainStep } from '@xclr/models';
 
 export type BenchModel = 'mlp' | 'convnet' | 'resnet18';
 export type BenchLoss = 'xclr' | 'ntxent' | 'supcon' | 'clip';
@@ -61,6 +61,8 @@ export async function benchTrainStep(options: {
   backend: BackendRequest;
   threads?: number;
   profile?: boolean;
+  /** Run the encoder on this many images at a time (chunkedEmbeddingStep); default: the whole batch. */
+  chunk?: number;
 }): Promise<BenchResult> {
   const choice = await useFastestBackend({ backend: options.backend, threads: options.threads });
   const encoder = BENCH_MODELS[options.model];
@@ -84,9 +86,7 @@ export async function benchTrainStep(options: {
     const f = model.project(x);
     return head ? (tf.matMul(f, head) as tf.Tensor2D) : f;
   };
-  const lossFn = (): tf.Scalar => {
-    const zA = embed(viewA);
-    const zB = embed(viewB);
+  const lossOf = (zA: tf.Tensor2D, zB: tf.Tensor2D): tf.Scalar => {
     switch (options.loss) {
       case 'xclr':
         return xclrLoss(zA, zB, similarity);
@@ -98,16 +98,29 @@ export async function benchTrainStep(options: {
         return clipLoss(zA, zB);
     }
   };
-  for (let i = 0; i < options.warmup; i++) trainStep(lossFn, { optimizer, variables });
+  const step = () =>
+    options.chunk
+      ? chunkedEmbeddingStep(
+          (x) => embed(x as tf.Tensor4D),
+          [viewA, viewB],
+          ([zA, zB]) => lossOf(zA, zB),
+          {
+            optimizer,
+            variables,
+            chunkSize: options.chunk,
+          },
+        )
+      : trainStep(() => lossOf(embed(viewA), embed(viewB)), { optimizer, variables });
+  for (let i = 0; i < options.warmup; i++) step();
   const times: number[] = [];
   for (let i = 0; i < options.steps; i++) {
     const t0 = performance.now();
-    trainStep(lossFn, { optimizer, variables });
+    step();
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
-  const kernels = options.profile ? await profileKernels(() => trainStep(lossFn, { optimizer, variables })) : undefined;
+  const kernels = options.profile ? await profileKernels(step) : undefined;
   tf.dispose([viewA, viewB, labels, similarity, ...(head ? [head] : [])]);
   model.dispose();
   return {
