@@ -67,7 +67,10 @@ describe('ContrastiveLoader', () => {
       for await (const batch of loader.epoch(0)) {
         log.push(`use ${batch.step}`);
         views.push(Array.from(batch.views[0].dataSync()));
-        await new Promise((r) => setTimeout(r, 1)); // the training step's asynchronous part
+        // The training step's asynchronous part. A setImmediate, not a timer: immediates run in
+        // the order they were queued, so the ordering below does not depend on machine load (a
+        // 1 ms timer could fire before the loader's queued immediate on a busy machine).
+        await new Promise((r) => setImmediate(r));
         log.push(`done ${batch.step}`);
         disposeBatch(batch);
       }
