@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { COMPARISONS, type ComparisonName, compareBroadcast } from './compare.js';
 import { concatOnHeap } from './concat.js';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv2d-backprop.js';
-import { asHeapBackend } from './heap.js';
+import { asHeapBackend, type HeapBackend } from './heap.js';
 import { shareBuffer } from './identity.js';
 import { KernelCall, type TensorInfo } from './kernel-call.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js';
@@ -84,31 +84,24 @@ export function patchWasmKernels(): KernelPatches {
   install('MaxPoolGrad', (orig) =>
     composed(orig, 'MaxPoolGrad', (call, { dy, input }, attrs) => maxPoolGrad(asHeapBackend(call.backend), dy, input, attrs)),
   );
-  install('Slice', (orig) => (args) => {
-    const { x } = args.inputs as Record<string, TensorInfo>;
-    return sliceOnHeap(asHeapBackend(args.backend), x, args.attrs ?? {}) ?? (orig.get('Slice') as tf.KernelFunc)(args);
-  });
-  install('SplitV', (orig) => (args) => {
-    const { x } = args.inputs as Record<string, TensorInfo>;
-    return splitOnHeap(asHeapBackend(args.backend), x, args.attrs ?? {}) ?? (orig.get('SplitV') as tf.KernelFunc)(args);
-  });
-  install('Concat', (orig) => (args) => {
-    const inputs = args.inputs as unknown as TensorInfo[];
-    return concatOnHeap(asHeapBackend(args.backend), inputs, args.attrs ?? {}) ?? (orig.get('Concat') as tf.KernelFunc)(args);
-  });
-  install('Reverse', (orig) => (args) => {
-    const { x } = args.inputs as Record<string, TensorInfo>;
-    return reverseOnHeap(asHeapBackend(args.backend), x, args.attrs ?? {}) ?? (orig.get('Reverse') as tf.KernelFunc)(args);
-  });
-  install('Tile', (orig) => (args) => {
-    const { x } = args.inputs as Record<string, TensorInfo>;
-    return tileOnHeap(asHeapBackend(args.backend), x, args.attrs ?? {}) ?? (orig.get('Tile') as tf.KernelFunc)(args);
-  });
+  // Kernels written on the heap in JavaScript; where one declines (returns null) the stock one runs.
+  const onHeap = (
+    name: string,
+    impl: (backend: HeapBackend, inputs: Record<string, TensorInfo>, attrs: tf.NamedAttrMap) => TensorInfo | TensorInfo[] | null,
+  ) =>
+    install(
+      name,
+      (orig) => (args) =>
+        impl(asHeapBackend(args.backend), args.inputs as Record<string, TensorInfo>, args.attrs ?? {}) ??
+        (orig.get(name) as tf.KernelFunc)(args),
+    );
+  onHeap('Slice', (backend, { x }, attrs) => sliceOnHeap(backend, x, attrs));
+  onHeap('SplitV', (backend, { x }, attrs) => splitOnHeap(backend, x, attrs));
+  onHeap('Concat', (backend, inputs, attrs) => concatOnHeap(backend, inputs as unknown as TensorInfo[], attrs));
+  onHeap('Reverse', (backend, { x }, attrs) => reverseOnHeap(backend, x, attrs));
+  onHeap('Tile', (backend, { x }, attrs) => tileOnHeap(backend, x, attrs));
   for (const name of Object.keys(COMPARISONS) as ComparisonName[]) {
-    install(name, (orig) => (args) => {
-      const { a, b } = args.inputs as Record<string, TensorInfo>;
-      return compareBroadcast(asHeapBackend(args.backend), name, a, b) ?? (orig.get(name) as tf.KernelFunc)(args);
-    });
+    onHeap(name, (backend, { a, b }) => compareBroadcast(backend, name, a, b));
   }
   patched = changes;
   return changes;
