@@ -11,8 +11,10 @@ import { clipLoss, ntXentLoss, supConLoss, xclrLoss } from '../src/index.js';
 const D = 128;
 const SIZES = (process.env.XCLR_BENCH_SIZES ?? '256,1024,4096').split(',').map(Number);
 // XCLR_BENCH_SIZES / XCLR_BENCH_REPS narrow a run (one N = 4096 repetition is ~40 s for all losses here).
-// The pure-JS cpu backend needs minutes per rep at N = 4096: it is measured up to this size.
-const CPU_MAX_N = 256;
+// The pure-JS cpu backend needs minutes per rep at N = 4096: by default it is measured up to this
+// size (XCLR_BENCH_CPU_MAX_N raises it; XCLR_BENCH_BACKENDS=cpu measures it alone).
+const CPU_MAX_N = Number(process.env.XCLR_BENCH_CPU_MAX_N ?? 256);
+const BACKENDS = (process.env.XCLR_BENCH_BACKENDS ?? 'wasm,cpu').split(',') as ('wasm' | 'cpu')[];
 
 type LossName = 'ntxent' | 'xclr' | 'xclr-cross' | 'supcon' | 'clip';
 const LOSSES: Record<LossName, (a: tf.Tensor2D, b: tf.Tensor2D, s: tf.Tensor2D, l: tf.Tensor1D) => tf.Scalar> = {
@@ -51,7 +53,7 @@ function torchMs(n: number, reps: number): Record<string, number> | null {
 }
 
 const rows: Row[] = [];
-for (const backend of ['wasm', 'cpu'] as const) {
+for (const backend of BACKENDS) {
   const choice = await useFastestBackend({ backend });
   for (const n of SIZES) {
     if (backend === 'cpu' && n > CPU_MAX_N) continue;
@@ -109,7 +111,7 @@ if (torchRows.length) {
     if (w) console.log(`  N=${t.n} ${t.loss.padEnd(7)} ${(w.ms / t.ms).toFixed(2)}×`);
   }
 }
-const out = path.join(path.dirname(new URL(import.meta.url).pathname), 'results', 'losses.json');
+const out = process.env.XCLR_BENCH_OUT ?? path.join(path.dirname(new URL(import.meta.url).pathname), 'results', 'losses.json');
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), d: D, rows }, null, 2)}\n`);
 console.log(`wrote ${out}`);
