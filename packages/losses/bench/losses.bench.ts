@@ -68,7 +68,9 @@ for (const backend of BACKENDS) {
     const reps = Number(process.env.XCLR_BENCH_REPS ?? (backend === 'cpu' ? 3 : n >= 4096 ? 3 : 10));
     const times: Partial<Record<LossName, number[]>> = {};
     // Interleave the losses within each repetition so machine noise hits them alike.
-    for (let r = -1; r < reps; r++) {
+    // One untimed warm-up repetition unless XCLR_BENCH_WARMUP=0 (the cpu backend at N = 4096).
+    const warmup = Number(process.env.XCLR_BENCH_WARMUP ?? 1);
+    for (let r = -warmup; r < reps; r++) {
       for (const [name, loss] of Object.entries(LOSSES) as [LossName, (typeof LOSSES)[LossName]][]) {
         const t0 = performance.now();
         const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => loss(a as tf.Tensor2D, b as tf.Tensor2D, s, labels))([zA, zB]);
