@@ -30,6 +30,19 @@ export function resolveBlockSize(fn: string, blockSize: number | 'auto' | undefi
   return blockSize >= n ? null : blockSize;
 }
 
+/**
+ * A block's `[size, 2N]` target rows from their other-view half `[size, N]`: every sample graph
+ * over two views gives an anchor the same row in both halves, except that in its own view's half
+ * the anchor's self entry (column `start + r`) is excluded.
+ */
+export function rowsForViews(view: 0 | 1, start: number, other: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [size, n] = other.shape;
+    const own = tf.mul(other, tf.oneHot(tf.range(start, start + size, 1, 'int32'), n, 0, 1, 'float32'));
+    return tf.concat(view === 0 ? [own, other] : [other, own], 1) as tf.Tensor2D;
+  });
+}
+
 function blocks(n: number, blockSize: number): Array<[0 | 1, number, number]> {
   const out: Array<[0 | 1, number, number]> = [];
   for (const view of [0, 1] as const) {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { blockedSelfContrast, resolveBlockSize, type TargetRows } from './blocked-self-contrast.js';
+import { blockedSelfContrast, resolveBlockSize, rowsForViews, type TargetRows } from './blocked-self-contrast.js';
 import { checkEmbeddings, checkPositive, checkSameShape } from './checks.js';
 import { softTargetCrossEntropy } from './soft-target-cross-entropy.js';
 import { notSelfMask, scaledLogits, stackViews } from './two-view.js';
@@ -16,18 +16,11 @@ export interface NtXentLossOptions {
 /** The identity graph's rows for one block: anchor i of one view has its positive at i in the other. */
 function positiveRows(n: number): TargetRows {
   return (view, start, size) =>
-    tf.tidy(() => {
-      const positive = tf.oneHot(tf.range(start, start + size, 1, 'int32'), n, 1, 0, 'float32') as tf.Tensor2D;
-      const none = tf.zerosLike(positive);
-      return tf.concat(view === 0 ? [none, positive] : [positive, none], 1) as tf.Tensor2D;
-    });
+    tf.tidy(() =>
+      rowsForViews(view, start, tf.oneHot(tf.range(start, start + size, 1, 'int32'), n, 1, 0, 'float32') as tf.Tensor2D),
+    );
 }
 
-/**
- * SimCLR's NT-Xent (Chen et al., 2020): each of the 2N embeddings is an anchor whose only
- * positive is the other view of its sample, against the other 2N − 2 as negatives; the mean of
- * the 2N anchor losses (the SimCLR paper's L). Its target graph is the identity.
- */
 export function ntXentLoss(zA: tf.Tensor2D, zB: tf.Tensor2D, options: NtXentLossOptions = {}): tf.Scalar {
   const FN = 'ntXentLoss';
   const { temperature = 0.1, normalize = true, blockSize = 'auto' } = options;

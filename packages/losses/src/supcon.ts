@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { blockedSelfContrast, resolveBlockSize, type TargetRows } from './blocked-self-contrast.js';
+import { blockedSelfContrast, resolveBlockSize, rowsForViews, type TargetRows } from './blocked-self-contrast.js';
 import { checkEmbeddings, checkPositive, checkSameShape, fail } from './checks.js';
 import { maybeNormalize } from './normalize.js';
 import { softTargetCrossEntropy } from './soft-target-cross-entropy.js';
-import { notSelfMask, scaledLogits } from './two-view.js';
+import { notSelfMask, scaledLogits, stackViews } from './two-view.js';
 
 export interface SupConLossOptions {
   /** Temperature τ. Default 0.07. */
@@ -47,16 +47,14 @@ function checkSomePositive(labels: tf.Tensor1D): void {
  * Same-label rows for one block of two-view anchors: every other embedding of the anchor's class,
  * weighted 1 / (2 c − 1) for a class with c samples in the batch (both views, self excluded).
  */
-const sameLabelRows: TargetRows = (view, start, size, labels) =>
-  tf.tidy(() => {
-    if (labels == null) throw new Error(`${FN}: the blocked loss lost its labels`);
-    const n = labels.shape[0];
+const sameLabelRows: TargetRows = (view, start, size, labels) => {
+  if (labels == null) throw new Error(`${FN}: the blocked loss lost its labels`);
+  return tf.tidy(() => {
     const same = tf.cast(tf.equal(tf.expandDims(tf.slice(labels, [start], [size]), 1), tf.expandDims(labels, 0)), 'float32');
-    const notSelf = tf.oneHot(tf.range(start, start + size, 1, 'int32'), n, 0, 1, 'float32');
     const count = tf.sub(tf.mul(tf.sum(same, 1, true), 2), 1);
-    const own = tf.mul(same, notSelf);
-    return tf.div(tf.concat(view === 0 ? [own, same] : [same, own], 1), count) as tf.Tensor2D;
+    return tf.div(rowsForViews(view, start, same as tf.Tensor2D), count) as tf.Tensor2D;
   });
+};
 
 /**
  * Supervised contrastive loss L_out (Khosla et al., 2020), as the reference `SupConLoss`: each
@@ -91,7 +89,7 @@ export function supConLoss(
   const block = zB != null && contrastMode === 'all' ? resolveBlockSize(FN, blockSize, zA.shape[0]) : null;
   return tf.tidy(() => {
     if (block != null && zB != null) {
-      const z = tf.concat([maybeNormalize(zA, normalize), maybeNormalize(zB, normalize)], 0) as tf.Tensor2D;
+      const z = stackViews(zA, zB, normalize);
       return tf.mul(
         blockedSelfContrast(z, sameLabelRows, temperature, block, labels),
         temperature / baseTemperature,

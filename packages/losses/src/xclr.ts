@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { blockedSelfContrast, resolveBlockSize, type TargetRows } from './blocked-self-contrast.js';
+import { blockedSelfContrast, resolveBlockSize, rowsForViews, type TargetRows } from './blocked-self-contrast.js';
 import { checkEmbeddings, checkPositive, checkSameShape, checkSimilarity, fail } from './checks.js';
 import { maybeNormalize } from './normalize.js';
 import { softTargetCrossEntropy } from './soft-target-cross-entropy.js';
@@ -59,22 +59,17 @@ function allModeTargets(similarity: tf.Tensor2D, targetTemperature: number): tf.
 }
 
 /** The same targets one block of anchors at a time (`[size, 2N]` rows) from P, for the blocked loss. */
-const allModeTargetRows: TargetRows = (view, start, size, other) =>
-  tf.tidy(() => {
-    if (other == null) throw new Error('xclrLoss: the blocked loss lost its target graph');
-    const n = other.shape[0];
-    const rows = tf.slice(other as tf.Tensor2D, [start, 0], [size, n]);
-    const notSelf = tf.oneHot(tf.range(start, start + size, 1, 'int32'), n, 0, 1, 'float32');
-    const same = tf.mul(rows, notSelf);
-    return tf.concat(view === 0 ? [same, rows] : [rows, same], 1) as tf.Tensor2D;
-  });
+const allModeTargetRows: TargetRows = (view, start, size, other) => {
+  if (other == null) throw new Error('xclrLoss: the blocked loss lost its target graph');
+  const p = other as tf.Tensor2D;
+  return tf.tidy(() => rowsForViews(view, start, tf.slice(p, [start, 0], [size, p.shape[1]])));
+};
 
 /**
  * The soft target graph X-CLR trains towards, for inspection and plots: in `'all'` mode the
  * `[2N, 2N]` row softmax of the tiled similarities / τ_s over b ≠ a; in `'cross'` mode the `[N, N]`
  * row softmax of similarity / τ_s (diagonal included).
  */
-
 export function xclrTargets(
   similarity: tf.Tensor2D,
   options: Pick<XclrLossOptions, 'targetTemperature' | 'mode'> = {},
