@@ -58,12 +58,8 @@ export function chunkedEmbeddingStep(
   return tidied(() => {
     // 1. Embeddings of every chunk, as temporary variables so that step 2 differentiates with
     //    respect to them and to the loss's own variables in one call.
-    const embeddings = views.map((v, i) =>
-      tf.variable(
-        tf.concat(plan.map(([start, size]) => tf.tidy(() => embed(rowsOf(v, start, size))))),
-        true,
-        `chunked-step-z${i}-${tf.util.now()}`,
-      ),
+    const embeddings = views.map((v) =>
+      tf.variable(tf.concat(plan.map(([start, size]) => tf.tidy(() => embed(rowsOf(v, start, size)))))),
     );
     try {
       // 2. The loss on the full batch; its gradient with respect to each embedding row.
