@@ -15,11 +15,11 @@ const AUTO_BLOCK_ELEMENTS = 2 ** 24;
 
 /**
  * Anchor rows per block for a two-view loss over N samples: `'auto'` keeps the whole `[2N, 2N]`
- * problem in one piece up to N = 2048, where it is fastest (blocks cost one more matmul: 1.12× at
- * N = 2048 with 1024-anchor blocks on wasm), and above it uses blocks of 2²⁴ logits, where the
- * full logits, targets and saved tensors (8192² floats each at N = 4096) would fill the 4 GB heap
- * of the wasm backend (bigger blocks were faster: 6.3 s per step at N = 4096 with 2048 anchors,
- * 8.4 s with 1024). `null` means "not blocked".
+ * problem in one piece up to N = 2048, where that is fastest (a block costs one more matmul, to
+ * recompute its logits in the backward pass), and above it uses blocks of 2²⁴ logits: the full
+ * logits, targets and saved tensors (8192² floats each at N = 4096) would fill the 4 GB heap of
+ * the wasm backend, and in probes on wasm fewer, bigger blocks were faster than many small ones.
+ * `null` means "not blocked".
  */
 export function resolveBlockSize(fn: string, blockSize: number | 'auto' | undefined, n: number): number | null {
   if (blockSize === undefined || blockSize === 'auto')

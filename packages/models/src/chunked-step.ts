@@ -12,10 +12,6 @@ function chunksOf(n: number, size: number): Array<[number, number]> {
   return out;
 }
 
-function rowsOf(x: tf.Tensor, start: number, size: number): tf.Tensor {
-  return tf.slice(x, start, size);
-}
-
 /**
  * One optimiser step of a loss over the embeddings of several views, running the encoder on
  * `chunkSize` inputs at a time so that activation memory is one chunk's, whatever the batch
@@ -59,7 +55,7 @@ export function chunkedEmbeddingStep(
     // 1. Embeddings of every chunk, as temporary variables so that step 2 differentiates with
     //    respect to them and to the loss's own variables in one call.
     const embeddings = views.map((v) =>
-      tf.variable(tf.concat(plan.map(([start, size]) => tf.tidy(() => embed(rowsOf(v, start, size)))))),
+      tf.variable(tf.concat(plan.map(([start, size]) => tf.tidy(() => embed(tf.slice(v, start, size)))))),
     );
     try {
       // 2. The loss on the full batch; its gradient with respect to each embedding row.
@@ -75,7 +71,7 @@ export function chunkedEmbeddingStep(
         if (dz == null) throw new Error(`${fn}: the loss does not depend on view ${i}`);
         for (const [start, size] of plan) {
           const { grads: chunk } = tf.variableGrads(
-            () => tf.sum(tf.mul(embed(rowsOf(view, start, size)), rowsOf(dz, start, size))),
+            () => tf.sum(tf.mul(embed(tf.slice(view, start, size)), tf.slice(dz, start, size))),
             variables,
           );
           for (const [name, g] of Object.entries(chunk)) {
