@@ -31,10 +31,7 @@ export function layersTargets(values: tf.Tensor, outputWidth: number): tf.Tensor
     if (rows.rank !== 2) fail(fn, `values must be [N] labels or [N, E] embeddings, got [${values.shape.join(', ')}]`);
     const width = (rows.shape as number[])[1];
     if (width > outputWidth) {
-      fail(
-        fn,
-        `[N, ${width}] values do not fit a [N, ${outputWidth}] model output; use xclrLoss in a custom training loop instead`,
-      );
+      fail(fn, `[N, ${width}] values do not fit a [N, ${outputWidth}] model output; use xclrLoss in a custom training loop instead`);
     }
     return tf.pad(tf.cast(rows, 'float32') as tf.Tensor2D, [
       [0, 0],
