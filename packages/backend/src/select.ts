@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradients } from './gradients.js';
+import { registerLeanGradients } from './lean-gradients.js';
 import { setUpWasm } from './wasm/setup.js';
 
 /** Names accepted by `useFastestBackend({ backend })`; `auto` tries them fastest first. */
@@ -69,7 +70,10 @@ async function trySetUp(
       try {
         const { threads, kernels, notes: wasmNotes } = await setUpWasm({ threads: options.threads });
         const changed = Object.keys(kernels);
-        if (changed.length > 0) notes.push(`wasm training kernels: ${changed.join(', ')}`);
+        if (changed.length > 0) {
+          notes.push(`wasm training kernels: ${changed.join(', ')}`);
+          notes.push(`lean gradients: ${registerLeanGradients().join(', ')}`);
+        }
         notes.push(...wasmNotes);
         return { error: null, threads };
       } catch (err) {

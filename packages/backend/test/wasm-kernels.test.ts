@@ -8,7 +8,7 @@ import { expectMatch, onCpuAndWasm, rand } from './compare.js';
 beforeAll(async () => {
   const choice = await useFastestBackend({ backend: 'wasm' });
   expect(choice.notes.join(' ')).toMatch(
-    /wasm training kernels: Transpose, Identity, BatchMatMul, _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, Sum, MaxPoolGrad, Slice, SplitV, Concat, Reverse, Tile, Equal, NotEqual, Greater, GreaterEqual, Less, LessEqual/,
+    /wasm training kernels: Transpose, Identity, BatchMatMul, _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, Sum, Mean, FusedBatchNorm, MaxPoolGrad, Slice, SplitV, Concat, Reverse, Tile, Equal, NotEqual, Greater, GreaterEqual, Less, LessEqual/,
   );
 });
 
@@ -76,8 +76,10 @@ describe('conv2d gradients on wasm match cpu', () => {
     strides: number | [number, number];
     pad: 'same' | 'valid' | tf.backend_util.ExplicitPadding;
   };
-  // Filters of at most 32 weights per output channel take the im2col filter gradient, the others
-  // the Conv2D composition: both are covered.
+  // Filter gradient: at most 32 weights per output channel take im2col; maps whose phase grid is
+  // mostly output take the tap windows (several blocks of positions for the 48 × 48 case); small
+  // maps the Conv2D composition. Input gradient: one convolution per phase of the stride (strides
+  // 1, 2, 3, 2 × 1, padding before the input larger than the filter reach, empty phases).
   const cases: Conv[] = [
     { x: [4, 28, 28, 1], f: [3, 3, 1, 8], strides: 1, pad: 'same' }, // a first layer on grey images
     { x: [2, 9, 9, 3], f: [3, 3, 3, 4], strides: 1, pad: 'same' },
@@ -101,6 +103,25 @@ describe('conv2d gradients on wasm match cpu', () => {
       ],
     },
     { x: [4, 16, 16, 8], f: [3, 3, 8, 16], strides: 1, pad: 'same' },
+    { x: [2, 20, 20, 6], f: [3, 3, 6, 5], strides: 1, pad: 'same' },
+    { x: [2, 20, 20, 6], f: [3, 3, 6, 5], strides: 2, pad: 'same' },
+    { x: [2, 21, 19, 6], f: [3, 3, 6, 5], strides: 2, pad: 'valid' },
+    { x: [2, 48, 48, 4], f: [3, 3, 4, 4], strides: 1, pad: 'same' },
+    { x: [2, 20, 20, 40], f: [1, 1, 40, 6], strides: 2, pad: 'same' },
+    { x: [2, 7, 7, 40], f: [1, 1, 40, 6], strides: 1, pad: 'valid' },
+    { x: [2, 22, 22, 4], f: [5, 5, 4, 3], strides: 3, pad: 'same' },
+    { x: [2, 9, 9, 3], f: [1, 1, 3, 2], strides: 3, pad: 'valid' },
+    {
+      x: [2, 10, 10, 2],
+      f: [2, 2, 2, 3],
+      strides: 2,
+      pad: [
+        [0, 0],
+        [3, 0],
+        [0, 3],
+        [0, 0],
+      ],
+    },
   ];
   for (const c of cases) {
     it(`x [${c.x}] filter [${c.f}] strides ${JSON.stringify(c.strides)} pad ${JSON.stringify(c.pad)}`, async () => {
@@ -439,17 +460,53 @@ describe('broadcasting comparisons on wasm match cpu', () => {
   }
 });
 
-describe('Sum on wasm matches cpu', () => {
+describe('Sum and Mean on wasm match cpu', () => {
+  // Leading axes go through average pooling (in two halves from 64 rows on); other axes to the
+  // stock kernels.
   for (const [shape, axis, keepDims] of [
     [[64, 5, 5, 7], [0, 1, 2], false],
     [[64, 5, 5, 7], [0, 1, 2], true],
     [[300, 9], 0, false],
+    [[301, 9], 0, false],
+    [[16, 32, 32, 24], [0, 1, 2], false],
     [[6, 7, 8], [0, 2], false],
     [[6, 7, 8], -1, true],
     [[6, 7, 8], [0, 1, 2], false],
+    [[3, 4, 5], [0, 1], true],
   ] as [number[], number | number[], boolean][]) {
     it(`[${shape}] over ${JSON.stringify(axis)}${keepDims ? ', keepDims' : ''}`, async () => {
-      const { cpu, wasm } = await onCpuAndWasm(() => tf.sum(rand(shape), axis, keepDims));
+      const { cpu, wasm } = await onCpuAndWasm(() => {
+        // An offset keeps the means away from zero, where only absolute error means anything.
+        const x = tf.add(rand(shape), 0.5);
+        return [tf.sum(x, axis, keepDims), tf.mean(x, axis, keepDims)];
+      });
+      expectMatch(cpu, wasm);
+    });
+  }
+});
+
+describe('FusedBatchNorm on wasm matches cpu', () => {
+  const cases: [string, number[], number[], boolean][] = [
+    ['NHWC with [C] statistics, offset and scale', [8, 6, 6, 16], [16], true],
+    ['NHWC with [1, 1, 1, C] statistics', [4, 5, 5, 8], [1, 1, 1, 8], true],
+    ['[N, C]', [32, 12], [12], true],
+    // tfjs-core cannot take this gradient on any backend (it saves the missing offset): forward only.
+    ['[N, C] without offset and scale', [32, 12], [12], false],
+    ['statistics per element (stock kernel)', [4, 3, 5], [4, 3, 5], true],
+  ];
+  for (const [name, xShape, statShape, affine] of cases) {
+    it(`${name}${affine ? ', with gradients' : ''}`, async () => {
+      const { cpu, wasm } = await onCpuAndWasm(() => {
+        const x = rand(xShape);
+        const mean = rand(statShape);
+        const variance = tf.add(tf.abs(rand(statShape)), 0.1);
+        const offset = affine ? rand(statShape) : undefined;
+        const scale = affine ? rand(statShape) : undefined;
+        const f = (a: tf.Tensor) => tf.batchNorm(a, mean, variance, offset, scale, 1e-3);
+        const weight = rand(xShape);
+        if (!affine) return [f(x)];
+        return [f(x), tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a), weight)))(x)];
+      });
       expectMatch(cpu, wasm);
     });
   }

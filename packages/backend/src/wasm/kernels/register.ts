@@ -2,14 +2,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { COMPARISONS, type ComparisonName, compareBroadcast } from './compare.js';
 import { concatOnHeap } from './concat.js';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv2d-backprop.js';
+import { batchNormPerChannel } from './batch-norm.js';
 import { asHeapBackend, type HeapBackend } from './heap.js';
 import { shareBuffer } from './identity.js';
 import { KernelCall, type TensorInfo } from './kernel-call.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js';
 import { maxPoolGrad } from './max-pool-grad.js';
+import { reduceLeadingAxes } from './reduce-leading.js';
 import { reverseOnHeap } from './reverse.js';
 import { sliceOnHeap, splitOnHeap } from './slice.js';
-import { sumLeadingAxes } from './sum.js';
 import { tileOnHeap } from './tile.js';
 import { transposeKernel } from './transpose.js';
 
@@ -80,7 +81,11 @@ export function patchWasmKernels(): KernelPatches {
   install('Conv2DBackpropInput', (orig) =>
     composed(orig, 'Conv2DBackpropInput', (call, { dy, filter }, attrs) => conv2dBackpropInput(call, dy, filter, attrs)),
   );
-  install('Sum', (orig) => composed(orig, 'Sum', (call, { x }, attrs) => sumLeadingAxes(asHeapBackend(call.backend), x, attrs)));
+  install('Sum', (orig) => composed(orig, 'Sum', (call, { x }, attrs) => reduceLeadingAxes(call, x, attrs, 'sum')));
+  install('Mean', (orig) => composed(orig, 'Mean', (call, { x }, attrs) => reduceLeadingAxes(call, x, attrs, 'mean')));
+  install('FusedBatchNorm', (orig) =>
+    composed(orig, 'FusedBatchNorm', (call, inputs, attrs) => batchNormPerChannel(call, inputs, attrs)),
+  );
   install('MaxPoolGrad', (orig) =>
     composed(orig, 'MaxPoolGrad', (call, { dy, input }, attrs) => maxPoolGrad(asHeapBackend(call.backend), dy, input, attrs)),
   );

@@ -1,0 +1,63 @@
+import { asHeapBackend } from './heap.js';
+import type { KernelCall, TensorInfo } from './kernel-call.js';
+import { type ConvGeometry, phaseGrid, phasesTransposed, tapWindows } from './phase-grid.js';
+
+// Filter gradient as plain matmuls: dW[i, j, c, o] = Σ_p patchesᵀ[(i, j, c), p] · dY[p, o], the
+// contraction running over every output position p. With the patches built transposed (one
+// contiguous window of a phase grid per tap and channel, see phase-grid.ts) and dY in its natural
+// layout, XNNPACK multiplies [fh·fw·C, P] × [P, O] without a transpose.
+//
+// XNNPACK packs its right operand (here a block of dY) on every call with a fresh tensor, at
+// 5–25 ns per element on one thread; blocks of positions keep that packing in cache and bound the
+// patch matrix's memory, and the packing is amortised over fh·fw·C rows.
+
+/** Positions per matmul: memory of one block is fh·fw·C·BLOCK floats. */
+const BLOCK = 4096;
+
+/**
+ * Positions of the phase grid that are padding, not output, cost multiply-adds against zeros:
+ * above this ratio of grid to output positions (4 × 4 maps with a 3 × 3 filter: 2.25) the Conv2D
+ * composition is used instead (measured: 8 × 8 maps, ratio 1.56, ran slower through the taps).
+ */
+export const MAX_GRID_WASTE = 1.4;
+
+export function gridWaste(g: ConvGeometry): number {
+  const { hq, wq } = phaseGrid(g);
+  return (hq * wq) / (g.ho * g.wo);
+}
+
+/** Conv2DBackpropFilter (NHWC, dilation 1) through transposed patches and one matmul per block of positions. */
+export function filterGradientByTaps(call: KernelCall, x: TensorInfo, dy: TensorInfo, g: ConvGeometry): TensorInfo {
+  const [n, , , c] = x.shape;
+  const o = dy.shape[3];
+  const { hq, wq } = phaseGrid(g);
+  const grid = n * hq * wq;
+  // The last positions of the grid would read past its end; they are padding (dY is zero there).
+  const length = grid - Math.floor((g.fh - 1) / g.sh) * wq - Math.floor((g.fw - 1) / g.sw);
+  const phases = phasesTransposed(call, x, g);
+  let dyGrid = dy;
+  if (hq > g.ho || wq > g.wo) {
+    const paddings = [
+      [0, 0],
+      [0, hq - g.ho],
+      [0, wq - g.wo],
+      [0, 0],
+    ];
+    dyGrid = call.run('PadV2', { x: dy }, { paddings, constantValue: 0 } as never);
+  }
+  const dyRows = call.reshape(dyGrid, [grid, o]);
+  const k = g.fh * g.fw * c;
+  let sum: TensorInfo | null = null;
+  for (let start = 0; start < length; start += BLOCK) {
+    const size = Math.min(BLOCK, length - start);
+    const patches = call.track(tapWindows(asHeapBackend(call.backend), phases, g, start, size));
+    const dyBlock = call.slice(dyRows, [start, 0], [size, o]);
+    const part = call.run(
+      'BatchMatMul',
+      { a: call.reshape(patches, [1, k, size]), b: call.reshape(dyBlock, [1, size, o]) },
+      { transposeA: false, transposeB: false },
+    );
+    sum = sum == null ? part : call.run('Add', { a: sum, b: part });
+  }
+  return call.final('Reshape', { x: sum as TensorInfo }, { shape: [g.fh, g.fw, c, o] });
+}
