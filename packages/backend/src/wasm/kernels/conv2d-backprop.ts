@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { asHeapBackend } from './heap.js';
-import { filterGradientByTaps, gridWaste, MAX_GRID_WASTE } from './conv2d-filter-taps.js';
+import { filterGradientByTaps, gridWaste, MAX_GRID_WASTE, TAPS_MIN_PATCH } from './conv2d-filter-taps.js';
 import { inputGradientByPhases } from './conv2d-input-phases.js';
 import { im2col } from './im2col.js';
 import type { Attrs, KernelCall, TensorInfo } from './kernel-call.js';
@@ -76,7 +76,7 @@ export function conv2dBackpropFilter(call: KernelCall, x: TensorInfo, dy: Tensor
     const dw = call.transpose(call.reshape(dwT, [o, fh * fw * c]), [1, 0]);
     return call.final('Reshape', { x: dw }, { shape: [fh, fw, c, o] });
   }
-  if (x.dtype === 'float32' && gridWaste(geometry) <= MAX_GRID_WASTE) return filterGradientByTaps(call, x, dy, geometry);
+  if (x.dtype === 'float32' && fh * fw * c >= TAPS_MIN_PATCH && gridWaste(geometry) <= MAX_GRID_WASTE) return filterGradientByTaps(call, x, dy, geometry);
   // Rows the forward pass read: up to (ho − 1)·sh + fh − 1 − top; pad or crop X to exactly that.
   let bottom = (ho - 1) * sh + fh - h - padInfo.top;
   let right = (wo - 1) * sw + fw - w - padInfo.left;

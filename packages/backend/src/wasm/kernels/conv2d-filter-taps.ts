@@ -15,6 +15,13 @@ import { type ConvGeometry, phaseGrid, phasesTransposed, tapWindows } from './ph
 const BLOCK = 4096;
 
 /**
+ * XNNPACK's packing of each dY block is amortised over the fh·fw·C rows of the patches: with
+ * fewer rows than this the Conv2D composition was faster (measured: a 3 × 3 × 32 → 64 layer,
+ * 288 rows, trained 15–25 % slower through the taps; ResNet-18's 3 × 3 × 64, 576 rows, faster).
+ */
+export const TAPS_MIN_PATCH = 512;
+
+/**
  * Positions of the phase grid that are padding, not output, cost multiply-adds against zeros:
  * above this ratio of grid to output positions (4 × 4 maps with a 3 × 3 filter: 2.25) the Conv2D
  * composition is used instead (measured: 8 × 8 maps, ratio 1.56, ran slower through the taps).
