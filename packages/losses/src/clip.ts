@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkEmbeddings, checkPositive, checkSameShape, fail } from './checks.js';
 import { maybeNormalize } from './normalize.js';
 import { softTargetCrossEntropy } from './soft-target-cross-entropy.js';
+import { identityMatrix } from './two-view.js';
 
 export interface ClipLossOptions {
   /**
@@ -30,7 +31,7 @@ export function clipLoss(imageEmb: tf.Tensor2D, textEmb: tf.Tensor2D, options: C
     const image = maybeNormalize(imageEmb, normalize);
     const text = maybeNormalize(textEmb, normalize);
     const logitsPerImage = tf.mul(tf.matMul(image, text, false, true), logitScale) as tf.Tensor2D;
-    const identity = tf.eye(image.shape[0]) as tf.Tensor2D;
+    const identity = identityMatrix(image.shape[0]);
     const imageToText = softTargetCrossEntropy(logitsPerImage, identity);
     const textToImage = softTargetCrossEntropy(tf.transpose(logitsPerImage), identity);
     return tf.mul(tf.add(imageToText, textToImage), 0.5) as tf.Scalar;

@@ -34,9 +34,8 @@ export function ntXentLoss(zA: tf.Tensor2D, zB: tf.Tensor2D, options: NtXentLoss
     const z = stackViews(zA, zB, normalize);
     if (block != null) return blockedSelfContrast(z, positiveRows(n), temperature, block);
     // Anchor i's positive is i + N (and i + N's is i): the identity graph, shifted by one view.
-    const eye = tf.eye(n);
-    const zeros = tf.zerosLike(eye);
-    const targets = tf.concat([tf.concat([zeros, eye], 1), tf.concat([eye, zeros], 1)], 0) as tf.Tensor2D;
+    const positives = tf.concat([tf.range(n, 2 * n, 1, 'int32'), tf.range(0, n, 1, 'int32')]);
+    const targets = tf.oneHot(positives, 2 * n, 1, 0, 'float32') as tf.Tensor2D;
     return softTargetCrossEntropy(scaledLogits(z, z, temperature), targets, { mask: notSelfMask(2 * n, 2 * n) }) as tf.Scalar;
   });
 }

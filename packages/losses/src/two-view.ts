@@ -6,9 +6,17 @@ export function stackViews(zA: tf.Tensor2D, zB: tf.Tensor2D, normalize: boolean)
   return tf.tidy(() => tf.concat([maybeNormalize(zA, normalize), maybeNormalize(zB, normalize)], 0));
 }
 
+// Constant matrices are one-hot rows of a range, computed by the backend: tf.eye and tf.ones fill
+// a JavaScript array and upload it, which took about half of a B = 256 loss's time on wasm.
+
+/** `[R, C]` identity (row r has its 1 in column r; rows past C are zero), as `tf.eye`. */
+export function identityMatrix(rows: number, cols: number = rows): tf.Tensor2D {
+  return tf.oneHot(tf.range(0, rows, 1, 'int32'), cols, 1, 0, 'float32') as tf.Tensor2D;
+}
+
 /** `[R, C]` mask with 1 everywhere except each anchor's own column (anchor r sits in column r). */
 export function notSelfMask(rows: number, cols: number): tf.Tensor2D {
-  return tf.tidy(() => tf.sub(tf.ones([rows, cols]), tf.eye(rows, cols)) as tf.Tensor2D);
+  return tf.oneHot(tf.range(0, rows, 1, 'int32'), cols, 0, 1, 'float32') as tf.Tensor2D;
 }
 
 /** Cosine (or dot) logits of every anchor against every candidate: A Cᵀ / temperature. */

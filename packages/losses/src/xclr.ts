@@ -3,7 +3,7 @@ import { blockedSelfContrast, resolveBlockSize, rowsForViews, type TargetRows } 
 import { checkEmbeddings, checkPositive, checkSameShape, checkSimilarity, fail } from './checks.js';
 import { maybeNormalize } from './normalize.js';
 import { softTargetCrossEntropy } from './soft-target-cross-entropy.js';
-import { notSelfMask, scaledLogits, stackViews, tileForViews } from './two-view.js';
+import { identityMatrix, notSelfMask, scaledLogits, stackViews, tileForViews } from './two-view.js';
 
 export interface XclrLossOptions {
   /** Temperature τ of the embedding logits. Default 0.1. */
@@ -45,7 +45,7 @@ function otherViewTargets(similarity: tf.Tensor2D, targetTemperature: number): t
   return tf.tidy(() => {
     const scaled = tf.div(similarity, targetTemperature);
     const e = tf.exp(tf.sub(scaled, tf.max(scaled, 1, true)));
-    const z = tf.sub(tf.mul(tf.sum(e, 1, true), 2), tf.sum(tf.mul(tf.eye(e.shape[0]), e), 1, true));
+    const z = tf.sub(tf.mul(tf.sum(e, 1, true), 2), tf.sum(tf.mul(identityMatrix(e.shape[0]), e), 1, true));
     return tf.div(e, z) as tf.Tensor2D;
   });
 }
