@@ -520,6 +520,7 @@ describe('FusedBatchNorm on wasm matches cpu', () => {
 describe('MaxPoolGrad on wasm matches cpu', () => {
   for (const [shape, size, stride, pad] of [
     [[4, 8, 8, 3], 2, 2, 'valid'],
+    [[3, 7, 9, 6], 2, 2, 'valid'],
     [[4, 9, 9, 3], 2, 2, 'same'],
     [[2, 9, 9, 5], 3, 2, 'same'],
     [[2, 10, 7, 4], 3, 1, 'valid'],

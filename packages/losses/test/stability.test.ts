@@ -37,7 +37,9 @@ describe('numerical stability', () => {
       const zA = tf.concat([tf.slice(base, [0, 0], [8, 32]), tf.add(tf.slice(base, [0, 0], [8, 32]), 1e-6)]) as tf.Tensor2D;
       const zB = tf.add(zA, tf.mul(randn(16, 32, 6), 1e-6)) as tf.Tensor2D;
       const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) =>
-        name === 'supconOneView' ? tf.add(loss(a as tf.Tensor2D, b as tf.Tensor2D), tf.mul(tf.sum(b), 0)) : loss(a as tf.Tensor2D, b as tf.Tensor2D),
+        name === 'supconOneView'
+          ? tf.add(loss(a as tf.Tensor2D, b as tf.Tensor2D), tf.mul(tf.sum(b), 0))
+          : loss(a as tf.Tensor2D, b as tf.Tensor2D),
       )([zA, zB]);
       expectFinite(value);
       for (const g of grads) expectFinite(g);
@@ -65,4 +67,28 @@ describe('numerical stability', () => {
     expectFinite(ntXentLoss(zA, zB));
     expectFinite(tf.grad((a: tf.Tensor) => ntXentLoss(a as tf.Tensor2D, zB))(zA));
   });
+});
+
+describe('a batch of one', () => {
+  // One sample: every anchor has a single candidate (its other view), so each loss is exactly 0,
+  // and the constant masks must not need a one-hot depth of 2.
+  const s = tf.tensor2d([[1]]);
+  const labels = tf.tensor1d([3], 'int32');
+  const cases: [string, (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Scalar][] = [
+    ['ntxent', (a, b) => ntXentLoss(a, b)],
+    ['xclr all', (a, b) => xclrLoss(a, b, s)],
+    ['xclr cross', (a, b) => xclrLoss(a, b, s, { mode: 'cross' })],
+    ['supcon', (a, b) => supConLoss(a, b, labels)],
+    ['clip', (a, b) => clipLoss(a, b)],
+  ];
+  for (const [name, loss] of cases) {
+    it(`${name} is 0 with finite gradients`, () => {
+      const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => loss(a as tf.Tensor2D, b as tf.Tensor2D))([
+        randn(1, 8, 1),
+        randn(1, 8, 2),
+      ]);
+      expectClose(value.dataSync(), [0], 0, 1e-6);
+      for (const g of grads) expectFinite(g);
+    });
+  }
 });

@@ -22,18 +22,31 @@ export function im2col(backend: HeapBackend, x: TensorInfo, g: PatchGeometry): T
   const [n, h, w, c] = x.shape;
   const rowWidth = g.fh * g.fw * c;
   const out = backend.makeOutput([n * g.ho * g.wo, rowWidth], 'float32');
-  const src = backend.typedArrayFromHeap(x);
-  const dst = backend.typedArrayFromHeap(out);
+  const src = backend.typedArrayFromHeap(x) as Float32Array;
+  const dst = backend.typedArrayFromHeap(out) as Float32Array;
+  // A filter row inside the input is fw · C contiguous floats: on grey or RGB images (the layers
+  // this path serves) 3–9 of them, copied inline; a call per run cost more than the copy.
+  const run = g.fw * c;
   let at = 0;
   for (let b = 0; b < n; b++) {
     for (let y = 0; y < g.ho; y++) {
       for (let xo = 0; xo < g.wo; xo++) {
-        for (let i = 0; i < g.fh; i++) {
+        const x0 = xo * g.sw - g.left;
+        const inside = x0 >= 0 && x0 + g.fw <= w;
+        for (let i = 0; i < g.fh; i++, at += run) {
           const yi = y * g.sh + i - g.top;
-          for (let j = 0; j < g.fw; j++, at += c) {
-            const xi = xo * g.sw + j - g.left;
-            if (yi < 0 || yi >= h || xi < 0 || xi >= w) dst.fill(0, at, at + c);
-            else copyRun(dst, at, src, ((b * h + yi) * w + xi) * c, c);
+          if (yi < 0 || yi >= h) {
+            dst.fill(0, at, at + run);
+          } else if (inside) {
+            const from = ((b * h + yi) * w + x0) * c;
+            if (run < 64) for (let k = 0; k < run; k++) dst[at + k] = src[from + k];
+            else copyRun(dst, at, src, from, run);
+          } else {
+            for (let j = 0; j < g.fw; j++) {
+              const xi = x0 + j;
+              if (xi < 0 || xi >= w) dst.fill(0, at + j * c, at + (j + 1) * c);
+              else copyRun(dst, at + j * c, src, ((b * h + yi) * w + xi) * c, c);
+            }
           }
         }
       }
