@@ -26,8 +26,8 @@ const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3
 // The pure-JS cpu backend takes minutes per ConvNet or ResNet step: it is shown for the MLP only.
 const CPU_MODELS = new Set(['mlp']);
 
-function run(cmd, args) {
-  const stdout = execFileSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+function run(cmd, args, env = {}) {
+  const stdout = execFileSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, ...env } });
   return JSON.parse(stdout.trim().split('\n').pop());
 }
 
@@ -38,6 +38,11 @@ const runners = (model) => {
   const common = ['--model', model, '--loss', 'xclr', '--batch', batch, '--steps', steps, '--warmup', model === 'resnet18' ? '1' : '2', '--json'];
   const list = [
     ['pytorch', () => run(python, [path.join('bench', 'torch_train_step.py'), ...common])],
+    // Debian's PyTorch runs its OpenMP threads and OpenBLAS's own pool side by side on the same
+    // cores; with one BLAS thread its MLP step was up to 2× faster here. Both are shown.
+    ...(model === 'resnet18'
+      ? []
+      : [['pytorch, OPENBLAS_NUM_THREADS=1', () => run(python, [path.join('bench', 'torch_train_step.py'), ...common], { OPENBLAS_NUM_THREADS: '1' })]]),
     ['xclr wasm', () => run(process.execPath, [path.join('apps', 'train', 'dist', 'cli.js'), 'bench', 'train-step', ...common, ...chunk(model), '--backend', 'wasm'])],
   ];
   if (CPU_MODELS.has(model)) {
@@ -60,14 +65,28 @@ for (const model of models) {
   const torch = median(samples.pytorch.map((s) => s.samplesPerSecond));
   for (const [name, list] of Object.entries(samples)) {
     const sps = median(list.map((s) => s.samplesPerSecond));
-    results.push({ model, runner: name, batch: Number(batch), chunk: name === 'pytorch' ? null : Number(chunk(model)[1] ?? batch), backend: list[0].backend, threads: list[0].threads, samplesPerSecond: sps, ratioToPytorch: sps / torch, rounds: list.length });
+    const each = list.map((s) => s.samplesPerSecond);
+    results.push({
+      model,
+      runner: name,
+      batch: Number(batch),
+      chunk: name.startsWith('pytorch') ? null : Number(chunk(model)[1] ?? batch),
+      backend: list[0].backend,
+      threads: list[0].threads,
+      samplesPerSecond: sps,
+      ratioToPytorch: sps / torch,
+      rounds: list.length,
+      range: [Math.min(...each), Math.max(...each)],
+      eachRound: each,
+    });
   }
 }
 
 console.log(`X-CLR training step, two views of batch ${batch}, Adam: samples/s (ratio to PyTorch CPU in the same run)`);
-console.log(['model', 'runner', 'threads', 'samples/s', 'vs PyTorch'].map((h, i) => (i < 2 ? h.padEnd(12) : h.padStart(12))).join(''));
+console.log(['model', 'runner', 'threads', 'samples/s', 'range', 'vs PyTorch'].map((h, i) => (i < 2 ? h.padEnd(i ? 34 : 12) : h.padStart(14))).join(''));
 for (const r of results) {
-  console.log([r.model.padEnd(12), r.runner.padEnd(12), String(r.threads).padStart(12), r.samplesPerSecond.toFixed(0).padStart(12), `${r.ratioToPytorch.toFixed(2)}×`.padStart(12)].join(''));
+  const range = `${r.range[0].toFixed(0)}–${r.range[1].toFixed(0)}`;
+  console.log([r.model.padEnd(12), r.runner.padEnd(34), String(r.threads).padStart(14), r.samplesPerSecond.toFixed(0).padStart(14), range.padStart(14), `${r.ratioToPytorch.toFixed(2)}×`.padStart(14)].join(''));
 }
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), machine: { cpus: (await import('node:os')).cpus().length }, results }, null, 2)}\n`);
