@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { crossEntropyFromSoftmax, MASKED_LOGIT } from './soft-target-cross-entropy.js';
+import { indexRange, oneHotRows } from './one-hot.js';
 
 /**
  * Target rows of a two-view loss for one block of anchors: anchors `start … start + size − 1` of
@@ -38,7 +39,7 @@ export function resolveBlockSize(fn: string, blockSize: number | 'auto' | undefi
 export function rowsForViews(view: 0 | 1, start: number, other: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
     const [size, n] = other.shape;
-    const own = tf.mul(other, tf.oneHot(tf.range(start, start + size, 1, 'int32'), n, 0, 1, 'float32'));
+    const own = tf.mul(other, oneHotRows(indexRange(start, size), n, 0, 1));
     return tf.concat(view === 0 ? [own, other] : [other, own], 1) as tf.Tensor2D;
   });
 }
@@ -55,7 +56,7 @@ function blocks(n: number, blockSize: number): Array<[0 | 1, number, number]> {
 function blockLogits(z: tf.Tensor2D, first: number, size: number, temperature: number): tf.Tensor2D {
   const anchors = tf.slice(z, [first, 0], [size, z.shape[1]]);
   const logits = tf.div(tf.matMul(anchors, z, false, true), temperature);
-  const self = tf.oneHot(tf.range(first, first + size, 1, 'int32'), z.shape[0], MASKED_LOGIT, 0, 'float32');
+  const self = oneHotRows(indexRange(first, size), z.shape[0], MASKED_LOGIT, 0);
   return tf.add(logits, self) as tf.Tensor2D;
 }
 

@@ -3,6 +3,7 @@ import { blockedSelfContrast, resolveBlockSize, rowsForViews, type TargetRows } 
 import { checkEmbeddings, checkPositive, checkSameShape } from './checks.js';
 import { softTargetCrossEntropy } from './soft-target-cross-entropy.js';
 import { notSelfMask, scaledLogits, stackViews } from './two-view.js';
+import { indexRange, oneHotRows } from './one-hot.js';
 
 export interface NtXentLossOptions {
   /** Temperature τ. Default 0.1. */
@@ -15,10 +16,7 @@ export interface NtXentLossOptions {
 
 /** The identity graph's rows for one block: anchor i of one view has its positive at i in the other. */
 function positiveRows(n: number): TargetRows {
-  return (view, start, size) =>
-    tf.tidy(() =>
-      rowsForViews(view, start, tf.oneHot(tf.range(start, start + size, 1, 'int32'), n, 1, 0, 'float32') as tf.Tensor2D),
-    );
+  return (view, start, size) => tf.tidy(() => rowsForViews(view, start, oneHotRows(indexRange(start, size), n)));
 }
 
 export function ntXentLoss(zA: tf.Tensor2D, zB: tf.Tensor2D, options: NtXentLossOptions = {}): tf.Scalar {
@@ -34,8 +32,7 @@ export function ntXentLoss(zA: tf.Tensor2D, zB: tf.Tensor2D, options: NtXentLoss
     const z = stackViews(zA, zB, normalize);
     if (block != null) return blockedSelfContrast(z, positiveRows(n), temperature, block);
     // Anchor i's positive is i + N (and i + N's is i): the identity graph, shifted by one view.
-    const positives = tf.concat([tf.range(n, 2 * n, 1, 'int32'), tf.range(0, n, 1, 'int32')]);
-    const targets = tf.oneHot(positives, 2 * n, 1, 0, 'float32') as tf.Tensor2D;
+    const targets = oneHotRows(tf.concat([indexRange(n, n), indexRange(0, n)]), 2 * n);
     return softTargetCrossEntropy(scaledLogits(z, z, temperature), targets, { mask: notSelfMask(2 * n, 2 * n) }) as tf.Scalar;
   });
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { maybeNormalize } from './normalize.js';
+import { indexRange, oneHotRows } from './one-hot.js';
 
 /** Z = [ẑA; ẑB] (2N × D): both views stacked, view-major, as SimCLR and SupCon order them. */
 export function stackViews(zA: tf.Tensor2D, zB: tf.Tensor2D, normalize: boolean): tf.Tensor2D {
@@ -11,15 +12,12 @@ export function stackViews(zA: tf.Tensor2D, zB: tf.Tensor2D, normalize: boolean)
 
 /** `[R, C]` identity (row r has its 1 in column r; rows past C are zero), as `tf.eye`. */
 export function identityMatrix(rows: number, cols: number = rows): tf.Tensor2D {
-  // tf.oneHot needs a depth of at least 2; a single column is small enough for tf.eye.
-  if (cols < 2) return tf.eye(rows, cols) as tf.Tensor2D;
-  return tf.oneHot(tf.range(0, rows, 1, 'int32'), cols, 1, 0, 'float32') as tf.Tensor2D;
+  return tf.tidy(() => oneHotRows(indexRange(0, rows), cols));
 }
 
 /** `[R, C]` mask with 1 everywhere except each anchor's own column (anchor r sits in column r). */
 export function notSelfMask(rows: number, cols: number): tf.Tensor2D {
-  if (cols < 2) return tf.tidy(() => tf.sub(1, tf.eye(rows, cols)) as tf.Tensor2D);
-  return tf.oneHot(tf.range(0, rows, 1, 'int32'), cols, 0, 1, 'float32') as tf.Tensor2D;
+  return tf.tidy(() => oneHotRows(indexRange(0, rows), cols, 0, 1));
 }
 
 /** Cosine (or dot) logits of every anchor against every candidate: A Cᵀ / temperature. */
