@@ -8,7 +8,7 @@ import { expectMatch, onCpuAndWasm, rand } from './compare.js';
 beforeAll(async () => {
   const choice = await useFastestBackend({ backend: 'wasm' });
   expect(choice.notes.join(' ')).toMatch(
-    /wasm training kernels: Transpose, Identity, BatchMatMul, _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, Sum, Mean, FusedBatchNorm, MaxPoolGrad, Slice, SplitV, Concat, Reverse, Tile, Equal, NotEqual, Greater, GreaterEqual, Less, LessEqual/,
+    /wasm training kernels: Transpose, Identity, BatchMatMul, _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, Sum, Mean, FusedBatchNorm, MaxPoolGrad, Slice, SplitV, Concat, Reverse, Tile, OneHot, Equal, NotEqual, Greater, GreaterEqual, Less, LessEqual/,
   );
 });
 
@@ -513,6 +513,23 @@ describe('FusedBatchNorm on wasm matches cpu', () => {
         return [f(x), tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a), weight)))(x)];
       });
       expectMatch(cpu, wasm);
+    });
+  }
+});
+
+describe('OneHot on wasm matches cpu', () => {
+  // The stock wasm kernel wrote int32 bit patterns into float32 outputs.
+  for (const [name, on, off, dtype] of [
+    ['float32 1 / 0', 1, 0, 'float32'],
+    ['float32 0 / 1', 0, 1, 'float32'],
+    ['float32 -1e9 / 0.5', -1e9, 0.5, 'float32'],
+    ['int32 (stock kernel)', 3, -2, 'int32'],
+  ] as [string, number, number, 'float32' | 'int32'][]) {
+    it(`${name}, indices out of range give off everywhere`, async () => {
+      const { cpu, wasm } = await onCpuAndWasm(() =>
+        tf.cast(tf.oneHot(tf.tensor2d([0, 4, 2, -1, 5, 1], [2, 3], 'int32'), 5, on, off, dtype), 'float32'),
+      );
+      expectMatch(cpu, wasm, 0);
     });
   }
 });

@@ -8,6 +8,7 @@ import { shareBuffer } from './identity.js';
 import { KernelCall, type TensorInfo } from './kernel-call.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js';
 import { maxPoolGrad } from './max-pool-grad.js';
+import { oneHotOnHeap } from './one-hot.js';
 import { reduceLeadingAxes } from './reduce-leading.js';
 import { reverseOnHeap } from './reverse.js';
 import { sliceOnHeap, splitOnHeap } from './slice.js';
@@ -105,6 +106,7 @@ export function patchWasmKernels(): KernelPatches {
   onHeap('Concat', (backend, inputs, attrs) => concatOnHeap(backend, inputs as unknown as TensorInfo[], attrs));
   onHeap('Reverse', (backend, { x }, attrs) => reverseOnHeap(backend, x, attrs));
   onHeap('Tile', (backend, { x }, attrs) => tileOnHeap(backend, x, attrs));
+  onHeap('OneHot', (backend, { indices }, attrs) => oneHotOnHeap(backend, indices, attrs));
   for (const name of Object.keys(COMPARISONS) as ComparisonName[]) {
     onHeap(name, (backend, { a, b }) => compareBroadcast(backend, name, a, b));
   }
