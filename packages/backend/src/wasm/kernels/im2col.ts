@@ -1,24 +1,14 @@
 import type { HeapBackend } from './heap.js';
 import { copyRun } from './heap-copy.js';
 import type { TensorInfo } from './kernel-call.js';
-
-export interface PatchGeometry {
-  fh: number;
-  fw: number;
-  sh: number;
-  sw: number;
-  top: number;
-  left: number;
-  ho: number;
-  wo: number;
-}
+import type { ConvGeometry } from './phase-grid.js';
 
 /**
  * The patches of an NHWC input as rows: `[N · Ho · Wo, fh · fw · C]`, row (n, y, x) holding the
  * fh × fw × C window the convolution reads for output (y, x), zeros where it falls in the padding.
- * Each window row is C contiguous floats of the input, copied as one run.
+ * Each filter row inside the input is fw · C contiguous floats, copied at once.
  */
-export function im2col(backend: HeapBackend, x: TensorInfo, g: PatchGeometry): TensorInfo {
+export function im2col(backend: HeapBackend, x: TensorInfo, g: ConvGeometry): TensorInfo {
   const [n, h, w, c] = x.shape;
   const rowWidth = g.fh * g.fw * c;
   const out = backend.makeOutput([n * g.ho * g.wo, rowWidth], 'float32');
