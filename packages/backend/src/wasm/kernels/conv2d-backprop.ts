@@ -10,8 +10,8 @@ import type { Attrs, KernelCall, TensorInfo } from './kernel-call.js';
 // Filter gradient (missing in tfjs-backend-wasm), dW[i, j, c, o] = Σ_{n, y, x} X[n, y·s + i − top,
 // x·s + j − left, c] · dY[n, y, x, o], one of three ways by shape:
 // - few weights per output channel (a first layer): im2col and one matmul;
-// - maps that are mostly output, not padding: transposed tap windows and matmuls
-//   (conv2d-filter-taps.ts);
+// - at least 512 weights per output channel on maps that are mostly output, not padding:
+//   transposed tap windows and matmuls (conv2d-filter-taps.ts);
 // - otherwise (small maps) a convolution of Xᵀ = X as [C, H, W, N] with dYᵀ = dY as
 //   [Ho, Wo, N, O] used as the filter, dilation = the forward stride, giving [C, fh, fw, O].
 //
