@@ -41,21 +41,34 @@ table(
   ['variant', 'seeds', 'original kNN / linear %', ...splits.map((s) => `${s} kNN / linear %`), 'retrieval i→t R@1/5/10 %'],
   [
     ...(s0
-      ? [['raw pixels', '–', `${(100 * s0.baselineKnnTop1).toFixed(2)} / ${(100 * s0.baselineLinearTop1).toFixed(2)}`, ...splits.map((sp) => `${(100 * s0.splits[sp].baselineKnnTop1).toFixed(2)} / ${(100 * s0.splits[sp].baselineLinearTop1).toFixed(2)}`), '–']]
+      ? [
+          [
+            'raw pixels',
+            '–',
+            `${(100 * s0.baselineKnnTop1).toFixed(2)} / ${(100 * s0.baselineLinearTop1).toFixed(2)}`,
+            ...splits.map(
+              (sp) =>
+                `${(100 * s0.splits[sp].baselineKnnTop1).toFixed(2)} / ${(100 * s0.splits[sp].baselineLinearTop1).toFixed(2)}`,
+            ),
+            '–',
+          ],
+        ]
       : []),
-    ...['synth-clip', 'synth-xclr', 'synth-simclr'].map((v) => {
-      const ss = group(synth, v);
-      if (!ss.length) return [v, '0', '–', ...splits.map(() => '–'), '–'];
-      const sp = (name, key) => pct(meanStd(ss.map((s) => s.splits[name][key])));
-      const r = ss[0].retrieval;
-      return [
-        v,
-        String(ss.length),
-        `${cell(ss, 'knnTop1')} / ${cell(ss, 'linearTop1')}`,
-        ...splits.map((name) => `${sp(name, 'knnTop1')} / ${sp(name, 'linearTop1')}`),
-        r ? [1, 5, 10].map((k) => (100 * r.imageToText[k]).toFixed(1)).join(' / ') : '–',
-      ];
-    }),
+    ...['synth-clip', 'synth-xclr', 'synth-simclr', 'synth-clip-convnet', 'synth-xclr-convnet', 'synth-simclr-convnet']
+      .filter((v) => !v.endsWith('-convnet') || group(synth, v).length > 0)
+      .map((v) => {
+        const ss = group(synth, v);
+        if (!ss.length) return [v, '0', '–', ...splits.map(() => '–'), '–'];
+        const sp = (name, key) => pct(meanStd(ss.map((s) => s.splits[name][key])));
+        const r = ss[0].retrieval;
+        return [
+          v,
+          String(ss.length),
+          `${cell(ss, 'knnTop1')} / ${cell(ss, 'linearTop1')}`,
+          ...splits.map((name) => `${sp(name, 'knnTop1')} / ${sp(name, 'linearTop1')}`),
+          r ? [1, 5, 10].map((k) => (100 * r.imageToText[k]).toFixed(1)).join(' / ') : '–',
+        ];
+      }),
   ],
 );
 
@@ -67,7 +80,12 @@ const tauPoints = [
 ].sort((a, b) => a[0] - b[0]);
 table(
   ['τ_s', 'kNN@20 %', 'linear %', 'Pearson(learned, target)'],
-  tauPoints.map(([t, s]) => [String(t), (100 * s.knnTop1).toFixed(2), (100 * s.linearTop1).toFixed(2), s.graphCorrelation ? s.graphCorrelation.pearson.toFixed(3) : '–']),
+  tauPoints.map(([t, s]) => [
+    String(t),
+    (100 * s.knnTop1).toFixed(2),
+    (100 * s.linearTop1).toFixed(2),
+    s.graphCorrelation ? s.graphCorrelation.pearson.toFixed(3) : '–',
+  ]),
 );
 
 console.log('## Data efficiency (same ≈ 936 steps; evaluated on the full training set)\n');
@@ -95,7 +113,10 @@ if (tauPoints.length > 1) {
     { x: t, y: 100 * s.knnTop1, series: 'kNN@20' },
     { x: t, y: 100 * s.linearTop1, series: 'linear probe' },
   ]);
-  await renderPlot(lineSpec(points, { title: 'X-CLR on Fashion-MNIST: target temperature', x: 'τ_s (log scale)', y: 'top-1 %', logX: true }), path.join(root, 'docs', 'target-temperature'));
+  await renderPlot(
+    lineSpec(points, { title: 'X-CLR on Fashion-MNIST: target temperature', x: 'τ_s (log scale)', y: 'top-1 %', logX: true }),
+    path.join(root, 'docs', 'target-temperature'),
+  );
   console.log('plot: docs/target-temperature.png');
 }
 if (effRows.length > 2) {
@@ -106,9 +127,18 @@ if (effRows.length > 2) {
       [0.1, group(eff, `${preset}-0.1`)],
       [1, fullRuns(preset)],
     ]) {
-      if (runs.length) points.push({ x: 100 * f, y: 100 * meanStd(runs.map((s) => s.knnTop1)).mean, series: preset.replace('fmnist-', '') });
+      if (runs.length)
+        points.push({ x: 100 * f, y: 100 * meanStd(runs.map((s) => s.knnTop1)).mean, series: preset.replace('fmnist-', '') });
     }
   }
-  await renderPlot(lineSpec(points, { title: 'Data efficiency on Fashion-MNIST (kNN@20)', x: '% of training data (log scale)', y: 'top-1 %', logX: true }), path.join(root, 'docs', 'data-efficiency'));
+  await renderPlot(
+    lineSpec(points, {
+      title: 'Data efficiency on Fashion-MNIST (kNN@20)',
+      x: '% of training data (log scale)',
+      y: 'top-1 %',
+      logX: true,
+    }),
+    path.join(root, 'docs', 'data-efficiency'),
+  );
   console.log('plot: docs/data-efficiency.png');
 }
