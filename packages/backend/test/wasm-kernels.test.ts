@@ -474,6 +474,8 @@ describe('Sum and Mean on wasm match cpu', () => {
     [[300, 9], 0, false],
     [[301, 9], 0, false],
     [[16, 32, 32, 24], [0, 1, 2], false],
+    [[64, 40, 40, 8], [0, 1, 2], false], // windows of 51,200 rows
+    [[3, 70001, 2], [0, 1], false], // one window of 210,003 rows (an odd count)
     [[6, 7, 8], [0, 2], false],
     [[6, 7, 8], -1, true],
     [[6, 7, 8], [0, 1, 2], false],
