@@ -12,4 +12,4 @@ node experiments/fmnist-methods.mjs --seeds 0,1,2
 node experiments/synth-captions.mjs --seeds 0,1
 node experiments/data-efficiency.mjs --seeds 0,1
 node experiments/synth-captions.mjs --seeds 0,1,2
-node experiments/synth-captions.mjs --seeds 0 --encoder convnet
+node experiments/synth-captions.mjs --seeds 0,1 --encoder convnet
