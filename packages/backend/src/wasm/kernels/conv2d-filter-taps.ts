@@ -42,17 +42,7 @@ export function filterGradientByTaps(call: KernelCall, x: TensorInfo, dy: Tensor
   // The last positions of the grid would read past its end; they are padding (dY is zero there).
   const length = grid - Math.floor((g.fh - 1) / g.sh) * wq - Math.floor((g.fw - 1) / g.sw);
   const phases = phasesTransposed(call, x, g);
-  let dyGrid = dy;
-  if (hq > g.ho || wq > g.wo) {
-    const paddings = [
-      [0, 0],
-      [0, hq - g.ho],
-      [0, wq - g.wo],
-      [0, 0],
-    ];
-    dyGrid = call.run('PadV2', { x: dy }, { paddings, constantValue: 0 } as never);
-  }
-  const dyRows = call.reshape(dyGrid, [grid, o]);
+  const dyRows = call.reshape(call.padBottomRight(dy, hq, wq), [grid, o]);
   const k = g.fh * g.fw * c;
   let sum: TensorInfo | null = null;
   for (let start = 0; start < length; start += BLOCK) {

@@ -106,16 +106,7 @@ export function inputGradientByPhases(
   const wc = Math.ceil(w / g.sw);
   const rowsOfPhases = rowPlans.map((rows) => {
     const columns = colPlans.map((cols) => {
-      let phase = phaseGradient(call, dy, filter, rows, cols);
-      if (rows.length < hc || cols.length < wc) {
-        const paddings = [
-          [0, 0],
-          [0, hc - rows.length],
-          [0, wc - cols.length],
-          [0, 0],
-        ];
-        phase = call.run('PadV2', { x: phase }, { paddings, constantValue: 0 } as never);
-      }
+      const phase = call.padBottomRight(phaseGradient(call, dy, filter, rows, cols), hc, wc);
       return call.reshape(phase, [n, hc, wc, 1, c]);
     });
     const row = g.sw === 1 ? columns[0] : call.run('Concat', columns as never, { axis: 3 });

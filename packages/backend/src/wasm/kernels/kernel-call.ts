@@ -48,6 +48,19 @@ export class KernelCall {
     return this.run('Slice', { x }, { begin, size });
   }
 
+  /** NHWC `x` with zero rows and columns added at the bottom and right up to `height` × `width`. */
+  padBottomRight(x: TensorInfo, height: number, width: number): TensorInfo {
+    const [, h, w] = x.shape;
+    if (h === height && w === width) return x;
+    const paddings = [
+      [0, 0],
+      [0, height - h],
+      [0, width - w],
+      [0, 0],
+    ];
+    return this.run('PadV2', { x }, { paddings, constantValue: 0 } as never);
+  }
+
   /** Releases `t` (made outside `run`, e.g. by a kernel written in JavaScript) with the others. */
   track(t: TensorInfo): TensorInfo {
     this.made.push(t);
