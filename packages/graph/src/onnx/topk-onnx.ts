@@ -1,5 +1,5 @@
 import { planTopK, type TopKOptions, type TopKShard } from '../topk.js';
-import { DataType, model, node, valueInfo } from './proto.js';
+import { DataType, model, node, valueInfo } from '@xclr/onnx-proto';
 
 /** The parts of onnxruntime-node this module uses (an optional peer dependency). */
 interface Ort {

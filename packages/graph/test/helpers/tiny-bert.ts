@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DataType, model, node, rawBytes, tensor, valueInfo } from '../../src/onnx/proto.js';
+import { DataType, model, node, rawBytes, tensor, valueInfo } from '@xclr/onnx-proto';
 
 /** The tiny model's weights, so a test can compute its embeddings independently. */
 export interface TinyBert {

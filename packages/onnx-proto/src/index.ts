@@ -1,9 +1,10 @@
-// A minimal protobuf writer for the few ONNX messages this package generates (ModelProto,
-// GraphProto, NodeProto, TensorProto, ValueInfoProto, AttributeProto), field numbers from
-// onnx/onnx.proto3. Enough to build small compute graphs (MatMul → TopK) at run time without a
-// protobuf dependency.
+// A minimal protobuf writer for the few ONNX messages xclr generates (ModelProto, GraphProto,
+// NodeProto, TensorProto, ValueInfoProto, AttributeProto), field numbers from onnx/onnx.proto3.
+// Enough to build small compute graphs at run time (a similarity top-k, a Gemm, a convolution)
+// without a protobuf dependency.
 
-type Field = Uint8Array;
+/** One serialised protobuf message or field. */
+export type Field = Uint8Array;
 
 function varint(value: number | bigint): number[] {
   let v = BigInt.asUintN(64, BigInt(value));
@@ -65,8 +66,16 @@ export function node(opType: string, inputs: string[], outputs: string[], attrib
   return concat([...inputs.map((i) => str(1, i)), ...outputs.map((o) => str(2, o)), str(4, opType), ...attributes.map((a) => bytes(5, attribute(a)))]);
 }
 
-/** A serialised ModelProto (IR version 8, default domain at `opset`). */
-export function model(o: { name: string; nodes: Field[]; inputs: Field[]; outputs: Field[]; initializers?: Field[]; opset: number }): Uint8Array {
+/** A serialised ModelProto (IR version 8, default domain at `opset`), produced by `producer` (default `@xclr/onnx-proto`). */
+export function model(o: {
+  name: string;
+  nodes: Field[];
+  inputs: Field[];
+  outputs: Field[];
+  initializers?: Field[];
+  opset: number;
+  producer?: string;
+}): Uint8Array {
   const graph = concat([
     ...o.nodes.map((n) => bytes(1, n)),
     str(2, o.name),
@@ -74,7 +83,7 @@ export function model(o: { name: string; nodes: Field[]; inputs: Field[]; output
     ...o.inputs.map((v) => bytes(11, v)),
     ...o.outputs.map((v) => bytes(12, v)),
   ]);
-  return concat([int(1, 8), str(2, '@xclr/graph'), bytes(7, graph), bytes(8, concat([str(1, ''), int(2, o.opset)]))]);
+  return concat([int(1, 8), str(2, o.producer ?? '@xclr/onnx-proto'), bytes(7, graph), bytes(8, concat([str(1, ''), int(2, o.opset)]))]);
 }
 
 /** Little-endian bytes of a typed array (ONNX raw_data). */
