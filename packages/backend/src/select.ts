@@ -3,6 +3,7 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradients } from './gradients.js';
 import { registerLeanGradients } from './lean-gradients.js';
+import { setUpNativeEngine } from './native/set-up.js';
 import { setUpWasm } from './wasm/setup.js';
 
 /** Names accepted by `useFastestBackend({ backend })`; `auto` tries them fastest first. */
@@ -23,6 +24,11 @@ export interface BackendChoice {
   threads: number;
   /** Faster backends that were not used, each with the reason. */
   skipped: SkippedBackend[];
+  /**
+   * On wasm: the native engine that runs large matmuls and convolutions (`onnxruntime-node
+   * 1.30.0`), or null where they run on XNNPACK (see `notes` for why).
+   */
+  native: string | null;
   /** Notes about what was set up (kernels added, thread fallbacks, ...). */
   notes: string[];
 }
@@ -32,6 +38,11 @@ export interface UseBackendOptions {
   backend?: BackendRequest;
   /** Threads for wasm: default all logical cores; 1 disables worker threads. */
   threads?: number;
+  /**
+   * On wasm, run large float32 matmuls and convolutions on onnxruntime-node's native kernels
+   * (MLAS) when it is installed (default true; false keeps them on XNNPACK).
+   */
+  native?: boolean;
   /** Where progress lines go (default: nowhere). */
   log?: (line: string) => void;
 }
@@ -61,7 +72,7 @@ async function trySetUp(
   backend: Exclude<BackendRequest, 'auto'>,
   options: UseBackendOptions,
   notes: string[],
-): Promise<{ error: string | null; threads: number }> {
+): Promise<{ error: string | null; threads: number; native?: string | null }> {
   switch (backend) {
     case 'tfjs-node-gpu':
     case 'tfjs-node':
@@ -74,8 +85,10 @@ async function trySetUp(
           notes.push(`wasm training kernels: ${changed.join(', ')}`);
           notes.push(`lean gradients: ${registerLeanGradients().join(', ')}`);
         }
+        const native = changed.length > 0 ? setUpNativeEngine(options.native ?? true, threads) : null;
+        if (native) notes.push(native.note);
         notes.push(...wasmNotes);
-        return { error: null, threads };
+        return { error: null, threads, native: native?.engine ?? null };
       } catch (err) {
         return { error: `wasm failed to initialise: ${(err as Error).message}`, threads: 1 };
       }
@@ -117,10 +130,10 @@ export async function useFastestBackend(options: UseBackendOptions = {}): Promis
   const skipped: SkippedBackend[] = [];
   const notes: string[] = [];
   for (const backend of candidates) {
-    const { error, threads } = await trySetUp(backend, options, notes);
+    const { error, threads, native } = await trySetUp(backend, options, notes);
     if (error == null) {
       await tf.ready();
-      const choice: BackendChoice = { backend, tfBackend: tf.getBackend(), threads, skipped, notes };
+      const choice: BackendChoice = { backend, tfBackend: tf.getBackend(), threads, native: native ?? null, skipped, notes };
       options.log?.(describeBackend(choice));
       return choice;
     }

@@ -16,6 +16,15 @@ describe('useFastestBackend', () => {
     const line = describeBackend(choice);
     expect(line).toMatch(/^backend: wasm \(\d+ threads?\)/);
     expect(line).toContain('skipped tfjs-node: @tensorflow/tfjs-node is not installed');
+    // onnxruntime-node is a dev dependency here: the native engine is on, and says so.
+    expect(choice.native).toMatch(/^onnxruntime-node 1\.30\.\d+$/);
+    expect(line).toMatch(/large matmuls and convolutions on onnxruntime-node 1\.30\.\d+ \(\d+ threads?\)/);
+  });
+
+  it('native: false keeps wasm on XNNPACK alone', async () => {
+    const choice = await useFastestBackend({ backend: 'wasm', native: false });
+    expect(choice.native).toBeNull();
+    expect(describeBackend(choice)).toContain('matmuls and convolutions on XNNPACK (native engine turned off)');
   });
 
   it('computes the same matmul on wasm as on cpu, with gradients registered', async () => {

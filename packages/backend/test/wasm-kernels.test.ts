@@ -1,147 +1,44 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useFastestBackend } from '../src/index.js';
+import {
+  CONV_CASES,
+  convTitle,
+  expectConvMatches,
+  expectFusedMatMulMatches,
+  expectMatMulMatches,
+  FUSED_MATMUL_CASES,
+  fusedTitle,
+  MATMUL_CASES,
+  matMulTitle,
+} from './cases.js';
 import { expectMatch, onCpuAndWasm, rand } from './compare.js';
 
 // Every kernel this package replaces or adds on wasm, forward and gradient, against tfjs's cpu
 // backend on random inputs, to 1e-4 relative.
 beforeAll(async () => {
-  const choice = await useFastestBackend({ backend: 'wasm' });
+  // XNNPACK's paths: the native engine (onnxruntime) has its own tests (native.test.ts).
+  const choice = await useFastestBackend({ backend: 'wasm', native: false });
   expect(choice.notes.join(' ')).toMatch(
-    /wasm training kernels: Transpose, Identity, BatchMatMul, _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, Sum, Mean, FusedBatchNorm, MaxPoolGrad, Slice, SplitV, Concat, Reverse, Tile, OneHot, Equal, NotEqual, Greater, GreaterEqual, Less, LessEqual/,
+    /wasm training kernels: Transpose, Identity, BatchMatMul, _FusedMatMul, Conv2D, FusedConv2D, Conv2DBackpropFilter, Conv2DBackpropInput, Sum, Mean, FusedBatchNorm, MaxPoolGrad, Slice, SplitV, Concat, Reverse, Tile, OneHot, Equal, NotEqual, Greater, GreaterEqual, Less, LessEqual/,
   );
 });
 
 describe('BatchMatMul on wasm matches cpu', () => {
-  const cases: [number[], number[], boolean, boolean][] = [
-    [[7, 5], [5, 3], false, false],
-    [[5, 7], [5, 3], true, false],
-    [[7, 5], [3, 5], false, true],
-    [[5, 7], [3, 5], true, true],
-    [[64, 48], [40, 48], false, true],
-    [[3, 7, 5], [5, 4], false, false],
-    [[2, 3, 5, 7], [2, 3, 7, 4], false, false],
-    [[4, 40, 36], [4, 44, 36], false, true],
-    [[4, 36, 40], [4, 36, 44], true, false],
-    [[1, 40, 36], [4, 36, 44], false, false],
-    [[4, 40, 36], [1, 36, 44], false, false],
-  ];
-  for (const [aShape, bShape, ta, tb] of cases) {
-    it(`[${aShape}]${ta ? 'ᵀ' : ''} × [${bShape}]${tb ? 'ᵀ' : ''}, with gradients`, async () => {
-      const { cpu, wasm } = await onCpuAndWasm(() => {
-        const a = rand(aShape);
-        const b = rand(bShape);
-        const f = (x: tf.Tensor, y: tf.Tensor) => tf.matMul(x, y, ta, tb);
-        const out = f(a, b);
-        // tfjs-core's BatchMatMul gradient does not reduce broadcast batch dimensions (on any
-        // backend), so broadcasting cases check the forward product only.
-        if (aShape.length !== bShape.length || aShape.some((d, i) => d !== bShape[i] && i < aShape.length - 2)) return [out];
-        const weight = rand(out.shape);
-        const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(f(x, y), weight)))([a, b]);
-        return [out, ga, gb];
-      });
-      expectMatch(cpu, wasm);
-    });
-  }
+  for (const c of MATMUL_CASES) it(matMulTitle(c), () => expectMatMulMatches(c));
 });
 
 describe('fused MatMul (bias, activation) on wasm matches cpu', () => {
-  for (const [ta, tb, activation] of [
-    [false, false, 'relu'],
-    [true, false, 'linear'],
-    [false, true, 'relu'],
-    [true, true, 'elu'],
-  ] as const) {
-    it(`transposeA=${ta} transposeB=${tb} ${activation}, with gradients`, async () => {
-      const { cpu, wasm } = await onCpuAndWasm(() => {
-        const a = rand(ta ? [24, 33] : [33, 24]);
-        const b = rand(tb ? [17, 24] : [24, 17]);
-        const bias = rand([17]);
-        const f = (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) =>
-          tf.fused.matMul({ a: x as tf.Tensor2D, b: y as tf.Tensor2D, transposeA: ta, transposeB: tb, bias: z, activation });
-        const out = f(a, b, bias);
-        const weight = rand(out.shape);
-        const grads = tf.grads((x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) => tf.sum(tf.mul(f(x, y, z), weight)))([a, b, bias]);
-        return [out, ...grads];
-      });
-      expectMatch(cpu, wasm);
-    });
-  }
+  for (const c of FUSED_MATMUL_CASES) it(fusedTitle(c), () => expectFusedMatMulMatches(c));
 });
 
 describe('conv2d gradients on wasm match cpu', () => {
-  type Conv = {
-    x: number[];
-    f: number[];
-    strides: number | [number, number];
-    pad: 'same' | 'valid' | tf.backend_util.ExplicitPadding;
-    /** Tolerance floor as a fraction of the largest value (see expectMatch). */
-    floor?: number;
-  };
   // Filter gradient: at most 32 weights per output channel take im2col; at least 512 on maps
   // whose phase grid is mostly output take the tap windows (several blocks of positions for the
-  // 48 × 48 case); the rest the Conv2D composition. Input gradient: one convolution per phase of the stride (strides
-  // 1, 2, 3, 2 × 1, padding before the input larger than the filter reach, empty phases).
-  const cases: Conv[] = [
-    { x: [4, 28, 28, 1], f: [3, 3, 1, 8], strides: 1, pad: 'same' }, // a first layer on grey images
-    { x: [2, 9, 9, 3], f: [3, 3, 3, 4], strides: 1, pad: 'same' },
-    { x: [2, 9, 9, 3], f: [3, 3, 3, 4], strides: 1, pad: 'valid' },
-    { x: [3, 10, 10, 4], f: [3, 3, 4, 5], strides: 2, pad: 'same' },
-    { x: [3, 11, 11, 4], f: [3, 3, 4, 5], strides: 2, pad: 'same' },
-    { x: [3, 11, 11, 4], f: [3, 3, 4, 5], strides: 2, pad: 'valid' },
-    { x: [2, 8, 8, 6], f: [1, 1, 6, 3], strides: 2, pad: 'valid' },
-    { x: [2, 8, 8, 6], f: [1, 1, 6, 3], strides: 1, pad: 'same' },
-    { x: [1, 12, 9, 2], f: [3, 2, 2, 3], strides: [2, 1], pad: 'same' },
-    { x: [2, 13, 13, 3], f: [5, 5, 3, 2], strides: [1, 3], pad: 'valid' },
-    {
-      x: [2, 8, 8, 3],
-      f: [3, 3, 3, 4],
-      strides: 1,
-      pad: [
-        [0, 0],
-        [1, 2],
-        [0, 1],
-        [0, 0],
-      ],
-    },
-    { x: [4, 16, 16, 8], f: [3, 3, 8, 16], strides: 1, pad: 'same' },
-    { x: [2, 20, 20, 6], f: [3, 3, 6, 5], strides: 2, pad: 'same' },
-    { x: [2, 20, 20, 64], f: [3, 3, 64, 5], strides: 1, pad: 'same' },
-    { x: [2, 20, 20, 64], f: [3, 3, 64, 5], strides: 2, pad: 'same' },
-    { x: [2, 21, 19, 64], f: [3, 3, 64, 5], strides: 2, pad: 'valid' },
-    // Filter gradients here sum 4,608 products: float32 rounding near zero is ~1e-6 of the largest.
-    { x: [2, 48, 48, 64], f: [3, 3, 64, 4], strides: 1, pad: 'same', floor: 1e-2 },
-    { x: [2, 10, 10, 512], f: [1, 1, 512, 4], strides: 2, pad: 'same' },
-    { x: [2, 20, 20, 40], f: [1, 1, 40, 6], strides: 2, pad: 'same' },
-    { x: [2, 7, 7, 40], f: [1, 1, 40, 6], strides: 1, pad: 'valid' },
-    { x: [2, 22, 22, 24], f: [5, 5, 24, 3], strides: 3, pad: 'same' },
-    { x: [2, 9, 9, 3], f: [1, 1, 3, 2], strides: 3, pad: 'valid' },
-    {
-      x: [2, 10, 10, 2],
-      f: [2, 2, 2, 3],
-      strides: 2,
-      pad: [
-        [0, 0],
-        [3, 0],
-        [0, 3],
-        [0, 0],
-      ],
-    },
-  ];
-  for (const c of cases) {
-    it(`x [${c.x}] filter [${c.f}] strides ${JSON.stringify(c.strides)} pad ${JSON.stringify(c.pad)}`, async () => {
-      const { cpu, wasm } = await onCpuAndWasm(() => {
-        const x = rand(c.x) as tf.Tensor4D;
-        const w = rand(c.f) as tf.Tensor4D;
-        const f = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad);
-        const out = f(x, w);
-        const weight = rand(out.shape);
-        const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, b), weight)))([x, w]);
-        return [out, gx, gw];
-      });
-      expectMatch(cpu, wasm, 1e-4, c.floor);
-    });
-  }
+  // 48 × 48 case); the rest the Conv2D composition. Input gradient: one convolution per phase of
+  // the stride (strides 1, 2, 3, 2 × 1, padding before the input larger than the filter reach,
+  // empty phases).
+  for (const c of CONV_CASES) it(convTitle(c), () => expectConvMatches(c));
 });
 
 describe('training steps on wasm match cpu', () => {
@@ -538,8 +435,11 @@ describe('OneHot on wasm matches cpu', () => {
 
 describe('MaxPoolGrad on wasm matches cpu', () => {
   for (const [shape, size, stride, pad] of [
+    // Windows tiling the input (the branch-free path; rows and columns past the last window get
+    // no gradient), then windows past the input's edge and overlapping windows (the search).
     [[4, 8, 8, 3], 2, 2, 'valid'],
     [[3, 7, 9, 6], 2, 2, 'valid'],
+    [[2, 11, 10, 4], 3, 3, 'valid'],
     [[4, 9, 9, 3], 2, 2, 'same'],
     [[2, 9, 9, 5], 3, 2, 'same'],
     [[2, 10, 7, 4], 3, 1, 'valid'],
@@ -557,7 +457,7 @@ describe('MaxPoolGrad on wasm matches cpu', () => {
 
 describe('Identity on wasm shares the buffer', () => {
   it('a clone outlives its source, variables assigned from clones keep their values, and nothing leaks', async () => {
-    await useFastestBackend({ backend: 'wasm' });
+    await useFastestBackend({ backend: 'wasm', native: false });
     const before = tf.memory();
     const x = tf.tensor2d([
       [1, 2],

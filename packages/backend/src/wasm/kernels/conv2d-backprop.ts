@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { filterGradientOnNative } from '../../native/filter-gradient.js';
 import { asHeapBackend } from './heap.js';
 import { filterGradientByTaps, gridWaste, MAX_GRID_WASTE, TAPS_MIN_PATCH } from './conv2d-filter-taps.js';
 import { inputGradientByPhases } from './conv2d-input-phases.js';
@@ -65,6 +66,8 @@ export function conv2dBackpropFilter(call: KernelCall, x: TensorInfo, dy: Tensor
   const [n, h, w] = x.shape;
   const [, ho, wo] = dy.shape;
   const geometry = { fh, fw, sh, sw, top: padInfo.top, left: padInfo.left, ho, wo };
+  const native = filterGradientOnNative(asHeapBackend(call.backend), x, dy, geometry);
+  if (native) return native;
   if (fh * fw * c <= IM2COL_MAX_PATCH && x.dtype === 'float32') {
     const patches = call.track(im2col(asHeapBackend(call.backend), x, geometry)); // [P, fh·fw·C]
     const dyT = call.transpose(call.reshape(dy, [1, n * ho * wo, o]), [0, 2, 1]); // [1, O, P]

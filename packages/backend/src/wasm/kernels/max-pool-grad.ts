@@ -6,7 +6,7 @@ import type { Attrs, TensorInfo } from './kernel-call.js';
 // is dY added at each window's argmax (the first maximum in row-major window order, as the cpu
 // backend picks it). NHWC keeps channels contiguous, so the search runs over whole channel rows.
 
-export function maxPoolGrad(backend: HeapBackend, dy: TensorInfo, input: TensorInfo, attrs: Attrs): TensorInfo | null {
+export function maxPoolGrad(backend: HeapBackend, dy: TensorInfo, input: TensorInfo, output: TensorInfo | undefined, attrs: Attrs): TensorInfo | null {
   const { filterSize, strides, pad, dimRoundingMode } = attrs as {
     filterSize: number | [number, number];
     strides: number | [number, number];
@@ -25,6 +25,10 @@ export function maxPoolGrad(backend: HeapBackend, dy: TensorInfo, input: TensorI
   const { batchSize, inHeight, inWidth, inChannels: ch, outHeight, outWidth, strideHeight, strideWidth } = info;
   const { effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
   const { top, left } = info.padInfo;
+  const tiles = strideHeight === fh && strideWidth === fw && top === 0 && left === 0 && outHeight * fh <= inHeight && outWidth * fw <= inWidth;
+  if (output && output.dtype === 'float32' && tiles) {
+    return disjointWindows(backend, dy, input, output, info);
+  }
   const out = backend.makeOutput(input.shape, 'float32');
   const x = backend.typedArrayFromHeap(input);
   const g = backend.typedArrayFromHeap(dy);
@@ -61,4 +65,102 @@ export function maxPoolGrad(backend: HeapBackend, dy: TensorInfo, input: TensorI
     }
   }
   return out;
+}
+
+/**
+ * 1 where float bits `a` and `b` are equal numbers (the same bits, or −0 and +0), else 0; integer
+ * arithmetic, no branch.
+ */
+function sameNumber(a: number, b: number): number {
+  const d = a ^ b;
+  const e = d ^ 0x80000000; // zero where only the sign differs
+  const z = a << 1; // zero for ±0
+  return (((d | -d) >>> 31) ^ 1) | ((((e | -e) >>> 31) ^ 1) & (((z | -z) >>> 31) ^ 1));
+}
+
+/**
+ * Windows that tile the input (stride = window, no padding, inside the input: the usual 2 × 2
+ * pool). Each window's maximum is known (the pool's output, bit for bit one of its inputs), so the
+ * gradient goes to the first input equal to it, as on the cpu backend. The comparison is integer
+ * arithmetic on the bits, not a branch: on random data the branchy search mispredicted and ran at
+ * about 5 ns per element, this at about 2. (One difference from the cpu backend: a non-finite dY
+ * also reaches the window's other inputs, as NaN, because 0 · ∞ is NaN.)
+ */
+function disjointWindows(backend: HeapBackend, dy: TensorInfo, input: TensorInfo, output: TensorInfo, info: tf.backend_util.Conv2DInfo): TensorInfo {
+  const { batchSize, inHeight, inWidth, inChannels: ch, outHeight, outWidth } = info;
+  const fh = info.effectiveFilterHeight;
+  const fw = info.effectiveFilterWidth;
+  const out = backend.makeOutput(input.shape, 'float32');
+  // Element access to the heap (a SharedArrayBuffer when threads are on) is slower than to an
+  // ordinary buffer; bulk copies run at memory speed. So: copy in, compute, copy out.
+  const x = offHeap(0, backend.typedArrayFromHeap(input) as Float32Array);
+  const y = offHeap(1, backend.typedArrayFromHeap(output) as Float32Array);
+  const g = offHeap(2, backend.typedArrayFromHeap(dy) as Float32Array);
+  const dx = scratch(3, x.length);
+  const xBits = new Int32Array(x.buffer, 0, x.length);
+  const yBits = new Int32Array(y.buffer, 0, y.length);
+  // Rows and columns past the last whole window get no gradient.
+  if (outHeight * fh !== inHeight || outWidth * fw !== inWidth) dx.fill(0);
+  const rowStride = inWidth * ch;
+  let o = 0;
+  for (let b = 0; b < batchSize; b++) {
+    for (let yo = 0; yo < outHeight; yo++) {
+      for (let xo = 0; xo < outWidth; xo++, o += ch) {
+        const corner = ((b * inHeight + yo * fh) * inWidth + xo * fw) * ch;
+        if (fh === 2 && fw === 2) {
+          pool2x2(xBits, yBits, g, dx, o, corner, ch, rowStride);
+          continue;
+        }
+        for (let c = 0; c < ch; c++) {
+          const max = yBits[o + c];
+          let rest = g[o + c];
+          for (let i = 0; i < fh; i++) {
+            for (let j = 0; j < fw; j++) {
+              const at = corner + i * rowStride + j * ch + c;
+              const share = rest * sameNumber(xBits[at], max);
+              dx[at] = share;
+              rest -= share;
+            }
+          }
+        }
+      }
+    }
+  }
+  (backend.typedArrayFromHeap(out) as Float32Array).set(dx);
+  return out;
+}
+
+/** One output pixel's channels of a 2 × 2 window, unrolled (twice as fast as the loops above in V8). */
+function pool2x2(xBits: Int32Array, yBits: Int32Array, g: Float32Array, dx: Float32Array, o: number, p00: number, ch: number, rowStride: number): void {
+  const p01 = p00 + ch;
+  const p10 = p00 + rowStride;
+  const p11 = p10 + ch;
+  for (let c = 0; c < ch; c++) {
+    const max = yBits[o + c];
+    let rest = g[o + c];
+    let share = rest * sameNumber(xBits[p00 + c], max);
+    dx[p00 + c] = share;
+    rest -= share;
+    share = rest * sameNumber(xBits[p01 + c], max);
+    dx[p01 + c] = share;
+    rest -= share;
+    share = rest * sameNumber(xBits[p10 + c], max);
+    dx[p10 + c] = share;
+    rest -= share;
+    dx[p11 + c] = rest * sameNumber(xBits[p11 + c], max);
+  }
+}
+
+const buffers: ArrayBuffer[] = [];
+
+/** Reused ordinary buffer `slot` of at least `length` floats. */
+function scratch(slot: number, length: number): Float32Array {
+  if ((buffers[slot]?.byteLength ?? 0) < length * 4) buffers[slot] = new ArrayBuffer(length * 4);
+  return new Float32Array(buffers[slot], 0, length);
+}
+
+function offHeap(slot: number, heap: Float32Array): Float32Array {
+  const view = scratch(slot, heap.length);
+  view.set(heap);
+  return view;
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { COMPARISONS, type ComparisonName, compareBroadcast } from './compare.js';
 import { concatOnHeap } from './concat.js';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv2d-backprop.js';
+import { conv2dOnNative } from '../../native/native-conv2d.js';
 import { batchNormPerChannel } from './batch-norm.js';
 import { asHeapBackend, type HeapBackend } from './heap.js';
 import { shareBuffer } from './identity.js';
@@ -76,6 +77,17 @@ export function patchWasmKernels(): KernelPatches {
   });
   install('BatchMatMul', batchMatMulKernel);
   install('_FusedMatMul', fusedMatMulKernel);
+  // Large many-channel convolutions on onnxruntime when the native engine is set up.
+  for (const name of ['Conv2D', 'FusedConv2D']) {
+    install(name, (orig) => (args) => {
+      const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, TensorInfo | undefined>;
+      const native =
+        preluActivationWeights == null
+          ? conv2dOnNative(asHeapBackend(args.backend), x as TensorInfo, filter as TensorInfo, bias ?? null, args.attrs ?? {})
+          : null;
+      return native ?? (orig.get(name) as tf.KernelFunc)(args);
+    });
+  }
   install('Conv2DBackpropFilter', (orig) =>
     composed(orig, 'Conv2DBackpropFilter', (call, { x, dy }, attrs) => conv2dBackpropFilter(call, x, dy, attrs)),
   );
@@ -88,7 +100,9 @@ export function patchWasmKernels(): KernelPatches {
     composed(orig, 'FusedBatchNorm', (call, inputs, attrs) => batchNormPerChannel(call, inputs, attrs)),
   );
   install('MaxPoolGrad', (orig) =>
-    composed(orig, 'MaxPoolGrad', (call, { dy, input }, attrs) => maxPoolGrad(asHeapBackend(call.backend), dy, input, attrs)),
+    composed(orig, 'MaxPoolGrad', (call, { dy, input, output }, attrs) =>
+      maxPoolGrad(asHeapBackend(call.backend), dy, input, output, attrs),
+    ),
   );
   // Kernels written on the heap in JavaScript; where one declines (returns null) the stock one runs.
   const onHeap = (

@@ -1,0 +1,98 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { HeapBackend } from '../wasm/kernels/heap.js';
+import type { TensorInfo } from '../wasm/kernels/kernel-call.js';
+import type { ConvGeometry } from '../wasm/kernels/phase-grid.js';
+import { im2col } from '../wasm/kernels/im2col.js';
+import { gemmModel } from './native-matmul.js';
+import { type NativeSessions, nativeEngine } from './native-sessions.js';
+
+// Conv2DBackpropFilter on onnxruntime for stride-1 convolutions:
+//   dW[i, j] = Σ_{n, y, x} X_pad[n, y + i, x + j, :]ᵀ · dY[n, y, x, :]
+// Lay the padded input and dY (zero outside the output) on one grid (n, Y, X), flattened to rows:
+// tap (i, j) then reads the input at a constant row offset i·W + j, so each tap is one Gemm of two
+// *contiguous* row windows, Xᵀ[C, M] · dY[M, O], with no gather at all. Rows where dY is zero add
+// nothing, so windows may run over image edges.
+
+/** Patch rows of at most this many floats take the im2col route. */
+const IM2COL_MAX_PATCH = 32;
+
+const GEMM_AT = { rankA: 2, rankB: 2, transposeA: true, transposeB: false, biasRank: null, relu: false };
+const GEMM_AT_KEY = `gemm ${JSON.stringify(GEMM_AT)}`;
+
+/** Copies NHWC `src` ([n, h, w, c] on the heap) into `dst` ([n, gh, gw, c]) at row `top`, column `left`, zeros elsewhere. */
+function toGrid(src: Float32Array, shape: number[], dst: Float32Array, gh: number, gw: number, top: number, left: number): void {
+  const [n, h, w, c] = shape;
+  const full = top === 0 && left === 0 && gh === h && gw === w;
+  if (full) {
+    dst.set(src);
+    return;
+  }
+  dst.fill(0);
+  const y0 = Math.max(0, -top);
+  const y1 = Math.min(h, gh - top);
+  const x0 = Math.max(0, -left);
+  const x1 = Math.min(w, gw - left);
+  if (y1 <= y0 || x1 <= x0) return;
+  const run = (x1 - x0) * c;
+  for (let b = 0; b < n; b++) {
+    for (let y = y0; y < y1; y++) {
+      const from = ((b * h + y) * w + x0) * c;
+      dst.set(src.subarray(from, from + run), ((b * gh + y + top) * gw + x0 + left) * c);
+    }
+  }
+}
+
+/** The filter gradient of a stride-1 NHWC convolution on onnxruntime; null where this does not apply. */
+export function filterGradientOnNative(backend: HeapBackend, x: TensorInfo, dy: TensorInfo, g: ConvGeometry): TensorInfo | null {
+  const sessions: NativeSessions | null = nativeEngine();
+  if (sessions == null || g.sh !== 1 || g.sw !== 1 || x.dtype !== 'float32' || dy.dtype !== 'float32') return null;
+  const [n, , , c] = x.shape;
+  const o = dy.shape[3];
+  if (n * g.ho * g.wo * g.fh * g.fw * c * o < sessions.limits.filterGradientMinMacs) return null;
+  if (g.fh * g.fw * c <= IM2COL_MAX_PATCH) {
+    // Few weights per output channel (a first layer): one Gemm, patchesᵀ · dY, reads dY once
+    // where the taps would read it fh · fw times.
+    const patches = im2col(backend, x, g);
+    try {
+      const p = patches.shape[0];
+      return sessions.run(
+        GEMM_AT_KEY,
+        () => gemmModel(GEMM_AT),
+        backend,
+        { a: patches, b: { tensor: dy, shape: [p, o] } },
+        [g.fh, g.fw, c, o],
+        [g.fh * g.fw * c, o],
+      );
+    } finally {
+      (backend as unknown as tf.KernelBackend).disposeData(patches.dataId);
+    }
+  }
+  // The grid: the output's rows and columns plus the filter's reach.
+  const gh = g.ho + g.fh - 1;
+  const gw = g.wo + g.fw - 1;
+  const rows = n * gh * gw;
+  const xs = sessions.buffer('x', rows * c);
+  toGrid(backend.typedArrayFromHeap(x) as Float32Array, x.shape, xs, gh, gw, g.top, g.left);
+  const ds = sessions.buffer('dy', rows * o);
+  toGrid(backend.typedArrayFromHeap(dy) as Float32Array, dy.shape, ds, gh, gw, 0, 0);
+  const dw = sessions.buffer('y', g.fh * g.fw * c * o);
+  for (let i = 0; i < g.fh; i++) {
+    for (let j = 0; j < g.fw; j++) {
+      const offset = i * gw + j;
+      const m = rows - offset;
+      const tap = i * g.fw + j;
+      sessions.runInto(
+        GEMM_AT_KEY,
+        () => gemmModel(GEMM_AT),
+        {
+          a: { data: xs.subarray(offset * c, (offset + m) * c), shape: [m, c] },
+          b: { data: ds.subarray(0, m * o), shape: [m, o] },
+        },
+        { data: dw.subarray(tap * c * o, (tap + 1) * c * o), shape: [c, o] },
+      );
+    }
+  }
+  const out = backend.makeOutput([g.fh, g.fw, c, o], 'float32');
+  (backend.typedArrayFromHeap(out) as Float32Array).set(dw);
+  return out;
+}

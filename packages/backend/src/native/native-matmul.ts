@@ -1,0 +1,105 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { HeapBackend } from '../wasm/kernels/heap.js';
+import type { TensorInfo } from '../wasm/kernels/kernel-call.js';
+import { DataType, model, node, valueInfo } from '@xclr/onnx-proto';
+import type { NativeInput, NativeSessions } from './native-sessions.js';
+
+// XNNPACK in the wasm backend computes with 128-bit SIMD: about 60 GFLOP/s on this project's
+// 2-core machine, where onnxruntime's MLAS (native, AVX-512, in onnxruntime-node's npm tarball)
+// reaches 150–200. Large float32 products therefore run on onnxruntime: operands are copied off
+// the wasm heap (a SharedArrayBuffer, which the binding does not accept), multiplied, and the
+// product copied back. One ONNX graph per (ranks, transposes, bias, activation), with symbolic
+// dimensions, serves every shape.
+
+export interface MatMulSpec {
+  rankA: number;
+  rankB: number;
+  transposeA: boolean;
+  transposeB: boolean;
+  /** Rank of the bias added to the product, or null for none. */
+  biasRank: number | null;
+  relu: boolean;
+}
+
+const dims = (prefix: string, rank: number) => Array.from({ length: rank }, (_, i) => `${prefix}${i}`);
+const swapLast2 = (rank: number) => [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2];
+
+function matMulModel(s: MatMulSpec): Uint8Array {
+  if (s.rankA === 2 && s.rankB === 2 && (s.biasRank ?? 1) <= 2) return gemmModel(s);
+  const nodes = [];
+  let a = 'a';
+  let b = 'b';
+  if (s.transposeA) nodes.push(node('Transpose', ['a'], ['at'], [{ name: 'perm', ints: swapLast2(s.rankA) }]));
+  if (s.transposeA) a = 'at';
+  if (s.transposeB) nodes.push(node('Transpose', ['b'], ['bt'], [{ name: 'perm', ints: swapLast2(s.rankB) }]));
+  if (s.transposeB) b = 'bt';
+  let y = 'product';
+  nodes.push(node('MatMul', [a, b], [y]));
+  if (s.biasRank !== null) {
+    nodes.push(node('Add', [y, 'bias'], ['biased']));
+    y = 'biased';
+  }
+  if (s.relu) {
+    nodes.push(node('Relu', [y], ['activated']));
+    y = 'activated';
+  }
+  nodes.push(node('Identity', [y], ['y']));
+  const inputs = [valueInfo('a', DataType.FLOAT, dims('a', s.rankA)), valueInfo('b', DataType.FLOAT, dims('b', s.rankB))];
+  if (s.biasRank !== null) inputs.push(valueInfo('bias', DataType.FLOAT, dims('c', s.biasRank)));
+  return model({
+    name: 'xclr_matmul',
+    opset: 13,
+    nodes,
+    inputs,
+    outputs: [valueInfo('y', DataType.FLOAT, dims('y', Math.max(s.rankA, s.rankB)))],
+  });
+}
+
+/**
+ * 2-D products as Gemm, which folds transA into MLAS's packing (a Transpose node before MatMul
+ * ran at half the speed). transB is supported but callers transpose B first: see matmul.ts.
+ */
+export function gemmModel(s: MatMulSpec): Uint8Array {
+  const inputs = [valueInfo('a', DataType.FLOAT, dims('a', 2)), valueInfo('b', DataType.FLOAT, dims('b', 2))];
+  if (s.biasRank !== null) inputs.push(valueInfo('bias', DataType.FLOAT, dims('c', s.biasRank)));
+  const gemm = node(
+    'Gemm',
+    s.biasRank !== null ? ['a', 'b', 'bias'] : ['a', 'b'],
+    [s.relu ? 'product' : 'y'],
+    [
+      { name: 'transA', int: s.transposeA ? 1 : 0 },
+      { name: 'transB', int: s.transposeB ? 1 : 0 },
+    ],
+  );
+  const nodes = s.relu ? [gemm, node('Relu', ['product'], ['y'])] : [gemm];
+  return model({ name: 'xclr_gemm', opset: 13, nodes, inputs, outputs: [valueInfo('y', DataType.FLOAT, dims('y', 2))] });
+}
+
+/**
+ * `a · b` (+ bias, relu) into a new wasm tensor of `outShape`, on onnxruntime. The caller checks
+ * the dtypes (float32) and that the product is large enough to pay off. Operands with a batch of
+ * one are passed as matrices (Gemm).
+ */
+export function nativeMatMul(
+  sessions: NativeSessions,
+  backend: HeapBackend,
+  spec0: MatMulSpec,
+  a: TensorInfo,
+  b: TensorInfo,
+  bias: TensorInfo | null,
+  outShape: number[],
+): TensorInfo {
+  const single = tf.util.sizeFromShape(outShape.slice(0, -2)) === 1;
+  if (!single) {
+    const inputs: Record<string, NativeInput> = bias ? { a, b, bias } : { a, b };
+    return sessions.run(`matmul ${JSON.stringify(spec0)}`, () => matMulModel(spec0), backend, inputs, outShape);
+  }
+  const biasShape = bias && bias.shape.length > 2 ? bias.shape.slice(-2) : bias?.shape;
+  const spec = { ...spec0, rankA: 2, rankB: 2, biasRank: biasShape ? biasShape.length : null };
+  const inputs: Record<string, NativeInput> = {
+    a: { tensor: a, shape: a.shape.slice(-2) },
+    b: { tensor: b, shape: b.shape.slice(-2) },
+  };
+  if (bias && biasShape) inputs.bias = { tensor: bias, shape: biasShape };
+  return sessions.run(`matmul ${JSON.stringify(spec)}`, () => matMulModel(spec), backend, inputs, outShape, outShape.slice(-2));
+}

@@ -1,0 +1,142 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { HeapBackend } from '../wasm/kernels/heap.js';
+import type { TensorInfo } from '../wasm/kernels/kernel-call.js';
+import type { NativeRuntime, OrtTensor } from './onnxruntime.js';
+
+/** A grow-only buffer: copies to and from onnxruntime reuse it instead of allocating per call. */
+class Scratch {
+  private buffer = new ArrayBuffer(0);
+  view(length: number): Float32Array {
+    if (this.buffer.byteLength < length * 4) this.buffer = new ArrayBuffer(Math.ceil(length * 1.25) * 4);
+    return new Float32Array(this.buffer, 0, length);
+  }
+}
+
+/**
+ * What is fed to onnxruntime: a wasm tensor, optionally under another shape of the same size, or
+ * values already written into this engine's `buffer(name)`.
+ */
+export type NativeInput = TensorInfo | { tensor: TensorInfo; shape: number[] } | { data: Float32Array; shape: number[] };
+
+/**
+ * Runs small ONNX graphs on onnxruntime for the wasm backend's kernels: one session per graph key
+ * (graphs have symbolic dimensions, so one serves every shape). Inputs are copied off the wasm
+ * heap (a SharedArrayBuffer, which the binding does not accept) into reused buffers; the single
+ * output `y` is written into a reused buffer and copied into a new wasm tensor.
+ */
+export interface NativeLimits {
+  /** Matmuls below this many multiply-adds stay on XNNPACK (copies and the call cost more). */
+  matMulMinMacs: number;
+  /** Convolution filter gradients below this many multiply-adds stay on XNNPACK. */
+  filterGradientMinMacs: number;
+  /** Convolutions with fewer input or output channels than this stay on XNNPACK. */
+  convMinChannels: number;
+  /** Convolutions below this many multiply-adds stay on XNNPACK. */
+  convMinMacs: number;
+}
+
+/** Crossovers measured on 2 cores (bench/kernels.bench.ts): below them XNNPACK was as fast or faster. */
+export const DEFAULT_NATIVE_LIMITS: NativeLimits = {
+  matMulMinMacs: 1 << 23,
+  filterGradientMinMacs: 1 << 22,
+  convMinChannels: 64,
+  convMinMacs: 1 << 27,
+};
+
+export class NativeSessions {
+  private readonly sessions = new Map<string, ReturnType<NativeRuntime['session']>>();
+  private readonly scratch = new Map<string, Scratch>();
+  readonly limits: NativeLimits;
+  /** Graph runs so far (tests check that a kernel took this route). */
+  runs = 0;
+
+  constructor(
+    readonly runtime: NativeRuntime,
+    limits: Partial<NativeLimits> = {},
+  ) {
+    this.limits = { ...DEFAULT_NATIVE_LIMITS, ...limits };
+  }
+
+  /** A reused buffer for input `name`: kernels that build an operand write it here directly. */
+  buffer(name: string, length: number): Float32Array {
+    let s = this.scratch.get(name);
+    if (!s) {
+      s = new Scratch();
+      this.scratch.set(name, s);
+    }
+    return s.view(length);
+  }
+
+  private session(key: string, build: () => Uint8Array) {
+    let session = this.sessions.get(key);
+    if (!session) {
+      session = this.runtime.session(build());
+      this.sessions.set(key, session);
+    }
+    return session;
+  }
+
+  /** Runs graph `key` (built by `build` on first use) on `inputs`; its output `y` in a new wasm tensor. */
+  run(
+    key: string,
+    build: () => Uint8Array,
+    backend: HeapBackend,
+    inputs: Record<string, NativeInput>,
+    outShape: number[],
+    ortOutShape = outShape,
+  ): TensorInfo {
+    const feeds: Record<string, OrtTensor> = {};
+    for (const [name, input] of Object.entries(inputs)) {
+      // (A tf.Tensor is also a TensorInfo and has a `data` method: test for the buffer itself.)
+      if ('data' in input && input.data instanceof Float32Array) {
+        feeds[name] = new this.runtime.Tensor('float32', input.data, input.shape);
+        continue;
+      }
+      const t = 'tensor' in input ? input.tensor : (input as TensorInfo);
+      const view = this.buffer(name, tf.util.sizeFromShape(t.shape));
+      view.set(backend.typedArrayFromHeap(t) as Float32Array);
+      feeds[name] = new this.runtime.Tensor('float32', view, 'tensor' in input ? input.shape : t.shape);
+    }
+    const y = this.buffer('y', tf.util.sizeFromShape(outShape));
+    this.session(key, build).run(feeds, { y: new this.runtime.Tensor('float32', y, ortOutShape) }, {});
+    this.runs++;
+    const out = backend.makeOutput(outShape, 'float32');
+    (backend.typedArrayFromHeap(out) as Float32Array).set(y);
+    return out;
+  }
+
+  /** Runs graph `key` on values already off the heap, writing its output `y` into `y.data`. */
+  runInto(
+    key: string,
+    build: () => Uint8Array,
+    inputs: Record<string, { data: Float32Array; shape: number[] }>,
+    y: { data: Float32Array; shape: number[] },
+  ): void {
+    const feeds: Record<string, OrtTensor> = {};
+    for (const [name, input] of Object.entries(inputs)) feeds[name] = new this.runtime.Tensor('float32', input.data, input.shape);
+    this.session(key, build).run(feeds, { y: new this.runtime.Tensor('float32', y.data, y.shape) }, {});
+    this.runs++;
+  }
+
+  dispose(): void {
+    for (const s of this.sessions.values()) s.dispose();
+    this.sessions.clear();
+    this.scratch.clear();
+  }
+}
+
+let active: NativeSessions | null = null;
+
+/**
+ * Routes the wasm backend's large float32 matmuls and filter gradients to `engine` (null: XNNPACK
+ * only). Returns the engine it replaces, which the caller may dispose.
+ */
+export function setNativeEngine(engine: NativeSessions | null): NativeSessions | null {
+  const previous = active;
+  active = engine;
+  return previous;
+}
+
+export function nativeEngine(): NativeSessions | null {
+  return active;
+}
