@@ -186,6 +186,7 @@ function buildProgram(io: Io): Command {
     .option('--warmup <n>', 'untimed steps first', (v) => Number.parseInt(v, 10), 3)
     .addOption(new Option('--backend <name>').choices([...BACKEND_NAMES]).default('auto'))
     .option('--threads <n>', 'wasm threads', (v) => Number.parseInt(v, 10))
+    .option('--no-native', 'on wasm, keep matmuls and convolutions on XNNPACK (no onnxruntime)')
     .option('--json', 'print one JSON object')
     .option('--profile', 'also time one step per kernel (tf.profile) and list the kernels that take longest')
     .option('--chunk <n>', 'run the encoder on n images at a time (gradient caching: memory of one chunk)', (v) =>
@@ -202,6 +203,7 @@ function buildProgram(io: Io): Command {
         warmup: opts.warmup,
         backend: opts.backend,
         threads: opts.threads,
+        native: opts.native,
       });
       io.out(
         opts.json

@@ -16,6 +16,8 @@ export const BENCH_MODELS: Record<BenchModel, EncoderConfig> = {
 export interface BenchResult {
   backend: string;
   threads: number;
+  /** The native engine behind wasm's large matmuls and convolutions, or null (XNNPACK). */
+  native: string | null;
   model: BenchModel;
   loss: BenchLoss;
   batch: number;
@@ -60,11 +62,13 @@ export async function benchTrainStep(options: {
   warmup: number;
   backend: BackendRequest;
   threads?: number;
+  /** false: keep wasm's matmuls and convolutions on XNNPACK (no onnxruntime). */
+  native?: boolean;
   profile?: boolean;
   /** Run the encoder on this many images at a time (chunkedEmbeddingStep); default: the whole batch. */
   chunk?: number;
 }): Promise<BenchResult> {
-  const choice = await useFastestBackend({ backend: options.backend, threads: options.threads });
+  const choice = await useFastestBackend({ backend: options.backend, threads: options.threads, native: options.native });
   const encoder = BENCH_MODELS[options.model];
   const model = new ContrastiveModel({ encoder, head: null }, 0);
   // ResNet-18's 512-d features get the fixed 128-d linear head.
@@ -126,6 +130,7 @@ export async function benchTrainStep(options: {
   return {
     backend: choice.backend,
     threads: choice.threads,
+    native: choice.native,
     model: options.model,
     loss: options.loss,
     batch: n,

@@ -33,7 +33,7 @@ export async function evalCommand(kind: EvalKind, runDir: string, o: EvalCommand
   const which = o.checkpoint ?? (has('best') ? 'best' : 'last');
   const ckpt = path.join(runDir, 'checkpoints', which);
   if (!has(which)) throw new Error(`${ckpt}: no checkpoint (train the run first, or pick --checkpoint last|best)`);
-  o.log(describeBackend(await useFastestBackend({ backend: config.backend.name, threads: config.backend.threads })));
+  o.log(describeBackend(await useFastestBackend({ backend: config.backend.name, threads: config.backend.threads, native: config.backend.native })));
   const parts = await setUpRun(config, o.log);
   try {
     if (kind === 'retrieval' && !parts.objective.embedText) {

@@ -25,6 +25,8 @@ export const runConfigSchema = z.strictObject({
   backend: z.strictObject({
     name: z.enum(['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']),
     threads: z.number().int().positive().optional(),
+    /** On wasm, large matmuls and convolutions on onnxruntime-node when installed (default true). */
+    native: z.boolean().optional(),
   }),
   data: z.strictObject({
     /**

@@ -54,7 +54,7 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
   const started = performance.now();
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const stop = options.stop ?? { requested: false };
-  const choice: BackendChoice = await useFastestBackend({ backend: config.backend.name, threads: config.backend.threads });
+  const choice: BackendChoice = await useFastestBackend({ backend: config.backend.name, threads: config.backend.threads, native: config.backend.native });
   log(describeBackend(choice));
   writeJson(path.join(runDir, 'config.resolved.json'), config);
 
