@@ -80,7 +80,9 @@ describe('chunkedEmbeddingStep', () => {
     expect(chunked.gradNorm).toBeCloseTo(full.gradNorm, 4);
     a.trainableWeights.forEach((w, i) => {
       const got = b.trainableWeights[i].dataSync();
-      w.dataSync().forEach((v, k) => expect(Math.abs(got[k] - v)).toBeLessThan(1e-5));
+      w.dataSync().forEach((v, k) => {
+        expect(Math.abs(got[k] - v)).toBeLessThan(1e-5);
+      });
     });
     expect(scaleB.dataSync()[0]).toBeCloseTo(scaleA.dataSync()[0], 5);
     const before = tf.memory().numTensors;
