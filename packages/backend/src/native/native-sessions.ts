@@ -82,6 +82,19 @@ export class NativeSessions {
     return session;
   }
 
+  private runSession(key: string, build: () => Uint8Array, feeds: Record<string, OrtTensor>, y: OrtTensor): void {
+    try {
+      this.session(key, build).run(feeds, { y }, {});
+    } catch (err) {
+      const shapes = Object.entries(feeds).map(([name, t]) => `${name} [${t.dims}]`);
+      throw new Error(
+        `@xclr/backend: onnxruntime failed on ${key} with ${shapes.join(', ')} → y [${y.dims}]: ${(err as Error).message}. ` +
+          'useFastestBackend({ native: false }) keeps these kernels on XNNPACK.',
+      );
+    }
+    this.runs++;
+  }
+
   /** Runs graph `key` (built by `build` on first use) on `inputs`; its output `y` in a new wasm tensor. */
   run(
     key: string,
@@ -104,8 +117,7 @@ export class NativeSessions {
       feeds[name] = new this.runtime.Tensor('float32', view, 'tensor' in input ? input.shape : t.shape);
     }
     const y = this.buffer('y', tf.util.sizeFromShape(outShape));
-    this.session(key, build).run(feeds, { y: new this.runtime.Tensor('float32', y, ortOutShape) }, {});
-    this.runs++;
+    this.runSession(key, build, feeds, new this.runtime.Tensor('float32', y, ortOutShape));
     const out = backend.makeOutput(outShape, 'float32');
     (backend.typedArrayFromHeap(out) as Float32Array).set(y);
     return out;
@@ -120,8 +132,7 @@ export class NativeSessions {
   ): void {
     const feeds: Record<string, OrtTensor> = {};
     for (const [name, input] of Object.entries(inputs)) feeds[name] = new this.runtime.Tensor('float32', input.data, input.shape);
-    this.session(key, build).run(feeds, { y: new this.runtime.Tensor('float32', y.data, y.shape) }, {});
-    this.runs++;
+    this.runSession(key, build, feeds, new this.runtime.Tensor('float32', y.data, y.shape));
   }
 
   dispose(): void {
