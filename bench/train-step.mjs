@@ -43,7 +43,12 @@ const runners = (model) => {
     ...(model === 'resnet18'
       ? []
       : [['pytorch, OPENBLAS_NUM_THREADS=1', () => run(python, [path.join('bench', 'torch_train_step.py'), ...common], { OPENBLAS_NUM_THREADS: '1' })]]),
+    // With onnxruntime-node installed, wasm's large matmuls and convolutions run on its native
+    // kernels; the XNNPACK-only runner shows what that adds.
     ['xclr wasm', () => run(process.execPath, [path.join('apps', 'train', 'dist', 'cli.js'), 'bench', 'train-step', ...common, ...chunk(model), '--backend', 'wasm'])],
+    ...(model === 'resnet18'
+      ? []
+      : [['xclr wasm, XNNPACK only', () => run(process.execPath, [path.join('apps', 'train', 'dist', 'cli.js'), 'bench', 'train-step', ...common, ...chunk(model), '--backend', 'wasm', '--no-native'])]]),
   ];
   if (CPU_MODELS.has(model)) {
     list.push(['xclr cpu', () => run(process.execPath, [path.join('apps', 'train', 'dist', 'cli.js'), 'bench', 'train-step', ...common.map((a) => (a === '10' ? '3' : a)), '--backend', 'cpu'])]);
@@ -73,6 +78,7 @@ for (const model of models) {
       chunk: name.startsWith('pytorch') ? null : Number(chunk(model)[1] ?? batch),
       backend: list[0].backend,
       threads: list[0].threads,
+      ...(name.startsWith('pytorch') ? {} : { native: list[0].native ?? null }),
       samplesPerSecond: sps,
       ratioToPytorch: sps / torch,
       rounds: list.length,
