@@ -18,6 +18,7 @@ describe('xclr train (end to end, through the CLI)', () => {
     for (const key of ['knnTop1', 'linearTop1', 'baselineKnnTop1', 'backend', 'seconds', 'samplesPerSecond']) expect(summary).toHaveProperty(key);
     expect(summary.steps).toBe(4);
     expect(summary.backend).toBe('cpu');
+    expect(summary.native).toBeNull(); // the native engine serves wasm only
     expect(summary.knnTop1).toBeGreaterThan(0.3);
     expect(stepLosses(dir).map(([s]) => s)).toEqual([1, 2, 3, 4]);
     expect(out).toMatch(/raw pixels\s+\d+\.\d\d%\s+\d+\.\d\d%/);

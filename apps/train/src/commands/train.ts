@@ -43,7 +43,8 @@ export async function trainCommand(config: RunConfig | null, options: TrainComma
     const summary = await runTraining(resolved, runDir, { resume: Boolean(options.resume), stop, log: options.log });
     if (!summary) return null;
     options.out(summaryTable(summary, headlineK(resolved)));
-    options.out(`backend ${summary.backend} (${summary.threads} thread${summary.threads === 1 ? '' : 's'}), ${summary.samplesPerSecond} samples/s, ${summary.seconds.toFixed(0)} s in total; outputs in ${runDir}`);
+    const native = summary.native ? ` + ${summary.native}` : '';
+    options.out(`backend ${summary.backend}${native} (${summary.threads} thread${summary.threads === 1 ? '' : 's'}), ${summary.samplesPerSecond} samples/s, ${summary.seconds.toFixed(0)} s in total; outputs in ${runDir}`);
     return summary;
   } finally {
     process.off('SIGINT', onSigint);

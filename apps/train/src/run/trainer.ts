@@ -37,6 +37,8 @@ export interface Summary {
   retrieval?: { imageToText: Record<number, number>; textToImage: Record<number, number> };
   backend: string;
   threads: number;
+  /** The native engine behind wasm's large matmuls and convolutions (`onnxruntime-node 1.30.0`), or null. */
+  native: string | null;
   seconds: number;
   trainSeconds: number;
   samplesPerSecond: number;
@@ -190,6 +192,7 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
     retrieval: evalResult.retrieval,
     backend: choice.backend,
     threads: choice.threads,
+    native: choice.native,
     seconds: (performance.now() - started) / 1000,
     trainSeconds,
     samplesPerSecond: Math.round(((step - stepsAtStart) * config.train.batchSize) / Math.max(trainSeconds, 1e-9)),
