@@ -1,0 +1,54 @@
+// tfjs-backend-cpu's convolution kernels at ResNet-18's 3 × 3 layer shapes, one image: how long a
+// ResNet-18 training step would take on the pure-JS cpu backend (the filter gradient dominates).
+//   npx tsx --conditions=@xclr/source bench/cpu-conv.ts
+import * as tf from '@tensorflow/tfjs-core';
+import { useFastestBackend } from '../src/index.js';
+
+await useFastestBackend({ backend: 'cpu' });
+const ms = (f: () => tf.TensorContainer) => {
+  const t0 = performance.now();
+  tf.dispose(f());
+  return performance.now() - t0;
+};
+let perImage = 0;
+// ResNet-18 (CIFAR stem): 16 of its 3 × 3 convolutions run at these sizes, 4 (+ the stem) per stage.
+for (const [h, c] of [
+  [32, 64],
+  [16, 128],
+  [8, 256],
+  [4, 512],
+]) {
+  const x = tf.randomNormal([1, h, h, c]) as tf.Tensor4D;
+  const w = tf.randomNormal([3, 3, c, c]) as tf.Tensor4D;
+  const dy = tf.randomNormal([1, h, h, c]);
+  const forward = ms(() => tf.conv2d(x, w, 1, 'same'));
+  const filter = ms(
+    () =>
+      tf
+        .engine()
+        .runKernel(
+          'Conv2DBackpropFilter',
+          { x, dy },
+          { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, c, c] },
+        ) as tf.Tensor,
+  );
+  const input = ms(
+    () =>
+      tf
+        .engine()
+        .runKernel(
+          'Conv2DBackpropInput',
+          { dy, filter: w },
+          { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: [1, h, h, c] },
+        ) as tf.Tensor,
+  );
+  console.log(
+    `${h}² × ${c}: forward ${forward.toFixed(0)} ms, filter gradient ${filter.toFixed(0)} ms, input gradient ${input.toFixed(0)} ms`,
+  );
+  perImage += 4 * (forward + filter + input);
+  tf.dispose([x, w, dy]);
+}
+const step = perImage * 2 * 256;
+console.log(
+  `16 convolutions, one image: ${(perImage / 1000).toFixed(1)} s; two views of 256 (cost linear in the batch): ≈ ${(step / 3.6e6).toFixed(1)} h per step, before the stem, shortcuts, batch norms and the loss`,
+);
