@@ -3,6 +3,7 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradients } from './gradients.js';
 import { registerLeanGradients } from './lean-gradients.js';
+import { patchCpuKernels } from './cpu/conv2d-filter.js';
 import { setUpNativeEngine } from './native/set-up.js';
 import { setUpWasm } from './wasm/setup.js';
 
@@ -95,6 +96,8 @@ async function trySetUp(
     }
     case 'cpu': {
       await import('@tensorflow/tfjs-backend-cpu');
+      const replaced = patchCpuKernels();
+      if (replaced.length > 0) notes.push(`cpu kernels: ${replaced.join(', ')}`);
       const ok = await tf.setBackend('cpu');
       silenceCpuBanner();
       return { error: ok ? null : 'cpu backend did not initialise', threads: 1 };
