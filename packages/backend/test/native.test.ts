@@ -23,19 +23,21 @@ import { expectMatch, onCpuAndWasm, rand } from './compare.js';
 // bench/kernels.bench.ts.
 let defaultEngine: NativeSessions | null = null;
 
+/** An engine on the same runtime that takes every kernel, however small. */
+const withoutThresholds = () =>
+  new NativeSessions((defaultEngine as NativeSessions).runtime, {
+    matMulMinMacs: 0,
+    filterGradientMinMacs: 0,
+    convMinChannels: 0,
+    convMinMacs: 0,
+  });
+
 beforeAll(async () => {
   const choice = await useFastestBackend({ backend: 'wasm' });
   expect(choice.notes.join('; ')).toMatch(/large matmuls and convolutions on onnxruntime-node 1\.30\.\d+/);
   defaultEngine = nativeEngine();
   expect(defaultEngine).not.toBeNull();
-  setNativeEngine(
-    new NativeSessions((defaultEngine as NativeSessions).runtime, {
-      matMulMinMacs: 0,
-      filterGradientMinMacs: 0,
-      convMinChannels: 0,
-      convMinMacs: 0,
-    }),
-  );
+  setNativeEngine(withoutThresholds());
 });
 
 afterAll(() => {
@@ -169,13 +171,6 @@ describe('loadNativeRuntime', () => {
     const choice = await useFastestBackend({ backend: 'wasm', native: false });
     expect(choice.notes.join('; ')).toMatch(/on XNNPACK \(native engine turned off\)/);
     expect(nativeEngine()).toBeNull();
-    setNativeEngine(
-      new NativeSessions((defaultEngine as NativeSessions).runtime, {
-        matMulMinMacs: 0,
-        filterGradientMinMacs: 0,
-        convMinChannels: 0,
-        convMinMacs: 0,
-      }),
-    );
+    setNativeEngine(withoutThresholds());
   });
 });

@@ -44,7 +44,9 @@ export function conv2dFilterGradientCpu(
   const { top, left } = info.padInfo;
   const xv = backend.data.get(x.dataId).values as Float32Array;
   const gv = backend.data.get(dy.dataId).values as Float32Array;
-  const dw = new Float32Array(fh * fw * c * o);
+  // Sums run over every position of the batch: accumulated in float64, as the stock kernel does,
+  // so long sums keep float32 precision at the end.
+  const dw = new Float64Array(fh * fw * c * o);
   for (let b = 0; b < n; b++) {
     for (let yo = 0; yo < ho; yo++) {
       for (let xo = 0; xo < wo; xo++) {
@@ -68,7 +70,7 @@ export function conv2dFilterGradientCpu(
       }
     }
   }
-  return backend.makeTensorInfo(attrs.filterShape, 'float32', dw);
+  return backend.makeTensorInfo(attrs.filterShape, 'float32', Float32Array.from(dw));
 }
 
 let registered = false;
