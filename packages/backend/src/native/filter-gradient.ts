@@ -2,8 +2,8 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { HeapBackend } from '../wasm/kernels/heap.js';
 import type { TensorInfo } from '../wasm/kernels/kernel-call.js';
 import type { ConvGeometry } from '../wasm/kernels/phase-grid.js';
-import { im2col } from '../wasm/kernels/im2col.js';
-import { gemmModel } from './native-matmul.js';
+import { IM2COL_MAX_PATCH, im2col } from '../wasm/kernels/im2col.js';
+import { matMulGraph } from './native-matmul.js';
 import { type NativeSessions, nativeEngine } from './native-sessions.js';
 
 // Conv2DBackpropFilter on onnxruntime for stride-1 convolutions:
@@ -13,11 +13,8 @@ import { type NativeSessions, nativeEngine } from './native-sessions.js';
 // *contiguous* row windows, Xᵀ[C, M] · dY[M, O], with no gather at all. Rows where dY is zero add
 // nothing, so windows may run over image edges.
 
-/** Patch rows of at most this many floats take the im2col route. */
-const IM2COL_MAX_PATCH = 32;
-
 const GEMM_AT = { rankA: 2, rankB: 2, transposeA: true, transposeB: false, biasRank: null, relu: false };
-const GEMM_AT_KEY = `gemm ${JSON.stringify(GEMM_AT)}`;
+const GEMM_AT_GRAPH = matMulGraph(GEMM_AT);
 
 /** Copies NHWC `src` ([n, h, w, c] on the heap) into `dst` ([n, gh, gw, c]) at row `top`, column `left`, zeros elsewhere. */
 function toGrid(src: Float32Array, shape: number[], dst: Float32Array, gh: number, gw: number, top: number, left: number): void {
@@ -56,8 +53,8 @@ export function filterGradientOnNative(backend: HeapBackend, x: TensorInfo, dy: 
     try {
       const p = patches.shape[0];
       return sessions.run(
-        GEMM_AT_KEY,
-        () => gemmModel(GEMM_AT),
+        GEMM_AT_GRAPH.key,
+        GEMM_AT_GRAPH.build,
         backend,
         { a: patches, b: { tensor: dy, shape: [p, o] } },
         [g.fh, g.fw, c, o],
@@ -82,8 +79,8 @@ export function filterGradientOnNative(backend: HeapBackend, x: TensorInfo, dy: 
       const m = rows - offset;
       const tap = i * g.fw + j;
       sessions.runInto(
-        GEMM_AT_KEY,
-        () => gemmModel(GEMM_AT),
+        GEMM_AT_GRAPH.key,
+        GEMM_AT_GRAPH.build,
         {
           a: { data: xs.subarray(offset * c, (offset + m) * c), shape: [m, c] },
           b: { data: ds.subarray(0, m * o), shape: [m, o] },

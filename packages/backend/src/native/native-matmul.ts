@@ -55,11 +55,16 @@ function matMulModel(s: MatMulSpec): Uint8Array {
   });
 }
 
+/** The session key and graph of a product (`NativeSessions.run` / `runInto`). */
+export function matMulGraph(spec: MatMulSpec): { key: string; build: () => Uint8Array } {
+  return { key: `matmul ${JSON.stringify(spec)}`, build: () => matMulModel(spec) };
+}
+
 /**
  * 2-D products as Gemm, which folds transA into MLAS's packing (a Transpose node before MatMul
  * ran at half the speed). transB is supported but callers transpose B first: see matmul.ts.
  */
-export function gemmModel(s: MatMulSpec): Uint8Array {
+function gemmModel(s: MatMulSpec): Uint8Array {
   const inputs = [valueInfo('a', DataType.FLOAT, dims('a', 2)), valueInfo('b', DataType.FLOAT, dims('b', 2))];
   if (s.biasRank !== null) inputs.push(valueInfo('bias', DataType.FLOAT, dims('c', s.biasRank)));
   const gemm = node(
@@ -92,7 +97,8 @@ export function nativeMatMul(
   const single = tf.util.sizeFromShape(outShape.slice(0, -2)) === 1;
   if (!single) {
     const inputs: Record<string, NativeInput> = bias ? { a, b, bias } : { a, b };
-    return sessions.run(`matmul ${JSON.stringify(spec0)}`, () => matMulModel(spec0), backend, inputs, outShape);
+    const { key, build } = matMulGraph(spec0);
+    return sessions.run(key, build, backend, inputs, outShape);
   }
   const biasShape = bias && bias.shape.length > 2 ? bias.shape.slice(-2) : bias?.shape;
   const spec = { ...spec0, rankA: 2, rankB: 2, biasRank: biasShape ? biasShape.length : null };
@@ -101,5 +107,6 @@ export function nativeMatMul(
     b: { tensor: b, shape: b.shape.slice(-2) },
   };
   if (bias && biasShape) inputs.bias = { tensor: bias, shape: biasShape };
-  return sessions.run(`matmul ${JSON.stringify(spec)}`, () => matMulModel(spec), backend, inputs, outShape, outShape.slice(-2));
+  const { key, build } = matMulGraph(spec);
+  return sessions.run(key, build, backend, inputs, outShape, outShape.slice(-2));
 }

@@ -12,18 +12,9 @@ class Scratch {
   }
 }
 
-/**
- * What is fed to onnxruntime: a wasm tensor, optionally under another shape of the same size, or
- * values already written into this engine's `buffer(name)`.
- */
-export type NativeInput = TensorInfo | { tensor: TensorInfo; shape: number[] } | { data: Float32Array; shape: number[] };
+/** A wasm tensor fed to onnxruntime, optionally under another shape of the same size. */
+export type NativeInput = TensorInfo | { tensor: TensorInfo; shape: number[] };
 
-/**
- * Runs small ONNX graphs on onnxruntime for the wasm backend's kernels: one session per graph key
- * (graphs have symbolic dimensions, so one serves every shape). Inputs are copied off the wasm
- * heap (a SharedArrayBuffer, which the binding does not accept) into reused buffers; the single
- * output `y` is written into a reused buffer and copied into a new wasm tensor.
- */
 export interface NativeLimits {
   /** Matmuls below this many multiply-adds stay on XNNPACK (copies and the call cost more). */
   matMulMinMacs: number;
@@ -49,6 +40,12 @@ export const DEFAULT_NATIVE_LIMITS: NativeLimits = {
   convMinMacs: 1 << 27,
 };
 
+/**
+ * Runs small ONNX graphs on onnxruntime for the wasm backend's kernels: one session per graph key
+ * (graphs have symbolic dimensions, so one serves every shape). Inputs are copied off the wasm
+ * heap (a SharedArrayBuffer, which the binding does not accept) into reused buffers; the single
+ * output `y` is written into a reused buffer and copied into a new wasm tensor.
+ */
 export class NativeSessions {
   private readonly sessions = new Map<string, ReturnType<NativeRuntime['session']>>();
   private readonly scratch = new Map<string, Scratch>();
@@ -63,7 +60,7 @@ export class NativeSessions {
     this.limits = { ...DEFAULT_NATIVE_LIMITS, ...limits };
   }
 
-  /** A reused buffer for input `name`: kernels that build an operand write it here directly. */
+  /** A reused buffer for input `name`: kernels that build operands off the heap write them here (see `runInto`). */
   buffer(name: string, length: number): Float32Array {
     let s = this.scratch.get(name);
     if (!s) {
@@ -106,12 +103,7 @@ export class NativeSessions {
   ): TensorInfo {
     const feeds: Record<string, OrtTensor> = {};
     for (const [name, input] of Object.entries(inputs)) {
-      // (A tf.Tensor is also a TensorInfo and has a `data` method: test for the buffer itself.)
-      if ('data' in input && input.data instanceof Float32Array) {
-        feeds[name] = new this.runtime.Tensor('float32', input.data, input.shape);
-        continue;
-      }
-      const t = 'tensor' in input ? input.tensor : (input as TensorInfo);
+      const t = 'tensor' in input ? input.tensor : input;
       const view = this.buffer(name, tf.util.sizeFromShape(t.shape));
       view.set(backend.typedArrayFromHeap(t) as Float32Array);
       feeds[name] = new this.runtime.Tensor('float32', view, 'tensor' in input ? input.shape : t.shape);

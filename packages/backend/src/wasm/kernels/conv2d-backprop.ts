@@ -3,7 +3,7 @@ import { filterGradientOnNative } from '../../native/filter-gradient.js';
 import { asHeapBackend } from './heap.js';
 import { filterGradientByTaps, gridWaste, MAX_GRID_WASTE, TAPS_MIN_PATCH } from './conv2d-filter-taps.js';
 import { inputGradientByPhases } from './conv2d-input-phases.js';
-import { im2col } from './im2col.js';
+import { IM2COL_MAX_PATCH, im2col } from './im2col.js';
 import type { Attrs, KernelCall, TensorInfo } from './kernel-call.js';
 
 // Convolution gradients expressed through the wasm backend's fast XNNPACK kernels.
@@ -48,13 +48,6 @@ function explicitPad(top: number, bottom: number, left: number, right: number): 
   ];
 }
 
-/**
- * Patch rows of at most this many floats take the im2col path. With few input channels (a first
- * layer on grey or RGB images) the Conv2D composition below has only C · fh · fw output rows to
- * spread over threads (9 for a 3 × 3 filter on one channel) and ran at a few GFLOP/s; the patch
- * matrix is then small, and dWᵀ = dYᵀ · patches is one plain matmul.
- */
-const IM2COL_MAX_PATCH = 32;
 
 /** Conv2DBackpropFilter for NHWC, built on Conv2D; `null` where the composition does not apply. */
 export function conv2dBackpropFilter(call: KernelCall, x: TensorInfo, dy: TensorInfo, attrs: Attrs): TensorInfo | null {

@@ -4,6 +4,14 @@ import type { TensorInfo } from './kernel-call.js';
 import type { ConvGeometry } from './phase-grid.js';
 
 /**
+ * Patch rows of at most this many floats take the im2col path. With few input channels (a first
+ * layer on grey or RGB images) the Conv2D composition of conv2d-backprop.ts has only C · fh · fw output rows to
+ * spread over threads (9 for a 3 × 3 filter on one channel) and ran at a few GFLOP/s; the patch
+ * matrix is then small, and dWᵀ = dYᵀ · patches is one plain matmul.
+ */
+export const IM2COL_MAX_PATCH = 32;
+
+/**
  * The patches of an NHWC input as rows: `[N · Ho · Wo, fh · fw · C]`, row (n, y, x) holding the
  * fh × fw × C window the convolution reads for output (y, x), zeros where it falls in the padding.
  * Each filter row inside the input is fw · C contiguous floats, copied at once.
