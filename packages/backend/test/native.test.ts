@@ -125,6 +125,13 @@ describe('conv2d and its gradients with the native engine match cpu', () => {
   // weights per output channel) or the tap windows.
   for (const c of CONV_CASES) it(convTitle(c), () => expectConvMatches(c));
 
+  it('a dilated convolution (forward: tfjs has no gradient for dilation > 1)', async () => {
+    const { cpu, wasm } = await onCpuAndWasm(() =>
+      tf.conv2d(rand([2, 11, 9, 3]) as tf.Tensor4D, rand([3, 2, 3, 4]) as tf.Tensor4D, 1, 'same', 'NHWC', [2, 3]),
+    );
+    expectMatch(cpu, wasm);
+  });
+
   it('a fused convolution with bias and relu, strided, with gradients', async () => {
     const { cpu, wasm } = await onCpuAndWasm(() => {
       const x = rand([2, 9, 9, 6]) as tf.Tensor4D;
