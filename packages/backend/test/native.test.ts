@@ -161,7 +161,7 @@ describe('errors', () => {
 });
 
 describe('loadNativeRuntime', () => {
-  it('says onnxruntime-node is missing, or untested, instead of loading it', () => {
+  it('says onnxruntime-node is missing, untested or broken instead of failing', () => {
     const missing = loadNativeRuntime(2, () => {
       throw new Error("Cannot find module 'onnxruntime-node/package.json'");
     });
@@ -172,6 +172,14 @@ describe('loadNativeRuntime', () => {
     });
     expect(untested.runtime).toBeNull();
     expect(untested.reason).toMatch(/onnxruntime-node 1\.31\.0 is untested .*tested: 1\.30\.x/);
+    const broken = loadNativeRuntime(2, (id) => {
+      if (id === 'onnxruntime-node/package.json') return { version: '1.30.0' };
+      throw new Error('libonnxruntime.so.1: cannot open shared object file');
+    });
+    expect(broken).toEqual({
+      runtime: null,
+      reason: 'onnxruntime-node 1.30.0 failed to load: libonnxruntime.so.1: cannot open shared object file',
+    });
   });
 
   it('turning the engine off keeps every product on XNNPACK, and says so', async () => {
