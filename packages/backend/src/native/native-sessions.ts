@@ -28,9 +28,10 @@ export interface NativeLimits {
 
 /**
  * Crossovers measured on 2 cores (bench/kernels.bench.ts, results/kernels.json): below them
- * XNNPACK was as fast or faster, or the two traded places between runs. Products: the training
- * steps' 34–103 M multiply-add products ran 1.8–2.5× faster natively, square ones of 2–11 M 2–3×
- * slower (a call costs about 0.2 ms). Filter gradients: 2.4 M already 1.2× faster. Convolutions:
+ * XNNPACK was as fast or faster, or the two traded places between runs. Products: four of the
+ * training steps' six 34–103 M multiply-add products ran 1.8–2.2× faster natively, two 0.65–0.93×
+ * in the same run (native time swings, see the README); square ones of 2–11 M were 2–3× slower
+ * (a call costs about 0.2 ms). Filter gradients: 2.4 M already 1.2× faster. Convolutions:
  * 2–2.8× faster from 64 channels and 1.2 G multiply-adds, 0.74× for 75 M (batch 8).
  */
 export const DEFAULT_NATIVE_LIMITS: NativeLimits = {
