@@ -153,7 +153,7 @@ describe('errors', () => {
     const engine = nativeEngine() as NativeSessions;
     const a = { data: new Float32Array(6), shape: [2, 3] };
     const b = { data: new Float32Array(8), shape: [4, 2] };
-    const { build } = matMulGraph({ rankA: 2, rankB: 2, transposeA: false, transposeB: false, biasRank: null, relu: false });
+    const { build } = matMulGraph({ rankA: 2, rankB: 2, transposeA: false, biasRank: null, relu: false });
     expect(() => engine.runInto('gemm test', build, { a, b }, { data: new Float32Array(4), shape: [2, 2] })).toThrow(
       /onnxruntime failed on gemm test with a \[2,3\], b \[4,2\] → y \[2,2\]: .*native: false/,
     );

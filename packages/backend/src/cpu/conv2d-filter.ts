@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 // tfjs-backend-cpu's Conv2DBackpropFilter walks the filter in its outer loops and the batch and
-// output positions inside, re-reading both operands for every weight: 3.8–5.1 s for one image of
-// a ResNet-18 3 × 3 layer, 60× its forward pass (bench/cpu-conv.ts). Here the loops run the other
+// output positions inside, re-reading both operands for every weight: 3.8–6.5 s for one image of
+// a ResNet-18 3 × 3 layer, 40–70× its forward pass (bench/cpu-conv.ts). Here the loops run the other
 // way round: for each output position and filter tap, each input value updates one contiguous row
 // of dW (a rank-1 update over the output channels), and zero inputs (half of a ReLU network's)
-// are skipped. Registered on the cpu backend by `useFastestBackend`; NCHW and dilated filters go
-// to the stock kernel.
+// are skipped. Registered on the cpu backend by `useFastestBackend`; NCHW and non-float32 inputs
+// go to the stock kernel.
 
 interface CpuBackend {
   data: { get(dataId: object): { values: tf.backend_util.BackendValues } };
@@ -73,11 +73,12 @@ export function conv2dFilterGradientCpu(
   return backend.makeTensorInfo(attrs.filterShape, 'float32', Float32Array.from(dw));
 }
 
-let registered = false;
+/** The stock kernel this replaced, once it is replaced (tests compare against it). */
+export let stockCpuFilterGradient: tf.KernelFunc | null = null;
 
 /** Replaces the cpu backend's Conv2DBackpropFilter (idempotent); returns the kernels replaced. */
 export function patchCpuKernels(): string[] {
-  if (registered) return ['Conv2DBackpropFilter'];
+  if (stockCpuFilterGradient != null) return ['Conv2DBackpropFilter'];
   const stock = tf.getKernel('Conv2DBackpropFilter', 'cpu');
   if (stock == null) return [];
   tf.unregisterKernel('Conv2DBackpropFilter', 'cpu');
@@ -94,9 +95,5 @@ export function patchCpuKernels(): string[] {
     },
   });
   stockCpuFilterGradient = stock.kernelFunc;
-  registered = true;
   return ['Conv2DBackpropFilter'];
 }
-
-/** The stock kernel this replaced (tests compare against it). */
-export let stockCpuFilterGradient: tf.KernelFunc | null = null;

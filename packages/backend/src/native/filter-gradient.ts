@@ -13,7 +13,7 @@ import { type NativeSessions, nativeEngine } from './native-sessions.js';
 // *contiguous* row windows, Xᵀ[C, M] · dY[M, O], with no gather at all. Rows where dY is zero add
 // nothing, so windows may run over image edges.
 
-const GEMM_AT = { rankA: 2, rankB: 2, transposeA: true, transposeB: false, biasRank: null, relu: false };
+const GEMM_AT = { rankA: 2, rankB: 2, transposeA: true, biasRank: null, relu: false };
 const GEMM_AT_GRAPH = matMulGraph(GEMM_AT);
 
 /** Copies NHWC `src` ([n, h, w, c] on the heap) into `dst` ([n, gh, gw, c]) at row `top`, column `left`, zeros elsewhere. */

@@ -11,11 +11,11 @@ import type { NativeInput, NativeSessions } from './native-sessions.js';
 // product copied back. One ONNX graph per (ranks, transposes, bias, activation), with symbolic
 // dimensions, serves every shape.
 
+/** B is never transposed here: matmul.ts transposes it on the heap first (see there why). */
 export interface MatMulSpec {
   rankA: number;
   rankB: number;
   transposeA: boolean;
-  transposeB: boolean;
   /** Rank of the bias added to the product, or null for none. */
   biasRank: number | null;
   relu: boolean;
@@ -27,14 +27,9 @@ const swapLast2 = (rank: number) => [...Array.from({ length: rank - 2 }, (_, i) 
 function matMulModel(s: MatMulSpec): Uint8Array {
   if (s.rankA === 2 && s.rankB === 2 && (s.biasRank ?? 1) <= 2) return gemmModel(s);
   const nodes = [];
-  let a = 'a';
-  let b = 'b';
   if (s.transposeA) nodes.push(node('Transpose', ['a'], ['at'], [{ name: 'perm', ints: swapLast2(s.rankA) }]));
-  if (s.transposeA) a = 'at';
-  if (s.transposeB) nodes.push(node('Transpose', ['b'], ['bt'], [{ name: 'perm', ints: swapLast2(s.rankB) }]));
-  if (s.transposeB) b = 'bt';
   let y = 'product';
-  nodes.push(node('MatMul', [a, b], [y]));
+  nodes.push(node('MatMul', [s.transposeA ? 'at' : 'a', 'b'], [y]));
   if (s.biasRank !== null) {
     nodes.push(node('Add', [y, 'bias'], ['biased']));
     y = 'biased';
@@ -62,7 +57,7 @@ export function matMulGraph(spec: MatMulSpec): { key: string; build: () => Uint8
 
 /**
  * 2-D products as Gemm, which folds transA into MLAS's packing (a Transpose node before MatMul
- * ran at half the speed). transB is supported but callers transpose B first: see matmul.ts.
+ * ran at half the speed).
  */
 function gemmModel(s: MatMulSpec): Uint8Array {
   const inputs = [valueInfo('a', DataType.FLOAT, dims('a', 2)), valueInfo('b', DataType.FLOAT, dims('b', 2))];
@@ -71,10 +66,7 @@ function gemmModel(s: MatMulSpec): Uint8Array {
     'Gemm',
     s.biasRank !== null ? ['a', 'b', 'bias'] : ['a', 'b'],
     [s.relu ? 'product' : 'y'],
-    [
-      { name: 'transA', int: s.transposeA ? 1 : 0 },
-      { name: 'transB', int: s.transposeB ? 1 : 0 },
-    ],
+    [{ name: 'transA', int: s.transposeA ? 1 : 0 }],
   );
   const nodes = s.relu ? [gemm, node('Relu', ['product'], ['y'])] : [gemm];
   return model({ name: 'xclr_gemm', opset: 13, nodes, inputs, outputs: [valueInfo('y', DataType.FLOAT, dims('y', 2))] });

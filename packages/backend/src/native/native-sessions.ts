@@ -1,16 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { HeapBackend } from '../wasm/kernels/heap.js';
 import type { TensorInfo } from '../wasm/kernels/kernel-call.js';
+import { ScratchBuffers } from '../scratch.js';
 import type { NativeRuntime, OrtTensor } from './onnxruntime.js';
-
-/** A grow-only buffer: copies to and from onnxruntime reuse it instead of allocating per call. */
-class Scratch {
-  private buffer = new ArrayBuffer(0);
-  view(length: number): Float32Array {
-    if (this.buffer.byteLength < length * 4) this.buffer = new ArrayBuffer(Math.ceil(length * 1.25) * 4);
-    return new Float32Array(this.buffer, 0, length);
-  }
-}
 
 /** A wasm tensor fed to onnxruntime, optionally under another shape of the same size. */
 export type NativeInput = TensorInfo | { tensor: TensorInfo; shape: number[] };
@@ -49,7 +41,7 @@ export const DEFAULT_NATIVE_LIMITS: NativeLimits = {
  */
 export class NativeSessions {
   private readonly sessions = new Map<string, ReturnType<NativeRuntime['session']>>();
-  private readonly scratch = new Map<string, Scratch>();
+  private readonly scratch = new ScratchBuffers();
   readonly limits: NativeLimits;
   /** Graph runs so far (tests check that a kernel took this route). */
   runs = 0;
@@ -63,12 +55,7 @@ export class NativeSessions {
 
   /** A reused buffer for input `name`: kernels that build operands off the heap write them here (see `runInto`). */
   buffer(name: string, length: number): Float32Array {
-    let s = this.scratch.get(name);
-    if (!s) {
-      s = new Scratch();
-      this.scratch.set(name, s);
-    }
-    return s.view(length);
+    return this.scratch.view(name, length);
   }
 
   private session(key: string, build: () => Uint8Array) {

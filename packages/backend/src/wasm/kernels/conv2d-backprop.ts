@@ -48,7 +48,6 @@ function explicitPad(top: number, bottom: number, left: number, right: number): 
   ];
 }
 
-
 /** Conv2DBackpropFilter for NHWC, built on Conv2D; `null` where the composition does not apply. */
 export function conv2dBackpropFilter(call: KernelCall, x: TensorInfo, dy: TensorInfo, attrs: Attrs): TensorInfo | null {
   const a = attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
@@ -72,7 +71,8 @@ export function conv2dBackpropFilter(call: KernelCall, x: TensorInfo, dy: Tensor
     const dw = call.transpose(call.reshape(dwT, [o, fh * fw * c]), [1, 0]);
     return call.final('Reshape', { x: dw }, { shape: [fh, fw, c, o] });
   }
-  if (x.dtype === 'float32' && fh * fw * c >= TAPS_MIN_PATCH && gridWaste(geometry) <= MAX_GRID_WASTE) return filterGradientByTaps(call, x, dy, geometry);
+  if (x.dtype === 'float32' && fh * fw * c >= TAPS_MIN_PATCH && gridWaste(geometry) <= MAX_GRID_WASTE)
+    return filterGradientByTaps(call, x, dy, geometry);
   // Rows the forward pass read: up to (ho − 1)·sh + fh − 1 − top; pad or crop X to exactly that.
   let bottom = (ho - 1) * sh + fh - h - padInfo.top;
   let right = (wo - 1) * sw + fw - w - padInfo.left;

@@ -79,7 +79,8 @@ function fastMatMul(
  */
 function onNative(call: KernelCall, a: TensorInfo, b0: TensorInfo, bias: TensorInfo | null, attrs: Attrs): TensorInfo | null {
   const engine = nativeEngine();
-  if (engine == null || a.dtype !== 'float32' || b0.dtype !== 'float32' || (bias != null && bias.dtype !== 'float32')) return null;
+  if (engine == null || a.dtype !== 'float32' || b0.dtype !== 'float32' || (bias != null && bias.dtype !== 'float32'))
+    return null;
   const { transposeA, transposeB, activation } = attrs as { transposeA: boolean; transposeB: boolean; activation?: string };
   if (activation !== undefined && activation !== 'linear' && activation !== 'relu') return null;
   const ra = a.shape.length;
@@ -90,11 +91,12 @@ function onNative(call: KernelCall, a: TensorInfo, b0: TensorInfo, bias: TensorI
   const batch = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b0.shape.slice(0, -2));
   if (tf.util.sizeFromShape(batch) * m * k * n < engine.limits.matMulMinMacs) return null;
   const outShape = [...batch, m, n];
-  if (bias != null && !tf.util.arraysEqual(tf.backend_util.assertAndGetBroadcastShape(outShape, bias.shape), outShape)) return null;
+  if (bias != null && !tf.util.arraysEqual(tf.backend_util.assertAndGetBroadcastShape(outShape, bias.shape), outShape))
+    return null;
   // onnxruntime's Gemm with transB ran up to 7× slower than on B transposed first (K = 128: 5.8
   // against 0.8 ms for 256 × 128 × 1600); B is usually the smaller operand (weights, embeddings).
   const b = transposeB ? call.transpose(b0, swapLast2(rb)) : b0;
-  const spec = { rankA: ra, rankB: rb, transposeA, transposeB: false, biasRank: bias ? bias.shape.length : null, relu: activation === 'relu' };
+  const spec = { rankA: ra, rankB: rb, transposeA, biasRank: bias ? bias.shape.length : null, relu: activation === 'relu' };
   return nativeMatMul(engine, asHeapBackend(call.backend), spec, a, b, bias, outShape);
 }
 

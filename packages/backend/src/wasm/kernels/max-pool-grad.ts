@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { ScratchBuffers } from '../../scratch.js';
 import type { HeapBackend } from './heap.js';
 import type { Attrs, TensorInfo } from './kernel-call.js';
 
@@ -6,7 +7,13 @@ import type { Attrs, TensorInfo } from './kernel-call.js';
 // is dY added at each window's argmax (the first maximum in row-major window order, as the cpu
 // backend picks it). NHWC keeps channels contiguous, so the search runs over whole channel rows.
 
-export function maxPoolGrad(backend: HeapBackend, dy: TensorInfo, input: TensorInfo, output: TensorInfo | undefined, attrs: Attrs): TensorInfo | null {
+export function maxPoolGrad(
+  backend: HeapBackend,
+  dy: TensorInfo,
+  input: TensorInfo,
+  output: TensorInfo | undefined,
+  attrs: Attrs,
+): TensorInfo | null {
   const { filterSize, strides, pad, dimRoundingMode } = attrs as {
     filterSize: number | [number, number];
     strides: number | [number, number];
@@ -25,7 +32,13 @@ export function maxPoolGrad(backend: HeapBackend, dy: TensorInfo, input: TensorI
   const { batchSize, inHeight, inWidth, inChannels: ch, outHeight, outWidth, strideHeight, strideWidth } = info;
   const { effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
   const { top, left } = info.padInfo;
-  const tiles = strideHeight === fh && strideWidth === fw && top === 0 && left === 0 && outHeight * fh <= inHeight && outWidth * fw <= inWidth;
+  const tiles =
+    strideHeight === fh &&
+    strideWidth === fw &&
+    top === 0 &&
+    left === 0 &&
+    outHeight * fh <= inHeight &&
+    outWidth * fw <= inWidth;
   if (output && output.dtype === 'float32' && tiles) {
     return disjointWindows(backend, dy, input, output, info);
   }
@@ -86,17 +99,23 @@ function sameNumber(a: number, b: number): number {
  * about 5 ns per element, this at about 2. (One difference from the cpu backend: a non-finite dY
  * also reaches the window's other inputs, as NaN, because 0 · ∞ is NaN.)
  */
-function disjointWindows(backend: HeapBackend, dy: TensorInfo, input: TensorInfo, output: TensorInfo, info: tf.backend_util.Conv2DInfo): TensorInfo {
+function disjointWindows(
+  backend: HeapBackend,
+  dy: TensorInfo,
+  input: TensorInfo,
+  output: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): TensorInfo {
   const { batchSize, inHeight, inWidth, inChannels: ch, outHeight, outWidth } = info;
   const fh = info.effectiveFilterHeight;
   const fw = info.effectiveFilterWidth;
   const out = backend.makeOutput(input.shape, 'float32');
   // Element access to the heap (a SharedArrayBuffer when threads are on) is slower than to an
   // ordinary buffer; bulk copies run at memory speed. So: copy in, compute, copy out.
-  const x = offHeap(0, backend.typedArrayFromHeap(input) as Float32Array);
-  const y = offHeap(1, backend.typedArrayFromHeap(output) as Float32Array);
-  const g = offHeap(2, backend.typedArrayFromHeap(dy) as Float32Array);
-  const dx = scratch(3, x.length);
+  const x = offHeap('x', backend.typedArrayFromHeap(input) as Float32Array);
+  const y = offHeap('y', backend.typedArrayFromHeap(output) as Float32Array);
+  const g = offHeap('dy', backend.typedArrayFromHeap(dy) as Float32Array);
+  const dx = scratch.view('dx', x.length);
   const xBits = new Int32Array(x.buffer, 0, x.length);
   const yBits = new Int32Array(y.buffer, 0, y.length);
   // Rows and columns past the last whole window get no gradient.
@@ -131,7 +150,16 @@ function disjointWindows(backend: HeapBackend, dy: TensorInfo, input: TensorInfo
 }
 
 /** One output pixel's channels of a 2 × 2 window, unrolled (twice as fast as the loops above in V8). */
-function pool2x2(xBits: Int32Array, yBits: Int32Array, g: Float32Array, dx: Float32Array, o: number, p00: number, ch: number, rowStride: number): void {
+function pool2x2(
+  xBits: Int32Array,
+  yBits: Int32Array,
+  g: Float32Array,
+  dx: Float32Array,
+  o: number,
+  p00: number,
+  ch: number,
+  rowStride: number,
+): void {
   const p01 = p00 + ch;
   const p10 = p00 + rowStride;
   const p11 = p10 + ch;
@@ -151,16 +179,10 @@ function pool2x2(xBits: Int32Array, yBits: Int32Array, g: Float32Array, dx: Floa
   }
 }
 
-const buffers: ArrayBuffer[] = [];
+const scratch = new ScratchBuffers();
 
-/** Reused ordinary buffer `slot` of at least `length` floats. */
-function scratch(slot: number, length: number): Float32Array {
-  if ((buffers[slot]?.byteLength ?? 0) < length * 4) buffers[slot] = new ArrayBuffer(length * 4);
-  return new Float32Array(buffers[slot], 0, length);
-}
-
-function offHeap(slot: number, heap: Float32Array): Float32Array {
-  const view = scratch(slot, heap.length);
+function offHeap(name: string, heap: Float32Array): Float32Array {
+  const view = scratch.view(name, heap.length);
   view.set(heap);
   return view;
 }
