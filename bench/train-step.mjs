@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TRAINING_MALLOC_TUNABLES } from '@xclr/backend';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const arg = (name, fallback) => {
@@ -33,25 +34,35 @@ function run(cmd, args, env = {}) {
 
 const chunk = (model) => (model === 'resnet18' && Number(batch) > 32 ? ['--chunk', '32'] : []);
 const runners = (model) => {
-  // A ResNet-18 step on 2 × 256 CIFAR-size images takes tens of seconds on 2 cores: fewer steps.
-  const steps = { mlp: '10', convnet: '5', resnet18: '2' }[model];
-  const common = ['--model', model, '--loss', 'xclr', '--batch', batch, '--steps', steps, '--warmup', model === 'resnet18' ? '1' : '2', '--json'];
+  // Steady state: a process's heaps (V8's, glibc's, onnxruntime's) grow over its first ~15 MLP
+  // steps, with page faults that made those steps up to 2× slower. A ResNet-18 step on 2 × 256
+  // CIFAR-size images takes tens of seconds on 2 cores: fewer steps.
+  const steps = { mlp: '20', convnet: '10', resnet18: '2' }[model];
+  const warmup = { mlp: '15', convnet: '8', resnet18: '1' }[model];
+  const common = ['--model', model, '--loss', 'xclr', '--batch', batch, '--steps', steps, '--warmup', warmup, '--json'];
+  const torch = (env, extra = []) => () => run(python, [path.join('bench', 'torch_train_step.py'), ...common, ...extra], env);
+  const xclr = (extra, env) => () =>
+    run(process.execPath, [path.join('apps', 'train', 'dist', 'cli.js'), 'bench', 'train-step', ...common, ...chunk(model), '--backend', 'wasm', ...extra], env);
+  const small = model !== 'resnet18';
   const list = [
-    ['pytorch', () => run(python, [path.join('bench', 'torch_train_step.py'), ...common])],
+    ['pytorch', torch({})],
     // Debian's PyTorch runs its OpenMP threads and OpenBLAS's own pool side by side on the same
     // cores; with one BLAS thread its MLP step was up to 2× faster here. Both are shown.
-    ...(model === 'resnet18'
-      ? []
-      : [['pytorch, OPENBLAS_NUM_THREADS=1', () => run(python, [path.join('bench', 'torch_train_step.py'), ...common], { OPENBLAS_NUM_THREADS: '1' })]]),
+    ...(small ? [['pytorch, OPENBLAS_NUM_THREADS=1', torch({ OPENBLAS_NUM_THREADS: '1' })]] : []),
+    // The xclr CLI starts itself with these glibc malloc settings (page faults, see the README);
+    // PyTorch with the same settings shows what they are worth to it.
+    ...(small ? [['pytorch, xclr\'s GLIBC_TUNABLES', torch({ GLIBC_TUNABLES: TRAINING_MALLOC_TUNABLES })]] : []),
+    // xclr encodes both views as one batch of 512 where the encoder has no batch norm (the MLP and
+    // ConvNet); the same in PyTorch, against its reference of two passes.
+    ...(small ? [['pytorch, views in one pass', torch({}, ['--concat-views'])]] : []),
+    ['xclr wasm', xclr([], {})],
     // With onnxruntime-node installed, wasm's large matmuls and convolutions run on its native
-    // kernels; the XNNPACK-only runner shows what that adds.
-    ['xclr wasm', () => run(process.execPath, [path.join('apps', 'train', 'dist', 'cli.js'), 'bench', 'train-step', ...common, ...chunk(model), '--backend', 'wasm'])],
-    ...(model === 'resnet18'
-      ? []
-      : [['xclr wasm, XNNPACK only', () => run(process.execPath, [path.join('apps', 'train', 'dist', 'cli.js'), 'bench', 'train-step', ...common, ...chunk(model), '--backend', 'wasm', '--no-native'])]]),
+    // kernels; the XNNPACK-only runner shows what that adds, the next one what the malloc settings add.
+    ...(small ? [['xclr wasm, XNNPACK only', xclr(['--no-native'], {})]] : []),
+    ...(small ? [['xclr wasm, glibc malloc defaults', xclr([], { XCLR_MALLOC_TUNING: '0' })]] : []),
   ];
   if (CPU_MODELS.has(model)) {
-    list.push(['xclr cpu', () => run(process.execPath, [path.join('apps', 'train', 'dist', 'cli.js'), 'bench', 'train-step', ...common.map((a) => (a === '10' ? '3' : a)), '--backend', 'cpu'])]);
+    list.push(['xclr cpu', () => run(process.execPath, [path.join('apps', 'train', 'dist', 'cli.js'), 'bench', 'train-step', ...common.map((a, i) => (common[i - 1] === '--steps' ? '3' : common[i - 1] === '--warmup' ? '1' : a)), '--backend', 'cpu'])]);
   }
   return list;
 };
@@ -80,6 +91,7 @@ for (const model of models) {
       threads: list[0].threads,
       ...(name.startsWith('pytorch') ? {} : { native: list[0].native ?? null }),
       samplesPerSecond: sps,
+      pageFaultsPerStep: median(list.map((s) => s.pageFaultsPerStep ?? Number.NaN)),
       ratioToPytorch: sps / torch,
       rounds: list.length,
       range: [Math.min(...each), Math.max(...each)],
@@ -89,10 +101,10 @@ for (const model of models) {
 }
 
 console.log(`X-CLR training step, two views of batch ${batch}, Adam: samples/s (ratio to PyTorch CPU in the same run)`);
-console.log(['model', 'runner', 'threads', 'samples/s', 'range', 'vs PyTorch'].map((h, i) => (i < 2 ? h.padEnd(i ? 34 : 12) : h.padStart(14))).join(''));
+console.log(['model', 'runner', 'threads', 'samples/s', 'range', 'faults/step', 'vs PyTorch'].map((h, i) => (i < 2 ? h.padEnd(i ? 34 : 12) : h.padStart(14))).join(''));
 for (const r of results) {
   const range = `${r.range[0].toFixed(0)}–${r.range[1].toFixed(0)}`;
-  console.log([r.model.padEnd(12), r.runner.padEnd(34), String(r.threads).padStart(14), r.samplesPerSecond.toFixed(0).padStart(14), range.padStart(14), `${r.ratioToPytorch.toFixed(2)}×`.padStart(14)].join(''));
+  console.log([r.model.padEnd(12), r.runner.padEnd(34), String(r.threads).padStart(14), r.samplesPerSecond.toFixed(0).padStart(14), range.padStart(14), r.pageFaultsPerStep.toFixed(0).padStart(14), `${r.ratioToPytorch.toFixed(2)}×`.padStart(14)].join(''));
 }
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), machine: { cpus: (await import('node:os')).cpus().length }, results }, null, 2)}\n`);

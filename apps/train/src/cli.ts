@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-import { main } from './program.js';
+import { relaunchWithMallocTuning } from '@xclr/backend/relaunch';
 
-main(process.argv.slice(2)).then(
+// Training runs faster with glibc's malloc thresholds fixed (see @xclr/backend's README); the
+// program is imported only by the process that runs it, not by a relaunching parent.
+(relaunchWithMallocTuning() ?? import('./program.js').then((p) => p.main(process.argv.slice(2)))).then(
   (code) => {
     process.exitCode = code;
   },

@@ -8,3 +8,11 @@ export {
   useFastestBackend,
 } from './select.js';
 export { ensureGradients } from './gradients.js';
+export {
+  MALLOC_TUNING_OPT_OUT,
+  type MallocTuning,
+  TRAINING_MALLOC_TUNABLES,
+  envWithMallocTuning,
+  mallocTuning,
+} from './malloc-tuning.js';
+export { relaunchWithMallocTuning } from './relaunch.js';

@@ -3,6 +3,7 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradients } from './gradients.js';
 import { registerLeanGradients } from './lean-gradients.js';
+import { mallocTuningNote } from './malloc-tuning.js';
 import { patchCpuKernels } from './cpu/conv2d-filter.js';
 import { setUpNativeEngine } from './native/set-up.js';
 import { setUpWasm } from './wasm/setup.js';
@@ -88,6 +89,8 @@ async function trySetUp(
         }
         const native = changed.length > 0 ? setUpNativeEngine(options.native ?? true, threads) : null;
         if (native) notes.push(native.note);
+        const malloc = native?.engine ? mallocTuningNote() : null;
+        if (malloc) notes.push(malloc);
         notes.push(...wasmNotes);
         return { error: null, threads, native: native?.engine ?? null };
       } catch (err) {

@@ -5,8 +5,13 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { useFastestBackend } from '@xclr/backend';
+import { TRAINING_MALLOC_TUNABLES, useFastestBackend } from '@xclr/backend';
+import { relaunchWithMallocTuning } from '@xclr/backend/relaunch';
 import { clipLoss, ntXentLoss, supConLoss, xclrLoss } from '../src/index.js';
+
+// Timed as the xclr CLI trains: with glibc's malloc thresholds fixed (see @xclr/backend).
+const child = relaunchWithMallocTuning();
+if (child) process.exit(await child);
 
 const D = 128;
 const SIZES = (process.env.XCLR_BENCH_SIZES ?? '256,1024,4096').split(',').map(Number);
@@ -40,12 +45,20 @@ interface Row {
 }
 
 // PyTorch on the same cores, the same losses (bench/torch_train_step.py --loss-bench, Debian's
-// python3-torch with OpenBLAS), measured right after the tfjs numbers of each N.
+// python3-torch with OpenBLAS), measured right after the tfjs numbers of each N: as installed,
+// and with the malloc settings this process runs with (page faults cost PyTorch as much).
 const TORCH_SCRIPT = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..', 'bench', 'torch_train_step.py');
-function torchMs(n: number, reps: number): Record<string, number> | null {
+const TORCH_RUNS = { pytorch: false, 'pytorch, GLIBC_TUNABLES': true } as const;
+function torchMs(n: number, reps: number, tuned: boolean): Record<string, number> | null {
   if (process.env.XCLR_BENCH_TORCH === '0' || !fs.existsSync('/usr/bin/python3')) return null;
+  const { GLIBC_TUNABLES, ...installed } = process.env;
+  const env = tuned ? { ...installed, GLIBC_TUNABLES: TRAINING_MALLOC_TUNABLES } : installed;
   try {
-    const out = execFileSync('/usr/bin/python3', [TORCH_SCRIPT, '--loss-bench', String(n), '--reps', String(reps)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('/usr/bin/python3', [TORCH_SCRIPT, '--loss-bench', String(n), '--reps', String(reps)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env,
+    });
     return JSON.parse(out.trim().split('\n').pop() as string).ms;
   } catch {
     return null; // no PyTorch here: tfjs numbers only
@@ -87,27 +100,30 @@ for (const backend of BACKENDS) {
     }
     tf.dispose([zA, zB, labels, s]);
     if (backend === 'wasm') {
-      const torch = torchMs(n, reps);
-      for (const [name, ms] of Object.entries(torch ?? {})) {
-        rows.push({ backend: 'pytorch', threads: 0, n, loss: name as LossName, ms, ratioToNtXent: ms / (torch as Record<string, number>).ntxent });
+      for (const [runner, tuned] of Object.entries(TORCH_RUNS)) {
+        const torch = torchMs(n, reps, tuned);
+        for (const [name, ms] of Object.entries(torch ?? {})) {
+          rows.push({ backend: runner, threads: 0, n, loss: name as LossName, ms, ratioToNtXent: ms / (torch as Record<string, number>).ntxent });
+        }
       }
     }
   }
 }
 
 console.log(`forward + backward, D = ${D}, median ms (ratio to NT-Xent in the same run)`);
-console.log(['backend', 'N', ...Object.keys(LOSSES)].map((h) => h.padStart(15)).join(''));
+console.log(['backend'.padEnd(24), 'N'.padStart(6), ...Object.keys(LOSSES).map((h) => h.padStart(15))].join(''));
 for (const backend of [...new Set(rows.map((r) => `${r.backend}:${r.n}`))]) {
   const group = rows.filter((r) => `${r.backend}:${r.n}` === backend);
   const cells = (Object.keys(LOSSES) as LossName[]).map((name) => {
     const r = group.find((g) => g.loss === name);
     return r ? `${r.ms.toFixed(1)} (${r.ratioToNtXent.toFixed(2)})` : '–';
   });
-  console.log([group[0].backend, String(group[0].n), ...cells].map((c) => c.padStart(15)).join(''));
+  console.log([group[0].backend.padEnd(24), String(group[0].n).padStart(6), ...cells.map((c) => c.padStart(15))].join(''));
 }
-const torchRows = rows.filter((r) => r.backend === 'pytorch');
-if (torchRows.length) {
-  console.log('\nwasm time / PyTorch time, same loss and N (below 1: faster than PyTorch)');
+for (const runner of Object.keys(TORCH_RUNS)) {
+  const torchRows = rows.filter((r) => r.backend === runner);
+  if (torchRows.length === 0) continue;
+  console.log(`\nwasm time / ${runner} time, same loss and N (below 1: faster than PyTorch)`);
   for (const t of torchRows) {
     const w = rows.find((r) => r.backend === 'wasm' && r.n === t.n && r.loss === t.loss);
     if (w) console.log(`  N=${t.n} ${t.loss.padEnd(7)} ${(w.ms / t.ms).toFixed(2)}×`);

@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { createEncoder, createProjectionHead, type EncoderConfig, encoderWidth, type ProjectionHeadConfig } from './encoders.js';
 
@@ -12,9 +12,23 @@ export interface ContrastiveModelConfig {
  * An encoder with an optional projection head. Losses see the head's output; evaluation uses the
  * backbone features (SimCLR's finding) or, by choice, the head's output.
  */
+/** Layers whose training-mode output for one sample depends on the rest of its batch. */
+const BATCH_DEPENDENT_LAYERS = new Set(['BatchNormalization']);
+
+function hasBatchDependentLayers(model: tfl.LayersModel): boolean {
+  return model.layers.some(
+    (l) => BATCH_DEPENDENT_LAYERS.has(l.getClassName()) || ('layers' in l && hasBatchDependentLayers(l as tfl.LayersModel)),
+  );
+}
+
 export class ContrastiveModel {
   readonly encoder: tfl.LayersModel;
   readonly head: tfl.LayersModel | null;
+  /**
+   * Whether a layer (batch norm) normalises over the batch in training: one pass over both views
+   * would then mix their statistics, so `projectViews` encodes them one at a time.
+   */
+  readonly batchDependent: boolean;
 
   constructor(
     readonly config: ContrastiveModelConfig,
@@ -22,12 +36,28 @@ export class ContrastiveModel {
   ) {
     this.encoder = createEncoder(config.encoder, seed);
     this.head = config.head ? createProjectionHead(encoderWidth(config.encoder), config.head, seed) : null;
+    this.batchDependent = hasBatchDependentLayers(this.encoder) || (this.head != null && hasBatchDependentLayers(this.head));
   }
 
   /** Embeddings for the loss (training mode: batch norm uses batch statistics). */
   project(images: tf.Tensor4D, training = true): tf.Tensor2D {
     const features = this.encoder.apply(images, { training }) as tf.Tensor2D;
     return this.head ? (this.head.apply(features, { training }) as tf.Tensor2D) : features;
+  }
+
+  /**
+   * Embeddings of two views of a batch, `[project(a), project(b)]`. Where no layer depends on the
+   * batch (see `batchDependent`) and the views have one shape, both go through the model as one
+   * batch of 2N: the same values and gradients with half the kernels, each twice as large (an
+   * MLP training step on the wasm backend took a quarter less time).
+   */
+  projectViews(a: tf.Tensor4D, b: tf.Tensor4D, training = true): [tf.Tensor2D, tf.Tensor2D] {
+    const sameShape = a.shape.every((d, i) => d === b.shape[i]);
+    if ((training && this.batchDependent) || !sameShape) return [this.project(a, training), this.project(b, training)];
+    return tf.tidy(() => {
+      const both = this.project(tf.concat([a, b]) as tf.Tensor4D, training);
+      return tf.split(both, 2) as [tf.Tensor2D, tf.Tensor2D];
+    });
   }
 
   /** Features for evaluation, from the backbone (default) or the head, in inference mode. */

@@ -44,4 +44,48 @@ describe('encoders', () => {
     const b = new ContrastiveModel(cfg, 5).trainableWeights.map((w) => Array.from(w.dataSync()));
     expect(a).toEqual(b);
   });
+
+  describe('projectViews', () => {
+    const views = (side = 8) =>
+      [1, 2].map((seed) => tf.randomNormal([6, side, side, 1], 0, 1, 'float32', seed)) as tf.Tensor4D[];
+    const close = (x: tf.Tensor, y: tf.Tensor) => {
+      expect(x.shape).toEqual(y.shape);
+      expect(tf.max(tf.abs(tf.sub(x, y))).dataSync()[0]).toBeLessThan(1e-5);
+    };
+
+    it('encodes both views in one pass where no layer depends on the batch: same values and gradients', async () => {
+      for (const encoder of [
+        { type: 'mlp' as const, inputShape: [8, 8, 1] as [number, number, number], hidden: [16] },
+        { type: 'convnet' as const, inputShape: [14, 14, 1] as [number, number, number], filters: [4, 8], output: 8 },
+      ]) {
+        const model = new ContrastiveModel({ encoder, head: null }, 3);
+        expect(model.batchDependent).toBe(false);
+        const [a, b] = views(encoder.inputShape[0]);
+        const loss = (za: tf.Tensor, zb: tf.Tensor) => tf.sum(tf.mul(tf.square(za), tf.add(zb, 1))) as tf.Scalar;
+        const one = tf.variableGrads(() => loss(...model.projectViews(a, b)), model.trainableWeights);
+        const two = tf.variableGrads(() => loss(model.project(a), model.project(b)), model.trainableWeights);
+        close(one.value, two.value);
+        for (const name of Object.keys(two.grads)) close(one.grads[name], two.grads[name]);
+        const profile = await tf.profile(() => model.projectViews(a, b));
+        expect(profile.kernels.filter((k) => k.name === 'Concat')).toHaveLength(1);
+        model.dispose();
+      }
+    });
+
+    it('encodes the views one at a time through batch norm, whose statistics one pass would mix', () => {
+      const model = new ContrastiveModel(
+        { encoder: { type: 'mlp', inputShape: [8, 8, 1], hidden: [16] }, head: { hidden: 16, output: 8 } },
+        3,
+      );
+      expect(model.batchDependent).toBe(true);
+      const [a, b] = views();
+      const [za, zb] = model.projectViews(a, b);
+      close(za, model.project(a));
+      close(zb, model.project(b));
+      // One pass really would differ: the head's batch norm would see all 12 rows.
+      const mixed = model.project(tf.concat([a, b]) as tf.Tensor4D);
+      expect(tf.max(tf.abs(tf.sub(tf.slice(mixed, 0, 6), za))).dataSync()[0]).toBeGreaterThan(1e-3);
+      model.dispose();
+    });
+  });
 });

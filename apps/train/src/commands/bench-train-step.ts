@@ -24,6 +24,13 @@ export interface BenchResult {
   stepsPerSecond: number;
   samplesPerSecond: number;
   medianStepMs: number;
+  /** Both views went through the encoder as one batch (ContrastiveModel.projectViews). */
+  viewsInOnePass: boolean;
+  /**
+   * Minor page faults per timed step (Linux): memory handed back to the system and touched
+   * again. Each costs microseconds; see `@xclr/backend`'s TRAINING_MALLOC_TUNABLES.
+   */
+  pageFaultsPerStep: number;
   /** With `profile`: one more step's time per kernel, largest first. */
   kernels?: KernelTime[];
 }
@@ -90,6 +97,11 @@ export async function benchTrainStep(options: {
     const f = model.project(x);
     return head ? (tf.matMul(f, head) as tf.Tensor2D) : f;
   };
+  // Both views in one pass where the encoder allows it (ContrastiveModel.projectViews).
+  const embedViews = (): [tf.Tensor2D, tf.Tensor2D] => {
+    const [fA, fB] = model.projectViews(viewA, viewB);
+    return head ? [tf.matMul(fA, head) as tf.Tensor2D, tf.matMul(fB, head) as tf.Tensor2D] : [fA, fB];
+  };
   const lossOf = (zA: tf.Tensor2D, zB: tf.Tensor2D): tf.Scalar => {
     switch (options.loss) {
       case 'xclr':
@@ -114,14 +126,16 @@ export async function benchTrainStep(options: {
             chunkSize: options.chunk,
           },
         )
-      : trainStep(() => lossOf(embed(viewA), embed(viewB)), { optimizer, variables });
+      : trainStep(() => lossOf(...embedViews()), { optimizer, variables });
   for (let i = 0; i < options.warmup; i++) step();
   const times: number[] = [];
+  const faultsBefore = process.resourceUsage().minorPageFault;
   for (let i = 0; i < options.steps; i++) {
     const t0 = performance.now();
     step();
     times.push(performance.now() - t0);
   }
+  const pageFaultsPerStep = (process.resourceUsage().minorPageFault - faultsBefore) / options.steps;
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
   const kernels = options.profile ? await profileKernels(step) : undefined;
@@ -137,6 +151,8 @@ export async function benchTrainStep(options: {
     stepsPerSecond: 1000 / median,
     samplesPerSecond: (1000 * n) / median,
     medianStepMs: median,
+    viewsInOnePass: !options.chunk && !model.batchDependent,
+    pageFaultsPerStep,
     ...(kernels ? { kernels } : {}),
   };
 }

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { type BackendRequest, describeBackend, useFastestBackend } from '@xclr/backend';
+import { type BackendRequest, describeBackend, mallocTuning, TRAINING_MALLOC_TUNABLES, useFastestBackend } from '@xclr/backend';
 import { DEBIAN_FASHION_MNIST_DIR, defaultCacheDir } from '@xclr/data';
 import { bundledUseLiteDir } from '@xclr/graph';
 
@@ -18,6 +18,13 @@ function versionOf(pkg: string): string {
 
 function found(p: string | null): string {
   return p && fs.existsSync(p) ? `found (${p})` : 'not found';
+}
+
+function describeMalloc(): string {
+  const m = mallocTuning();
+  if (m.libc == null) return 'not glibc, nothing to tune';
+  if (m.tuned) return `glibc, GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES}`;
+  return `glibc defaults${m.optedOut ? ' (XCLR_MALLOC_TUNING=0)' : ''}; training settings: GLIBC_TUNABLES=${TRAINING_MALLOC_TUNABLES}`;
 }
 
 /** What a bug report needs: versions, backend, cores, and whether the offline assets are there. */
@@ -39,6 +46,7 @@ export async function envReport(backend: BackendRequest = 'auto'): Promise<strin
     `cores: ${os.availableParallelism()} (${os.cpus()[0]?.model ?? 'unknown'}), memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
     `tfjs-core ${tf.version_core}, tfjs-backend-wasm ${versionOf('@tensorflow/tfjs-backend-wasm')}, tfjs-layers ${versionOf('@tensorflow/tfjs-layers')}, tfjs-node ${versionOf('@tensorflow/tfjs-node')}`,
     describeBackend(choice),
+    `malloc: ${describeMalloc()}`,
     `text encoder use-lite: ${found(useLite)}`,
     `transformers.js: ${versionOf('@huggingface/transformers')}`,
     `dataset fashion-mnist (Debian IDX, official split): ${found(DEBIAN_FASHION_MNIST_DIR)}`,

@@ -126,8 +126,7 @@ export function createObjective(config: RunConfig, model: ContrastiveModel, inpu
         const text = (tower as ClipTower).embed(batch.captions ?? [], inputs.captions ? captionRows(batch) : null);
         main = clipLoss(image, text, { logitScale: (scale as LogitScale).value() });
       } else {
-        const zA = model.project(batch.views[0]);
-        const zB = model.project(batch.views[1]);
+        const [zA, zB] = model.projectViews(batch.views[0], batch.views[1]);
         if (type === 'xclr') {
           const similarity =
             config.loss.graph === 'captions'
