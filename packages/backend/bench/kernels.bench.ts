@@ -65,49 +65,55 @@ function record(group: string, name: string, macs: number, t: { xnnpack: number;
   );
 }
 console.log(
-  `${'group'.padEnd(14)} ${'kernel'.padEnd(34)} ${'MACs'.padStart(11)}  ${'XNNPACK'.padStart(8)}  ${'native'.padStart(8)}  speedup   (ms, median of ${REPS})`,
+  `${'group'.padEnd(14)} ${'kernel'.padEnd(34)} ${'MACs'.padStart(11)}  ${'XNNPACK'.padStart(8)}  ${'native'.padStart(8)}  speedup   (ms: matmuls mean of 24 rounds, others median of ${REPS})`,
 );
 
-// 1. Matmul crossover: square products.
-for (const n of [64, 128, 160, 192, 224, 256, 320, 384, 512]) {
-  const a = tf.randomNormal([n, n]);
-  const b = tf.randomNormal([n, n]);
-  record(
-    'matmul n³',
-    `${n} × ${n} × ${n}`,
-    n ** 3,
-    timeBoth(() => tf.matMul(a, b)),
-  );
-  tf.dispose([a, b]);
-}
-
-// 2. The products of the training steps (batch 256 per view; the loss sees both views, 512 rows).
-const products: [string, number[], number[], boolean, boolean][] = [
-  ['MLP forward 256·784ᵀ→512', [256, 784], [784, 512], false, false],
-  ['MLP dW = xᵀ·dY (784 × 512)', [256, 784], [256, 512], true, false],
-  ['MLP dX = dY·Wᵀ (512 → 512)', [256, 512], [512, 512], false, true],
-  ['MLP dW = xᵀ·dY (512 × 512)', [256, 512], [256, 512], true, false],
-  ['MLP forward 256·512→128', [256, 512], [512, 128], false, false],
-  ['MLP dW = xᵀ·dY (512 × 128)', [256, 512], [256, 128], true, false],
-  ['MLP dX = dY·Wᵀ (128 → 512)', [256, 128], [512, 128], false, true],
-  ['ConvNet dense dX = dY·Wᵀ', [256, 128], [1600, 128], false, true],
-  ['ConvNet dense dW = xᵀ·dY', [256, 1600], [256, 128], true, false],
-  ['loss z·zᵀ (512 × 128)', [512, 128], [512, 128], false, true],
-  ['loss dZ = dL·Z (512 × 512 × 128)', [512, 512], [512, 128], false, false],
+// 1–2. Matmuls: square products (the crossover) and the products of the training steps (batch
+// 256 per view; one pass over both views, 512 rows; the X-CLR loss at N = 1024 sees 2048 rows).
+// Round robin over all of them, 24 rounds: native time runs in ~2-3× slower stretches of a few
+// hundred ms on this machine (see the README), and a case timed in one block lands in one stretch.
+type Product = [group: string, name: string, a: number[], b: number[], transposeA: boolean, transposeB: boolean];
+const products: Product[] = [
+  ...[64, 128, 192, 256, 320, 384, 512].map((n): Product => ['matmul n³', `${n} × ${n} × ${n}`, [n, n], [n, n], false, false]),
+  ['matmul step', 'MLP forward 512·784→512', [512, 784], [784, 512], false, false],
+  ['matmul step', 'MLP dW = xᵀ·dY (784 × 512)', [512, 784], [512, 512], true, false],
+  ['matmul step', 'MLP dX = dY·Wᵀ (512 → 512)', [512, 512], [512, 512], false, true],
+  ['matmul step', 'MLP dW = xᵀ·dY (512 × 512)', [512, 512], [512, 512], true, false],
+  ['matmul step', 'MLP forward 512·512→128', [512, 512], [512, 128], false, false],
+  ['matmul step', 'MLP dW = xᵀ·dY (512 × 128)', [512, 512], [512, 128], true, false],
+  ['matmul step', 'MLP dX = dY·Wᵀ (128 → 512)', [512, 128], [512, 128], false, true],
+  ['matmul step', 'MLP dW, one view (512 × 128)', [256, 512], [256, 128], true, false],
+  ['matmul step', 'ConvNet dense dX = dY·Wᵀ', [512, 128], [1600, 128], false, true],
+  ['matmul step', 'ConvNet dense dW = xᵀ·dY', [512, 1600], [512, 128], true, false],
+  ['matmul step', 'loss z·zᵀ (512 × 128)', [512, 128], [512, 128], false, true],
+  ['matmul step', 'loss dZ = dL·Z (512 × 512 × 128)', [512, 512], [512, 128], false, false],
+  ['matmul step', 'loss z·zᵀ, N = 1024 (2048 × 128)', [2048, 128], [2048, 128], false, true],
 ];
-for (const [name, sa, sb, ta, tb] of products) {
-  const a = tf.randomNormal(sa);
-  const b = tf.randomNormal(sb);
-  const m = ta ? sa[1] : sa[0];
-  const k = ta ? sa[0] : sa[1];
-  const n = tb ? sb[0] : sb[1];
-  record(
-    'matmul step',
-    name,
-    m * k * n,
-    timeBoth(() => tf.matMul(a, b, ta, tb)),
-  );
-  tf.dispose([a, b]);
+{
+  const operands = products.map(([, , sa, sb]) => [tf.randomNormal(sa), tf.randomNormal(sb)]);
+  const times = products.map(() => ({ xnnpack: [] as number[], native: [] as number[] }));
+  for (let r = -1; r < 24; r++) {
+    products.forEach(([, , , , ta, tb], i) => {
+      for (const mode of ['xnnpack', 'native'] as const) {
+        setNativeEngine(mode === 'native' ? unlimited : null);
+        const t0 = performance.now();
+        const out = tf.matMul(operands[i][0], operands[i][1], ta, tb);
+        const ms = performance.now() - t0;
+        out.dispose();
+        if (r >= 0) times[i][mode].push(ms);
+      }
+    });
+  }
+  setNativeEngine(engine);
+  const mean = (xs: number[]) => xs.reduce((sum, x) => sum + x, 0) / xs.length;
+  products.forEach(([group, name, sa, sb, ta, tb], i) => {
+    const m = ta ? sa[1] : sa[0];
+    const k = ta ? sa[0] : sa[1];
+    const n = tb ? sb[0] : sb[1];
+    // Means: a training step pays the slow stretches too.
+    record(group, name, m * k * n, { xnnpack: mean(times[i].xnnpack), native: mean(times[i].native) });
+  });
+  tf.dispose(operands.flat());
 }
 
 type Layer = [string, [number, number, number, number], [number, number, number, number], 'same' | 'valid'];

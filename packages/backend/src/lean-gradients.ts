@@ -8,7 +8,10 @@ import * as tf from '@tensorflow/tfjs-core';
 // about nine full-size temporaries (a Tile of 1/σ, separate products for each input); here the
 // mean, variance, scale and offset gradients share two per-channel sums, and dx is one product.
 
-const LEAN = ['Mean', 'Sum', 'FusedBatchNorm'] as const;
+const LEAN = ['Mean', 'Sum', 'FusedBatchNorm', 'Relu'] as const;
+
+/** The wasm kernel (wasm/kernels/relu-grad.ts) the Relu gradient uses where it is registered. */
+const RELU_GRAD = 'XclrReluGrad';
 
 function expandedShape(x: tf.Tensor, axis: unknown): { shape: number[]; size: number } {
   const axes = tf.util.parseAxisParam(axis as number | number[], x.shape);
@@ -62,6 +65,22 @@ export function registerLeanGradients(): readonly string[] {
         scale: () => tf.mul(sumDyXm, r),
         offset: () => sumDy,
       };
+    },
+  });
+  // ReLU's gradient is dy · cast(step(x)): three passes over every activation. Where the active
+  // backend has the one-pass kernel (wasm, with this package's kernels), it runs instead. That
+  // kernel has no gradient of its own: a second derivative through ReLU takes the stock path.
+  // Backpropagation inside a recording tape (tf.grad of a gradient) must stay differentiable.
+  const secondOrder = () => (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth > 0;
+  const stockRelu = (dy: tf.Tensor, x: tf.Tensor) => tf.mul(dy, tf.cast(tf.step(x), 'float32'));
+  tf.registerGradient({
+    kernelName: 'Relu',
+    inputsToSave: ['x'],
+    gradFunc: (dy0, saved) => {
+      const dy = dy0 as tf.Tensor;
+      const [x] = saved;
+      const fused = x.dtype === 'float32' && dy.dtype === 'float32' && tf.getKernel(RELU_GRAD, tf.getBackend()) != null;
+      return { x: () => (fused && !secondOrder() ? tf.engine().runKernel(RELU_GRAD, { dy, x }) as tf.Tensor : stockRelu(dy, x)) };
     },
   });
   return LEAN;

@@ -4,8 +4,9 @@ import { ensureGradients, useFastestBackend } from '../src/index.js';
 import { registerLeanGradients } from '../src/lean-gradients.js';
 import { expectMatch } from './compare.js';
 
-// The lean Mean, Sum and FusedBatchNorm gradients against tfjs-core's own, on the cpu backend.
-const NAMES = ['Mean', 'Sum', 'FusedBatchNorm'];
+// The lean Mean, Sum and FusedBatchNorm gradients against tfjs-core's own, on the cpu backend
+// (where the Relu gradient is tfjs-core's formula: its one-pass kernel is tested on wasm).
+const NAMES = ['Mean', 'Sum', 'FusedBatchNorm', 'Relu'];
 let stock: tf.GradConfig[] = [];
 let lean: tf.GradConfig[] = [];
 
@@ -35,8 +36,17 @@ function both(f: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[]): { stock: F
 }
 
 describe('lean gradients match tfjs-core', () => {
-  it('replaces exactly Mean, Sum and FusedBatchNorm', () => {
-    expect(NAMES.map((n, i) => lean[i] !== stock[i] && tf.getGradient(n) === lean[i])).toEqual([true, true, true]);
+  it('replaces exactly Mean, Sum, FusedBatchNorm and Relu', () => {
+    expect(NAMES.map((n, i) => lean[i] !== stock[i] && tf.getGradient(n) === lean[i])).toEqual([true, true, true, true]);
+  });
+
+  it('Relu, with zeros, NaN and a second derivative, where no one-pass kernel is registered (cpu)', () => {
+    const x = tf.tensor1d([-2, -0, 0, 0.5, Number.NaN, 3, -1e-8]);
+    const { stock: s, lean: l } = both((a) => tf.sum(tf.mul(tf.relu(a), tf.range(1, 8))), [x]);
+    expect(Array.from(l[0])).toEqual(Array.from(s[0]));
+    const { stock: s2, lean: l2 } = both((a) => tf.sum(tf.grad((b: tf.Tensor) => tf.sum(tf.square(tf.relu(b))))(a)), [x]);
+    expect(Array.from(l2[0])).toEqual(Array.from(s2[0]));
+    x.dispose();
   });
 
   for (const [shape, axis, keepDims] of [

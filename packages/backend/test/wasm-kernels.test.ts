@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { heapMemory } from '../src/wasm/kernels/heap.js';
 import { useFastestBackend } from '../src/index.js';
 import {
   CONV_CASES,
@@ -20,7 +21,7 @@ beforeAll(async () => {
   // XNNPACK's paths: the native engine (onnxruntime) has its own tests (native.test.ts).
   const choice = await useFastestBackend({ backend: 'wasm', native: false });
   expect(choice.notes.join(' ')).toMatch(
-    /wasm training kernels: Transpose, Identity, BatchMatMul, _FusedMatMul, Conv2D, FusedConv2D, Conv2DBackpropFilter, Conv2DBackpropInput, Sum, Mean, FusedBatchNorm, MaxPoolGrad, Slice, SplitV, Concat, Reverse, Tile, OneHot, Equal, NotEqual, Greater, GreaterEqual, Less, LessEqual/,
+    /wasm training kernels: Transpose, Identity, BatchMatMul, _FusedMatMul, Conv2D, FusedConv2D, Conv2DBackpropFilter, Conv2DBackpropInput, Sum, Mean, FusedBatchNorm, MaxPoolGrad, XclrReluGrad, Slice, SplitV, Concat, Reverse, Tile, OneHot, Equal, NotEqual, Greater, GreaterEqual, Less, LessEqual/,
   );
 });
 
@@ -434,11 +435,19 @@ describe('OneHot on wasm matches cpu', () => {
 });
 
 describe('MaxPoolGrad on wasm matches cpu', () => {
+  it('finds the heap memory its SIMD path runs on', async () => {
+    await tf.setBackend('wasm');
+    expect(heapMemory(tf.backend())).not.toBeNull();
+  });
   for (const [shape, size, stride, pad] of [
     // Windows tiling the input (the branch-free path; rows and columns past the last window get
     // no gradient), then windows past the input's edge and overlapping windows (the search).
     [[4, 8, 8, 3], 2, 2, 'valid'],
     [[3, 7, 9, 6], 2, 2, 'valid'],
+    // 2 × 2 tiles with channels in fours: the WebAssembly SIMD path, in place on the heap.
+    [[4, 8, 8, 8], 2, 2, 'valid'],
+    [[3, 7, 9, 12], 2, 2, 'valid'],
+    [[2, 6, 10, 16], 2, 2, 'same'],
     [[2, 11, 10, 4], 3, 3, 'valid'],
     [[4, 9, 9, 3], 2, 2, 'same'],
     [[2, 9, 9, 5], 3, 2, 'same'],
@@ -453,6 +462,37 @@ describe('MaxPoolGrad on wasm matches cpu', () => {
       expectMatch(cpu, wasm);
     });
   }
+});
+
+describe('ReLU gradient on wasm (one SIMD pass) matches cpu', () => {
+  for (const shape of [[3, 5, 7, 4], [4099], [2, 3]]) {
+    it(`[${shape}] with zeros, ties at 0 and a NaN`, async () => {
+      const { cpu, wasm } = await onCpuAndWasm(() => {
+        // Rounded values give exact zeros (and −0); one NaN shows the NaN passes through.
+        const x = tf.reshape(tf.round(tf.mul(rand(shape), 2)), [-1]);
+        const withNaN = tf.reshape(tf.concat([tf.tensor1d([Number.NaN]), tf.slice(x, 1)]), shape);
+        const w = rand(shape);
+        return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.relu(a), w)))(withNaN);
+      });
+      // Exactly equal, NaN where cpu has NaN (±0 count as equal).
+      const same = Array.from(cpu[0]).every((c, i) => (Number.isNaN(c) ? Number.isNaN(wasm[0][i]) : c === wasm[0][i]));
+      expect(Number.isNaN(cpu[0][0])).toBe(true);
+      expect(same).toBe(true);
+    });
+  }
+
+  it('runs as one kernel, and a second derivative takes the stock, differentiable path', async () => {
+    await tf.setBackend('wasm');
+    const x = rand([64, 8]);
+    const profile = await tf.profile(() => tf.grad((a: tf.Tensor) => tf.sum(tf.square(tf.relu(a))))(x));
+    expect(profile.kernels.map((k) => k.name)).toContain('XclrReluGrad');
+    expect(profile.kernels.map((k) => k.name)).not.toContain('Step');
+    const { cpu, wasm } = await onCpuAndWasm(() =>
+      tf.grad((a: tf.Tensor) => tf.sum(tf.grad((b: tf.Tensor) => tf.sum(tf.mul(tf.relu(b), b)))(a)))(rand([6, 5])),
+    );
+    expectMatch(cpu, wasm);
+    x.dispose();
+  });
 });
 
 describe('Identity on wasm shares the buffer', () => {

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { type WasmMemory, wasmApi } from '../simd/webassembly.js';
 import type { TensorInfo } from './kernel-call.js';
 
 export type HeapArray = Float32Array | Int32Array | Uint8Array;
@@ -14,4 +15,15 @@ export interface HeapBackend {
 
 export function asHeapBackend(backend: unknown): HeapBackend {
   return backend as HeapBackend;
+}
+
+/**
+ * The WebAssembly.Memory of the backend's heap, for modules that work on it in place: the
+ * Emscripten module keeps it as `wasmMemory` in the threaded build and exports it as
+ * `asm.memory` in the single-threaded one. Null if neither is there.
+ */
+export function heapMemory(backend: unknown): WasmMemory | null {
+  const wasm = (backend as { wasm?: { wasmMemory?: unknown; asm?: { memory?: unknown } } }).wasm;
+  const memory = wasm?.wasmMemory ?? wasm?.asm?.memory;
+  return memory instanceof wasmApi.Memory ? memory : null;
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ScratchBuffers } from '../../scratch.js';
-import type { HeapBackend } from './heap.js';
+import { simdKernels } from '../simd/simd-kernels.js';
+import { type HeapBackend, heapMemory } from './heap.js';
 import type { Attrs, TensorInfo } from './kernel-call.js';
 
 // The stock wasm MaxPoolGrad takes about a third of a small ConvNet's training step. The gradient
@@ -110,6 +111,11 @@ function disjointWindows(
   const fh = info.effectiveFilterHeight;
   const fw = info.effectiveFilterWidth;
   const out = backend.makeOutput(input.shape, 'float32');
+  const memory = heapMemory(backend);
+  if (fh === 2 && fw === 2 && ch % 4 === 0 && memory != null) {
+    windows2x2Simd(simdKernels(memory), backend, dy, input, output, out, info);
+    return out;
+  }
   // Element access to the heap (a SharedArrayBuffer when threads are on) is slower than to an
   // ordinary buffer; bulk copies run at memory speed. So: copy in, compute, copy out.
   const x = offHeap('x', backend.typedArrayFromHeap(input) as Float32Array);
@@ -147,6 +153,37 @@ function disjointWindows(
   }
   (backend.typedArrayFromHeap(out) as Float32Array).set(dx);
   return out;
+}
+
+/**
+ * 2 × 2 windows on the heap in place with WebAssembly SIMD (simd-kernels.ts), one row of windows
+ * per call: 4–5× faster than the JavaScript loop with its copies. Selects with bit masks, so an
+ * infinite dY reaches only its window's first maximum, as on the cpu backend.
+ */
+function windows2x2Simd(
+  kernels: ReturnType<typeof simdKernels>,
+  backend: HeapBackend,
+  dy: TensorInfo,
+  input: TensorInfo,
+  output: TensorInfo,
+  out: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): void {
+  const { batchSize, inHeight, inWidth, inChannels: ch, outHeight, outWidth } = info;
+  const dxHeap = backend.typedArrayFromHeap(out) as Float32Array;
+  // Rows and columns past the last whole window get no gradient.
+  if (outHeight * 2 !== inHeight || outWidth * 2 !== inWidth) dxHeap.fill(0);
+  const at = (t: TensorInfo) => backend.typedArrayFromHeap(t).byteOffset;
+  const [x, y, g, dx] = [at(input), at(output), at(dy), dxHeap.byteOffset];
+  const rowStride = inWidth * ch * 4;
+  const outRow = outWidth * ch * 4;
+  for (let b = 0; b < batchSize; b++) {
+    for (let yo = 0; yo < outHeight; yo++) {
+      const inOffset = (b * inHeight + 2 * yo) * rowStride;
+      const outOffset = (b * outHeight + yo) * outRow;
+      kernels.maxPoolGrad2x2Row(x + inOffset, y + outOffset, g + outOffset, dx + inOffset, outWidth, ch * 4, rowStride);
+    }
+  }
 }
 
 /** One output pixel's channels of a 2 × 2 window, unrolled (twice as fast as the loops above in V8). */

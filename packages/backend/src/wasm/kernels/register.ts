@@ -11,6 +11,7 @@ import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 import { oneHotOnHeap } from './one-hot.js';
 import { reduceLeadingAxes } from './reduce-leading.js';
+import { RELU_GRAD, reluGradOnHeap } from './relu-grad.js';
 import { reverseOnHeap } from './reverse.js';
 import { sliceOnHeap, splitOnHeap } from './slice.js';
 import { tileOnHeap } from './tile.js';
@@ -104,6 +105,12 @@ export function patchWasmKernels(): KernelPatches {
       maxPoolGrad(asHeapBackend(call.backend), dy, input, output, attrs),
     ),
   );
+  install(RELU_GRAD, () => ({ inputs, backend }) => {
+    const { dy, x } = inputs as Record<string, TensorInfo>;
+    const out = reluGradOnHeap(asHeapBackend(backend), dy, x);
+    if (out == null) throw new Error(`@xclr/backend: ${RELU_GRAD} needs float32 dy and x on a wasm heap, got ${dy.dtype} and ${x.dtype}`);
+    return out;
+  });
   // Kernels written on the heap in JavaScript; where one declines (returns null) the stock one runs.
   const onHeap = (
     name: string,

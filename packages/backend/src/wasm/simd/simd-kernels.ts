@@ -1,0 +1,126 @@
+import { type Bytes, I32, moduleBytes, op, V128 } from './wasm-binary.js';
+import { type WasmMemory, wasmApi } from './webassembly.js';
+
+// Loops that tfjs's wasm binary lacks, written as WebAssembly SIMD against the backend's own heap
+// (the module imports its memory), so they run at SIMD speed on the tensors where they lie: no
+// copy in or out, unlike JavaScript loops over a SharedArrayBuffer.
+
+export interface SimdKernels {
+  /**
+   * MaxPoolGrad of one row of 2 × 2 windows that tile the input, 4 channels at a time:
+   * dx = dy at the first input of each window (row-major) equal to the window's max y (as float
+   * bits; −0 = +0), 0 elsewhere. Byte addresses on the heap: `x`/`dx` at the window row's first
+   * input, `y`/`dy` at the output row; `channelBytes` = channels × 4 (a multiple of 16);
+   * `rowStride` = bytes from one input row to the next.
+   */
+  maxPoolGrad2x2Row(x: number, y: number, dy: number, dx: number, outWidth: number, channelBytes: number, rowStride: number): void;
+  /**
+   * ReLU's gradient over `bytes` bytes (a multiple of 16) at byte addresses x, dy, dx: dy where
+   * x > 0, NaN where x is NaN (as tfjs's dy · step(x)), else 0.
+   */
+  reluGrad(x: number, dy: number, dx: number, bytes: number): void;
+}
+
+// maxPoolGrad2x2Row's locals: its 7 parameters, then these.
+const [X, Y, DY, DX, OUT_W, CH, ROW] = [0, 1, 2, 3, 4, 5, 6];
+const [XO, C, P, Q, DELTA, ADDR, XOFF] = [7, 8, 9, 10, 11, 12, 13];
+const [YV, REST, YZ, M, XK] = [14, 15, 16, 17, 18];
+
+/** `x << 1 == 0` per lane: ±0. */
+const isZero = (v: number): Bytes => [...op.get(v), ...op.i32Const(1), ...op.i32x4Shl, ...op.v128Zero, ...op.i32x4Eq];
+
+/** One of the window's four inputs, at p + `offsets`: its share of what is left of dy. */
+function windowInput(offsets: number[], last: boolean): Bytes {
+  return [
+    ...op.get(P),
+    ...offsets.flatMap((o) => [...op.get(o), ...op.i32Add]),
+    ...op.tee(ADDR),
+    ...op.v128Load(),
+    ...op.set(XK),
+    // m = (x == y as bits) | (x, y both ±0)
+    ...op.get(XK),
+    ...op.get(YV),
+    ...op.i32x4Eq,
+    ...isZero(XK),
+    ...op.get(YZ),
+    ...op.v128And,
+    ...op.v128Or,
+    ...op.set(M),
+    // dx = rest & m; rest &= ~m
+    ...op.get(ADDR),
+    ...op.get(DELTA),
+    ...op.i32Add,
+    ...op.get(REST),
+    ...op.get(M),
+    ...op.v128And,
+    ...op.v128Store(),
+    ...(last ? [] : [...op.get(REST), ...op.get(M), ...op.v128AndNot, ...op.set(REST)]),
+  ];
+}
+
+const maxPoolGrad2x2Row: Bytes[] = [
+  [...op.get(DX), ...op.get(X), ...op.i32Sub, ...op.set(DELTA)],
+  [...op.i32Const(0), ...op.set(XO)],
+  [...op.block, ...op.loop],
+  [...op.get(XO), ...op.get(OUT_W), ...op.i32GeU, ...op.brIf(1)],
+  [...op.get(XO), ...op.get(CH), ...op.i32Mul, ...op.set(XOFF)],
+  [...op.i32Const(0), ...op.set(C)],
+  [...op.block, ...op.loop],
+  [...op.get(C), ...op.get(CH), ...op.i32GeU, ...op.brIf(1)],
+  // p = x + 2·xoff + c (the window's top-left input); q = xoff + c (its output)
+  [...op.get(X), ...op.get(XOFF), ...op.get(XOFF), ...op.i32Add, ...op.i32Add, ...op.get(C), ...op.i32Add, ...op.set(P)],
+  [...op.get(XOFF), ...op.get(C), ...op.i32Add, ...op.set(Q)],
+  [...op.get(Y), ...op.get(Q), ...op.i32Add, ...op.v128Load(), ...op.set(YV)],
+  [...op.get(DY), ...op.get(Q), ...op.i32Add, ...op.v128Load(), ...op.set(REST)],
+  [...isZero(YV), ...op.set(YZ)],
+  windowInput([], false),
+  windowInput([CH], false),
+  windowInput([ROW], false),
+  windowInput([ROW, CH], true),
+  [...op.get(C), ...op.i32Const(16), ...op.i32Add, ...op.set(C), ...op.br(0)],
+  [...op.end, ...op.end],
+  [...op.get(XO), ...op.i32Const(1), ...op.i32Add, ...op.set(XO), ...op.br(0)],
+  [...op.end, ...op.end],
+];
+
+// reluGrad: parameters x, dy, dx, bytes; then offset i and the x vector.
+const [RX, RDY, RDX, RBYTES, RI, RV] = [0, 1, 2, 3, 4, 5];
+const reluGrad: Bytes[] = [
+  [...op.i32Const(0), ...op.set(RI)],
+  [...op.block, ...op.loop],
+  [...op.get(RI), ...op.get(RBYTES), ...op.i32GeU, ...op.brIf(1)],
+  [...op.get(RX), ...op.get(RI), ...op.i32Add, ...op.v128Load(), ...op.set(RV)],
+  // dx = (dy & (x > 0)) | (x & (x != x))
+  [...op.get(RDX), ...op.get(RI), ...op.i32Add],
+  [...op.get(RDY), ...op.get(RI), ...op.i32Add, ...op.v128Load(), ...op.get(RV), ...op.v128Zero, ...op.f32x4Gt, ...op.v128And],
+  [...op.get(RV), ...op.get(RV), ...op.get(RV), ...op.f32x4Ne, ...op.v128And, ...op.v128Or],
+  [...op.v128Store()],
+  [...op.get(RI), ...op.i32Const(16), ...op.i32Add, ...op.set(RI), ...op.br(0)],
+  [...op.end, ...op.end],
+];
+
+const instances = new WeakMap<WasmMemory, SimdKernels>();
+
+/** The kernels on `memory` (compiled once per memory). */
+export function simdKernels(memory: WasmMemory): SimdKernels {
+  let kernels = instances.get(memory);
+  if (kernels == null) {
+    const bytes = moduleBytes(
+      [
+        {
+          name: 'maxPoolGrad2x2Row',
+          params: [I32, I32, I32, I32, I32, I32, I32],
+          locals: [I32, I32, I32, I32, I32, I32, I32, V128, V128, V128, V128, V128],
+          body: maxPoolGrad2x2Row,
+        },
+        { name: 'reluGrad', params: [I32, I32, I32, I32], locals: [I32, V128], body: reluGrad },
+      ],
+      // A threaded Emscripten heap is shared, with a maximum at most 4 GiB (65536 pages).
+      { shared: typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer, maxPages: 65536 },
+    );
+    const instance = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } });
+    kernels = instance.exports as unknown as SimdKernels;
+    instances.set(memory, kernels);
+  }
+  return kernels;
+}
