@@ -16,3 +16,5 @@ export {
   mallocTuning,
 } from './malloc-tuning.js';
 export { relaunchWithMallocTuning } from './relaunch.js';
+export { FusedAdamOptimizer, fusedAdam } from './adam/fused-adam.js';
+export { ADAM_UPDATE } from './adam/adam-kernel.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type BackendRequest, useFastestBackend } from '@xclr/backend';
+import { type BackendRequest, fusedAdam, useFastestBackend } from '@xclr/backend';
 import { clipLoss, ntXentLoss, supConLoss, xclrLoss } from '@xclr/losses';
 import { ContrastiveModel, chunkedEmbeddingStep, type EncoderConfig, trainStep } from '@xclr/models';
 
@@ -92,7 +92,7 @@ export async function benchTrainStep(options: {
   const similarity = tf.tidy(() =>
     tf.cast(tf.equal(tf.expandDims(labels, 1), tf.expandDims(labels, 0)), 'float32'),
   ) as tf.Tensor2D;
-  const optimizer = tf.train.adam(1e-3);
+  const optimizer = fusedAdam(1e-3);
   const embed = (x: tf.Tensor4D) => {
     const f = model.project(x);
     return head ? (tf.matMul(f, head) as tf.Tensor2D) : f;

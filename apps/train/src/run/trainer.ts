@@ -1,6 +1,6 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { type BackendChoice, describeBackend, useFastestBackend } from '@xclr/backend';
+import { type BackendChoice, describeBackend, fusedAdam, useFastestBackend } from '@xclr/backend';
 import { ContrastiveLoader, disposeBatch, NO_AUGMENT, simclrAugment, writeFileAtomic } from '@xclr/data';
 import { features, knnClassify } from '@xclr/eval';
 import { loadCheckpoint, saveCheckpoint, trainStep } from '@xclr/models';
@@ -64,7 +64,7 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
   const { data, classGraph, model, objective, numClasses } = parts;
   const { train, test, extraTests, trainIndices, skipped } = data;
   if (parts.graph) writeJson(path.join(runDir, 'graph.json'), parts.graph);
-  const optimizer = tf.train.adam(config.train.learningRate);
+  const optimizer = fusedAdam(config.train.learningRate);
   const loader = new ContrastiveLoader(train, {
     batchSize: config.train.batchSize,
     seed: config.seed,

@@ -1,4 +1,4 @@
-import { type Bytes, I32, moduleBytes, op, V128 } from './wasm-binary.js';
+import { type Bytes, F32, I32, moduleBytes, op, V128 } from './wasm-binary.js';
 import { type WasmMemory, wasmApi } from './webassembly.js';
 
 // Loops that tfjs's wasm binary lacks, written as WebAssembly SIMD against the backend's own heap
@@ -19,6 +19,29 @@ export interface SimdKernels {
    * x > 0, NaN where x is NaN (as tfjs's dy · step(x)), else 0.
    */
   reluGrad(x: number, dy: number, dx: number, bytes: number): void;
+  /**
+   * One Adam step over `bytes` bytes (a multiple of 16) of a variable, in float32 like
+   * tf.train.adam's kernels: m' = β₁m + (1−β₁)g, v' = β₂v + (1−β₂)g², value' = value −
+   * stepSize · m' / (√(v' · c₂) + ε), with stepSize = lr / (1 − β₁ᵗ) and c₂ = 1 / (1 − β₂ᵗ).
+   * Byte addresses; the outputs may not overlap the inputs.
+   */
+  adam(
+    value: number,
+    m: number,
+    v: number,
+    g: number,
+    outValue: number,
+    outM: number,
+    outV: number,
+    bytes: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    stepSize: number,
+    c2: number,
+    epsilon: number,
+  ): void;
 }
 
 // maxPoolGrad2x2Row's locals: its 7 parameters, then these.
@@ -99,6 +122,36 @@ const reluGrad: Bytes[] = [
   [...op.end, ...op.end],
 ];
 
+// adam: 8 i32 parameters (addresses, bytes), 7 f32 (constants); then i, the constants splat to
+// vectors, and g, m' and v'.
+const [AVAL, AM, AV, AG, OVAL, OM, OV, ABYTES] = [0, 1, 2, 3, 4, 5, 6, 7];
+const SCALARS = [8, 9, 10, 11, 12, 13, 14]; // β₁, 1−β₁, β₂, 1−β₂, step size, c₂, ε
+const AI = 15;
+const [B1, G1, B2, G2, STEP, C2, EPS] = [16, 17, 18, 19, 20, 21, 22];
+const [GV, MV, VV] = [23, 24, 25];
+const at = (base: number, i: number): Bytes => [...op.get(base), ...op.get(i), ...op.i32Add];
+const adam: Bytes[] = [
+  ...SCALARS.map((s, k) => [...op.get(s), ...op.f32x4Splat, ...op.set(B1 + k)]),
+  [...op.i32Const(0), ...op.set(AI)],
+  [...op.block, ...op.loop],
+  [...op.get(AI), ...op.get(ABYTES), ...op.i32GeU, ...op.brIf(1)],
+  [...at(AG, AI), ...op.v128Load(), ...op.set(GV)],
+  // m' = β₁·m + (1−β₁)·g
+  [...at(AM, AI), ...op.v128Load(), ...op.get(B1), ...op.f32x4Mul, ...op.get(GV), ...op.get(G1), ...op.f32x4Mul, ...op.f32x4Add, ...op.set(MV)],
+  // v' = β₂·v + (1−β₂)·g·g
+  [...at(AV, AI), ...op.v128Load(), ...op.get(B2), ...op.f32x4Mul, ...op.get(GV), ...op.get(GV), ...op.f32x4Mul, ...op.get(G2), ...op.f32x4Mul],
+  [...op.f32x4Add, ...op.set(VV)],
+  [...at(OM, AI), ...op.get(MV), ...op.v128Store()],
+  [...at(OV, AI), ...op.get(VV), ...op.v128Store()],
+  // value' = value − step · m' / (√(v'·c₂) + ε)
+  [...at(OVAL, AI), ...at(AVAL, AI), ...op.v128Load()],
+  [...op.get(STEP), ...op.get(MV), ...op.f32x4Mul],
+  [...op.get(VV), ...op.get(C2), ...op.f32x4Mul, ...op.f32x4Sqrt, ...op.get(EPS), ...op.f32x4Add],
+  [...op.f32x4Div, ...op.f32x4Sub, ...op.v128Store()],
+  [...op.get(AI), ...op.i32Const(16), ...op.i32Add, ...op.set(AI), ...op.br(0)],
+  [...op.end, ...op.end],
+];
+
 const instances = new WeakMap<WasmMemory, SimdKernels>();
 
 /** The kernels on `memory` (compiled once per memory). */
@@ -114,6 +167,12 @@ export function simdKernels(memory: WasmMemory): SimdKernels {
           body: maxPoolGrad2x2Row,
         },
         { name: 'reluGrad', params: [I32, I32, I32, I32], locals: [I32, V128], body: reluGrad },
+        {
+          name: 'adam',
+          params: [...new Array(8).fill(I32), ...new Array(7).fill(F32)],
+          locals: [I32, ...new Array(7).fill(V128), V128, V128, V128],
+          body: adam,
+        },
       ],
       // A threaded Emscripten heap is shared, with a maximum at most 4 GiB (65536 pages).
       { shared: typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer, maxPages: 65536 },

@@ -34,6 +34,7 @@ const section = (id: number, body: Bytes): Bytes => [id, ...u32(body.length), ..
 
 export const I32 = 0x7f;
 export const V128 = 0x7b;
+export const F32 = 0x7d;
 
 /** Instructions, as byte sequences to concatenate. */
 export const op = {
