@@ -25,12 +25,14 @@ export interface NativeLimits {
  * multiply-adds, 1.8–4.1× for the training steps' 17–540 M; a call costs about 0.1–0.2 ms.
  * Below 4 M the gain is a few tenths of a millisecond at most, and XNNPACK's times are steadier.
  * Filter gradients: 2.4 M already 1.2× faster. Convolutions: 2–2.8× faster from 64 channels and
- * 1.2 G multiply-adds, 0.74× for 75 M (batch 8).
+ * 1.2 G multiply-adds, 0.6–0.8× for 75 M (batch 8). The ConvNet's 32 → 64-channel layer at 1.1 G
+ * (both views, batch 512): forward 1.5×, input gradient 1.0× in the kernels bench, 1.7× each
+ * inside a training step, whose time fell 8.5 % against 64 channels (interleaved steps, medians).
  */
 export const DEFAULT_NATIVE_LIMITS: NativeLimits = {
   matMulMinMacs: 1 << 22,
   filterGradientMinMacs: 1 << 22,
-  convMinChannels: 64,
+  convMinChannels: 32,
   convMinMacs: 1 << 27,
 };
 
