@@ -3,7 +3,7 @@ import type { HeapBackend } from '../wasm/kernels/heap.js';
 import type { TensorInfo } from '../wasm/kernels/kernel-call.js';
 import type { ConvGeometry } from '../wasm/kernels/phase-grid.js';
 import { DataType, model, node, rawBytes, tensor, valueInfo } from '@xclr/onnx-proto';
-import { IM2COL_MAX_PATCH, im2col } from '../wasm/kernels/im2col.js';
+import { IM2COL_MAX_PATCH, im2colInto } from '../wasm/kernels/im2col.js';
 import { matMulGraph } from './native-matmul.js';
 import { type NativeSessions, nativeEngine } from './native-sessions.js';
 
@@ -41,25 +41,33 @@ const SPLIT_TAP_GRAPH = {
     }),
 };
 
-/** Copies NHWC `src` ([n, h, w, c] on the heap) into `dst` ([n, gh, gw, c]) at row `top`, column `left`, zeros elsewhere. */
+/**
+ * Copies NHWC `src` ([n, h, w, c] on the heap) into `dst` ([n, gh, gw, c]) at row `top`, column
+ * `left`, zeros elsewhere: one pass over the grid, each grid row copied or zeroed once.
+ */
 function toGrid(src: Float32Array, shape: number[], dst: Float32Array, gh: number, gw: number, top: number, left: number): void {
   const [n, h, w, c] = shape;
-  const full = top === 0 && left === 0 && gh === h && gw === w;
-  if (full) {
-    dst.set(src);
+  if (top === 0 && left === 0 && gh === h && gw === w) {
+    dst.set(src.subarray(0, n * h * w * c));
     return;
   }
-  dst.fill(0);
-  const y0 = Math.max(0, -top);
-  const y1 = Math.min(h, gh - top);
   const x0 = Math.max(0, -left);
   const x1 = Math.min(w, gw - left);
-  if (y1 <= y0 || x1 <= x0) return;
-  const run = (x1 - x0) * c;
+  const rowLength = gw * c;
+  const runStart = (x0 + left) * c;
+  const runLength = Math.max(0, x1 - x0) * c;
   for (let b = 0; b < n; b++) {
-    for (let y = y0; y < y1; y++) {
+    for (let gy = 0; gy < gh; gy++) {
+      const row = (b * gh + gy) * rowLength;
+      const y = gy - top;
+      if (y < 0 || y >= h || runLength === 0) {
+        dst.fill(0, row, row + rowLength);
+        continue;
+      }
+      dst.fill(0, row, row + runStart);
       const from = ((b * h + y) * w + x0) * c;
-      dst.set(src.subarray(from, from + run), ((b * gh + y + top) * gw + x0 + left) * c);
+      dst.set(src.subarray(from, from + runLength), row + runStart);
+      dst.fill(0, row + runStart + runLength, row + rowLength);
     }
   }
 }
@@ -73,21 +81,25 @@ export function filterGradientOnNative(backend: HeapBackend, x: TensorInfo, dy: 
   if (n * g.ho * g.wo * g.fh * g.fw * c * o < sessions.limits.filterGradientMinMacs) return null;
   if (g.fh * g.fw * c <= IM2COL_MAX_PATCH) {
     // Few weights per output channel (a first layer): one Gemm, patchesᵀ · dY, reads dY once
-    // where the taps would read it fh · fw times.
-    const patches = im2col(backend, x, g);
-    try {
-      const p = patches.shape[0];
-      return sessions.run(
-        GEMM_AT_GRAPH.key,
-        GEMM_AT_GRAPH.build,
-        backend,
-        { a: patches, b: { tensor: dy, shape: [p, o] } },
-        [g.fh, g.fw, c, o],
-        [g.fh * g.fw * c, o],
-      );
-    } finally {
-      (backend as unknown as tf.KernelBackend).disposeData(patches.dataId);
-    }
+    // where the taps would read it fh · fw times. The patches are built off the heap (element
+    // access to a shared heap is slow in V8), straight into the buffer onnxruntime reads.
+    const k = g.fh * g.fw * c;
+    const p = n * g.ho * g.wo;
+    const xs = sessions.buffer('x', x.shape.reduce((s, d) => s * d, 1));
+    xs.set(backend.typedArrayFromHeap(x) as Float32Array);
+    const patches = sessions.buffer('a', p * k);
+    im2colInto(xs, x.shape, g, patches);
+    const ds = sessions.buffer('dy', p * o);
+    ds.set(backend.typedArrayFromHeap(dy) as Float32Array);
+    const dw = sessions.buffer('y', k * o);
+    // The same long product as a tap's below: split into slices where the rows divide evenly.
+    const split = p % SPLIT === 0;
+    const graph = split ? SPLIT_TAP_GRAPH : GEMM_AT_GRAPH;
+    const shape = (cols: number) => (split ? [SPLIT, p / SPLIT, cols] : [p, cols]);
+    sessions.runInto(graph.key, graph.build, { a: { data: patches, shape: shape(k) }, b: { data: ds, shape: shape(o) } }, { data: dw, shape: [k, o] });
+    const out = backend.makeOutput([g.fh, g.fw, c, o], 'float32');
+    (backend.typedArrayFromHeap(out) as Float32Array).set(dw);
+    return out;
   }
   // The grid: the output's rows and columns plus the filter's reach. SPLIT zero rows after it, so
   // that every tap's window can be rounded up to a multiple of SPLIT rows: the extra rows of X are

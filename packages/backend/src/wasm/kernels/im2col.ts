@@ -17,11 +17,15 @@ export const IM2COL_MAX_PATCH = 32;
  * Each filter row inside the input is fw · C contiguous floats, copied at once.
  */
 export function im2col(backend: HeapBackend, x: TensorInfo, g: ConvGeometry): TensorInfo {
-  const [n, h, w, c] = x.shape;
-  const rowWidth = g.fh * g.fw * c;
-  const out = backend.makeOutput([n * g.ho * g.wo, rowWidth], 'float32');
-  const src = backend.typedArrayFromHeap(x) as Float32Array;
-  const dst = backend.typedArrayFromHeap(out) as Float32Array;
+  const [n, , , c] = x.shape;
+  const out = backend.makeOutput([n * g.ho * g.wo, g.fh * g.fw * c], 'float32');
+  im2colInto(backend.typedArrayFromHeap(x) as Float32Array, x.shape, g, backend.typedArrayFromHeap(out) as Float32Array);
+  return out;
+}
+
+/** The same patch rows from `src` (NHWC of `shape`) into `dst`, which may be off the heap. */
+export function im2colInto(src: Float32Array, shape: number[], g: ConvGeometry, dst: Float32Array): void {
+  const [n, h, w, c] = shape;
   // A filter row inside the input is fw · C contiguous floats: on grey or RGB images (the layers
   // this path serves) 3–9 of them, copied inline; a call per run cost more than the copy.
   const run = g.fw * c;
@@ -50,5 +54,4 @@ export function im2col(backend: HeapBackend, x: TensorInfo, g: ConvGeometry): Te
       }
     }
   }
-  return out;
 }
