@@ -80,7 +80,9 @@ export function registerLeanGradients(): readonly string[] {
       const dy = dy0 as tf.Tensor;
       const [x] = saved;
       const fused = x.dtype === 'float32' && dy.dtype === 'float32' && tf.getKernel(RELU_GRAD, tf.getBackend()) != null;
-      return { x: () => (fused && !secondOrder() ? tf.engine().runKernel(RELU_GRAD, { dy, x }) as tf.Tensor : stockRelu(dy, x)) };
+      return {
+        x: () => (fused && !secondOrder() ? (tf.engine().runKernel(RELU_GRAD, { dy, x }) as tf.Tensor) : stockRelu(dy, x)),
+      };
     },
   });
   return LEAN;

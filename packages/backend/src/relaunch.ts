@@ -31,7 +31,9 @@ export function relaunchWithMallocTuning(): Promise<number> | null {
   return new Promise<number>((resolve) => {
     child.on('error', (err) => {
       restore();
-      process.stderr.write(`could not start ${process.execPath} again with GLIBC_TUNABLES (${err.message}); XCLR_MALLOC_TUNING=0 runs without\n`);
+      process.stderr.write(
+        `could not start ${process.execPath} again with GLIBC_TUNABLES (${err.message}); XCLR_MALLOC_TUNING=0 runs without\n`,
+      );
       resolve(1);
     });
     child.on('exit', (code, signal) => {

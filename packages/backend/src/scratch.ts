@@ -10,7 +10,7 @@ export class ScratchBuffers {
   private buffer(name: string, bytes: number): ArrayBuffer {
     let buffer = this.buffers.get(name);
     if (buffer == null || buffer.byteLength < bytes) {
-      buffer = new ArrayBuffer(Math.ceil(bytes * 1.25 / 8) * 8);
+      buffer = new ArrayBuffer(Math.ceil((bytes * 1.25) / 8) * 8);
       this.buffers.set(name, buffer);
     }
     return buffer;

@@ -14,7 +14,9 @@ function problem(tag: string, steps: number) {
   const normal = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
   const vars = SHAPES.map((s, i) => tf.variable(normal(s, i + 1), true, `${tag}/w${i}`));
   const grads = Array.from({ length: steps }, (_, k) =>
-    Object.fromEntries(vars.map((v, i) => [v.name, tf.tidy(() => tf.mul(normal(v.shape, 100 * (k + 1) + i), 10 ** ((k % 3) - 1)))])),
+    Object.fromEntries(
+      vars.map((v, i) => [v.name, tf.tidy(() => tf.mul(normal(v.shape, 100 * (k + 1) + i), 10 ** ((k % 3) - 1)))]),
+    ),
   );
   return { vars, grads };
 }
@@ -25,7 +27,10 @@ const FLOOR = 0.05;
 const arrays = (ts: tf.Tensor[]) => ts.map((t) => new Float32Array(t.dataSync()));
 
 async function weightsOf(opt: tf.Optimizer) {
-  return (await opt.getWeights()).map((w) => ({ name: w.name.replace(/^(ref|fused)\d+\//, ''), values: new Float32Array(w.tensor.dataSync()) }));
+  return (await opt.getWeights()).map((w) => ({
+    name: w.name.replace(/^(ref|fused)\d+\//, ''),
+    values: new Float32Array(w.tensor.dataSync()),
+  }));
 }
 
 for (const backend of ['cpu', 'wasm'] as const) {
@@ -74,9 +79,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const handOver = tf.train.adam(0.05);
       for (const g of ours.grads.slice(0, 2)) handOver.applyGradients(g);
       const opt = fusedAdam(0.05);
-      await opt.setWeights(
-        (await handOver.getWeights()).map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) })),
-      );
+      await opt.setWeights((await handOver.getWeights()).map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) })));
       for (const g of ref.grads.slice(2)) first.applyGradients(g);
       for (const g of ours.grads.slice(2)) opt.applyGradients(g);
       expect(opt.iterations).toBe(4);
@@ -119,9 +122,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
 
     it('names the input with a wrong shape', () => {
       const value = tf.zeros([3, 2]);
-      expect(() =>
-        tf.engine().runKernel(ADAM_UPDATE, { value, m: value, v: value, gradient: tf.zeros([2, 2]) }, {}),
-      ).toThrow(/gradient must be float32 \[3, 2\] like value, got float32 \[2, 2\]/);
+      expect(() => tf.engine().runKernel(ADAM_UPDATE, { value, m: value, v: value, gradient: tf.zeros([2, 2]) }, {})).toThrow(
+        /gradient must be float32 \[3, 2\] like value, got float32 \[2, 2\]/,
+      );
       tf.dispose(value);
     });
   });

@@ -11,10 +11,15 @@ const child = fileURLToPath(new URL('./fixtures/relaunch-child.ts', import.meta.
 /** Runs the relaunching fixture with `env` (on top of PATH only); its exit code and report. */
 function runChild(env: NodeJS.ProcessEnv, code: number) {
   return new Promise<{ code: number | null; report: { tunables: string | null; args: string[] } }>((resolve, reject) => {
-    execFile(tsx, [child, String(code), 'extra arg'], { env: { PATH: process.env.PATH, ...env }, timeout: 60_000 }, (err, stdout) => {
-      if (err && typeof err.code !== 'number') return reject(err);
-      resolve({ code: err ? (err.code as number) : 0, report: JSON.parse(stdout.trim().split('\n').pop() as string) });
-    });
+    execFile(
+      tsx,
+      [child, String(code), 'extra arg'],
+      { env: { PATH: process.env.PATH, ...env }, timeout: 60_000 },
+      (err, stdout) => {
+        if (err && typeof err.code !== 'number') return reject(err);
+        resolve({ code: err ? (err.code as number) : 0, report: JSON.parse(stdout.trim().split('\n').pop() as string) });
+      },
+    );
   });
 }
 

@@ -72,7 +72,10 @@ for (const backend of BACKENDS) {
     if (backend === 'cpu' && n > CPU_MAX_N) continue;
     const zA = tf.randomNormal([n, D], 0, 1, 'float32', 1) as tf.Tensor2D;
     const zB = tf.randomNormal([n, D], 0, 1, 'float32', 2) as tf.Tensor2D;
-    const labels = tf.tensor1d(Array.from({ length: n }, (_, i) => i % 100), 'int32');
+    const labels = tf.tensor1d(
+      Array.from({ length: n }, (_, i) => i % 100),
+      'int32',
+    );
     const s = tf.tidy(() => {
       const c = tf.randomNormal([n, 64], 0, 1, 'float32', 3);
       const u = tf.div(c, tf.norm(c, 2, 1, true));
@@ -86,11 +89,14 @@ for (const backend of BACKENDS) {
     for (let r = -warmup; r < reps; r++) {
       for (const [name, loss] of Object.entries(LOSSES) as [LossName, (typeof LOSSES)[LossName]][]) {
         const t0 = performance.now();
-        const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => loss(a as tf.Tensor2D, b as tf.Tensor2D, s, labels))([zA, zB]);
+        const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) =>
+          loss(a as tf.Tensor2D, b as tf.Tensor2D, s, labels),
+        )([zA, zB]);
         await grads[1].data();
         tf.dispose([value, ...grads]);
         if (r >= 0) (times[name] ??= []).push(performance.now() - t0);
-        if (process.env.XCLR_BENCH_VERBOSE) console.log(`${backend} N=${n} ${name} rep ${r}: ${(performance.now() - t0).toFixed(0)} ms`);
+        if (process.env.XCLR_BENCH_VERBOSE)
+          console.log(`${backend} N=${n} ${name} rep ${r}: ${(performance.now() - t0).toFixed(0)} ms`);
       }
     }
     const base = median(times.ntxent as number[]);
@@ -103,7 +109,14 @@ for (const backend of BACKENDS) {
       for (const [runner, tuned] of Object.entries(TORCH_RUNS)) {
         const torch = torchMs(n, reps, tuned);
         for (const [name, ms] of Object.entries(torch ?? {})) {
-          rows.push({ backend: runner, threads: 0, n, loss: name as LossName, ms, ratioToNtXent: ms / (torch as Record<string, number>).ntxent });
+          rows.push({
+            backend: runner,
+            threads: 0,
+            n,
+            loss: name as LossName,
+            ms,
+            ratioToNtXent: ms / (torch as Record<string, number>).ntxent,
+          });
         }
       }
     }

@@ -46,8 +46,7 @@ describe('encoders', () => {
   });
 
   describe('projectViews', () => {
-    const views = (side = 8) =>
-      [1, 2].map((seed) => tf.randomNormal([6, side, side, 1], 0, 1, 'float32', seed)) as tf.Tensor4D[];
+    const views = (side = 8) => [1, 2].map((seed) => tf.randomNormal([6, side, side, 1], 0, 1, 'float32', seed)) as tf.Tensor4D[];
     const close = (x: tf.Tensor, y: tf.Tensor) => {
       expect(x.shape).toEqual(y.shape);
       expect(tf.max(tf.abs(tf.sub(x, y))).dataSync()[0]).toBeLessThan(1e-5);

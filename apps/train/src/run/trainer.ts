@@ -1,5 +1,4 @@
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { type BackendChoice, describeBackend, fusedAdam, useFastestBackend } from '@xclr/backend';
 import { ContrastiveLoader, disposeBatch, NO_AUGMENT, simclrAugment, writeFileAtomic } from '@xclr/data';
 import { features, knnClassify } from '@xclr/eval';
@@ -56,7 +55,11 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
   const started = performance.now();
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const stop = options.stop ?? { requested: false };
-  const choice: BackendChoice = await useFastestBackend({ backend: config.backend.name, threads: config.backend.threads, native: config.backend.native });
+  const choice: BackendChoice = await useFastestBackend({
+    backend: config.backend.name,
+    threads: config.backend.threads,
+    native: config.backend.native,
+  });
   log(describeBackend(choice));
   writeJson(path.join(runDir, 'config.resolved.json'), config);
 

@@ -68,7 +68,11 @@ const wasmAdam: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const memory = heapMemory(backend);
   if (memory == null) throw new Error(`${ADAM_UPDATE}: the wasm backend's heap memory was not found`);
   // Outputs first: allocating can grow the heap, which would leave earlier views stale.
-  const out = [heap.makeOutput(ins.value.shape, 'float32'), heap.makeOutput(ins.m.shape, 'float32'), heap.makeOutput(ins.v.shape, 'float32')];
+  const out = [
+    heap.makeOutput(ins.value.shape, 'float32'),
+    heap.makeOutput(ins.m.shape, 'float32'),
+    heap.makeOutput(ins.v.shape, 'float32'),
+  ];
   const view = (t: tf.TensorInfo) => heap.typedArrayFromHeap(t) as Float32Array;
   const input = { value: view(ins.value), m: view(ins.m), v: view(ins.v), gradient: view(ins.gradient) };
   const output = { value: view(out[0]), m: view(out[1]), v: view(out[2]) };
@@ -107,7 +111,11 @@ const cpuAdam: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const read = (t: tf.TensorInfo) => cpu.data.get(t.dataId).values as Float32Array;
   const n = tf.util.sizeFromShape(ins.value.shape);
   const out = { value: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n) };
-  adamUpdate({ value: read(ins.value), m: read(ins.m), v: read(ins.v), gradient: read(ins.gradient) }, out, attrs as unknown as AdamUpdateAttrs);
+  adamUpdate(
+    { value: read(ins.value), m: read(ins.m), v: read(ins.v), gradient: read(ins.gradient) },
+    out,
+    attrs as unknown as AdamUpdateAttrs,
+  );
   return [
     cpu.makeTensorInfo(ins.value.shape, 'float32', out.value),
     cpu.makeTensorInfo(ins.m.shape, 'float32', out.m),

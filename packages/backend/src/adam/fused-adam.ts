@@ -33,7 +33,9 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
       : Object.entries(variableGradients as tf.NamedTensorMap);
     const fused =
       tf.getKernel(ADAM_UPDATE, tf.getBackend()) != null &&
-      entries.every(([name, g]) => g == null || (g.dtype === 'float32' && tf.engine().registeredVariables[name]?.dtype === 'float32'));
+      entries.every(
+        ([name, g]) => g == null || (g.dtype === 'float32' && tf.engine().registeredVariables[name]?.dtype === 'float32'),
+      );
     if (!fused) {
       super.applyGradients(variableGradients);
       return;
@@ -52,8 +54,14 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     tf.tidy(() => {
       entries.forEach(([name, gradient], i) => {
         const value = tf.engine().registeredVariables[name];
-        self.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
-        self.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+        self.accumulatedFirstMoment[i] ??= {
+          originalName: `${name}/m`,
+          variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+        };
+        self.accumulatedSecondMoment[i] ??= {
+          originalName: `${name}/v`,
+          variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+        };
         if (gradient == null) return;
         const m = self.accumulatedFirstMoment[i].variable;
         const v = self.accumulatedSecondMoment[i].variable;

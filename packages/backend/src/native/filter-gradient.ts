@@ -1,4 +1,3 @@
-import type * as tf from '@tensorflow/tfjs-core';
 import type { HeapBackend } from '../wasm/kernels/heap.js';
 import type { TensorInfo } from '../wasm/kernels/kernel-call.js';
 import type { ConvGeometry } from '../wasm/kernels/phase-grid.js';
@@ -85,7 +84,10 @@ export function filterGradientOnNative(backend: HeapBackend, x: TensorInfo, dy: 
     // access to a shared heap is slow in V8), straight into the buffer onnxruntime reads.
     const k = g.fh * g.fw * c;
     const p = n * g.ho * g.wo;
-    const xs = sessions.buffer('x', x.shape.reduce((s, d) => s * d, 1));
+    const xs = sessions.buffer(
+      'x',
+      x.shape.reduce((s, d) => s * d, 1),
+    );
     xs.set(backend.typedArrayFromHeap(x) as Float32Array);
     const patches = sessions.buffer('a', p * k);
     im2colInto(xs, x.shape, g, patches);
@@ -96,7 +98,12 @@ export function filterGradientOnNative(backend: HeapBackend, x: TensorInfo, dy: 
     const split = p % SPLIT === 0;
     const graph = split ? SPLIT_TAP_GRAPH : GEMM_AT_GRAPH;
     const shape = (cols: number) => (split ? [SPLIT, p / SPLIT, cols] : [p, cols]);
-    sessions.runInto(graph.key, graph.build, { a: { data: patches, shape: shape(k) }, b: { data: ds, shape: shape(o) } }, { data: dw, shape: [k, o] });
+    sessions.runInto(
+      graph.key,
+      graph.build,
+      { a: { data: patches, shape: shape(k) }, b: { data: ds, shape: shape(o) } },
+      { data: dw, shape: [k, o] },
+    );
     const out = backend.makeOutput([g.fh, g.fw, c, o], 'float32');
     (backend.typedArrayFromHeap(out) as Float32Array).set(dw);
     return out;

@@ -34,7 +34,18 @@ function broadcastStrides(shape: number[], outShape: number[]): number[] {
  * out[j] = a[pa + j·ia] ⋄ b[pb + j·ib] for j < count. One loop per comparison, so that V8 inlines
  * the operator (a shared loop calling it through a variable ran at ~8 ns per element).
  */
-function compareRun(name: ComparisonName, out: Uint8Array, o: number, a: ArrayLike<number>, pa: number, ia: number, b: ArrayLike<number>, pb: number, ib: number, count: number): void {
+function compareRun(
+  name: ComparisonName,
+  out: Uint8Array,
+  o: number,
+  a: ArrayLike<number>,
+  pa: number,
+  ia: number,
+  b: ArrayLike<number>,
+  pb: number,
+  ib: number,
+  count: number,
+): void {
   switch (name) {
     case 'Equal':
       if (ia === 0 && ib === 1) {

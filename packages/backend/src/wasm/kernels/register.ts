@@ -108,7 +108,8 @@ export function patchWasmKernels(): KernelPatches {
   install(RELU_GRAD, () => ({ inputs, backend }) => {
     const { dy, x } = inputs as Record<string, TensorInfo>;
     const out = reluGradOnHeap(asHeapBackend(backend), dy, x);
-    if (out == null) throw new Error(`@xclr/backend: ${RELU_GRAD} needs float32 dy and x on a wasm heap, got ${dy.dtype} and ${x.dtype}`);
+    if (out == null)
+      throw new Error(`@xclr/backend: ${RELU_GRAD} needs float32 dy and x on a wasm heap, got ${dy.dtype} and ${x.dtype}`);
     return out;
   });
   // Kernels written on the heap in JavaScript; where one declines (returns null) the stock one runs.

@@ -13,7 +13,15 @@ export interface SimdKernels {
    * input, `y`/`dy` at the output row; `channelBytes` = channels × 4 (a multiple of 16);
    * `rowStride` = bytes from one input row to the next.
    */
-  maxPoolGrad2x2Row(x: number, y: number, dy: number, dx: number, outWidth: number, channelBytes: number, rowStride: number): void;
+  maxPoolGrad2x2Row(
+    x: number,
+    y: number,
+    dy: number,
+    dx: number,
+    outWidth: number,
+    channelBytes: number,
+    rowStride: number,
+  ): void;
   /**
    * ReLU's gradient over `bytes` bytes (a multiple of 16) at byte addresses x, dy, dx: dy where
    * x > 0, NaN where x is NaN (as tfjs's dy · step(x)), else 0.
@@ -137,9 +145,29 @@ const adam: Bytes[] = [
   [...op.get(AI), ...op.get(ABYTES), ...op.i32GeU, ...op.brIf(1)],
   [...at(AG, AI), ...op.v128Load(), ...op.set(GV)],
   // m' = β₁·m + (1−β₁)·g
-  [...at(AM, AI), ...op.v128Load(), ...op.get(B1), ...op.f32x4Mul, ...op.get(GV), ...op.get(G1), ...op.f32x4Mul, ...op.f32x4Add, ...op.set(MV)],
+  [
+    ...at(AM, AI),
+    ...op.v128Load(),
+    ...op.get(B1),
+    ...op.f32x4Mul,
+    ...op.get(GV),
+    ...op.get(G1),
+    ...op.f32x4Mul,
+    ...op.f32x4Add,
+    ...op.set(MV),
+  ],
   // v' = β₂·v + (1−β₂)·g·g
-  [...at(AV, AI), ...op.v128Load(), ...op.get(B2), ...op.f32x4Mul, ...op.get(GV), ...op.get(GV), ...op.f32x4Mul, ...op.get(G2), ...op.f32x4Mul],
+  [
+    ...at(AV, AI),
+    ...op.v128Load(),
+    ...op.get(B2),
+    ...op.f32x4Mul,
+    ...op.get(GV),
+    ...op.get(GV),
+    ...op.f32x4Mul,
+    ...op.get(G2),
+    ...op.f32x4Mul,
+  ],
   [...op.f32x4Add, ...op.set(VV)],
   [...at(OM, AI), ...op.get(MV), ...op.v128Store()],
   [...at(OV, AI), ...op.get(VV), ...op.v128Store()],
