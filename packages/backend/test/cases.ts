@@ -102,6 +102,8 @@ export const CONV_CASES: ConvCase[] = [
   { x: [2, 21, 19, 64], f: [3, 3, 64, 5], strides: 2, pad: 'valid' },
   // Filter gradients here sum 4,608 products: float32 rounding near zero is ~1e-6 of the largest.
   { x: [2, 48, 48, 64], f: [3, 3, 64, 4], strides: 1, pad: 'same', floor: 1e-2 },
+  // A small map with many channels: the native filter gradient's taps are not split (few rows).
+  { x: [1, 4, 4, 64], f: [3, 3, 64, 48], strides: 1, pad: 'same' },
   { x: [2, 10, 10, 512], f: [1, 1, 512, 4], strides: 2, pad: 'same' },
   { x: [2, 20, 20, 40], f: [1, 1, 40, 6], strides: 2, pad: 'same' },
   { x: [2, 7, 7, 40], f: [1, 1, 40, 6], strides: 1, pad: 'valid' },

@@ -21,8 +21,8 @@ export interface NativeLimits {
 /**
  * Crossovers measured on 2 cores (bench/kernels.bench.ts, results/kernels.json, with the training
  * malloc settings): below them XNNPACK was as fast or faster, or the two traded places between
- * runs. Products (means over 24 round-robin rounds): 1.6–2× faster natively at 2–17 M
- * multiply-adds, 1.8–4.1× for the training steps' 17–540 M; a call costs about 0.1–0.2 ms.
+ * runs. Products (means over 24 round-robin rounds, two runs): 1.0–2× faster natively at 2–17 M
+ * multiply-adds, 1.7–4× for the training steps' 17–540 M; a call costs about 0.1–0.2 ms.
  * Below 4 M the gain is a few tenths of a millisecond at most, and XNNPACK's times are steadier.
  * Filter gradients: 2.4 M already 1.2× faster. Convolutions: 2–2.8× faster from 64 channels and
  * 1.2 G multiply-adds, 0.6–0.8× for 75 M (batch 8). The ConvNet's 32 → 64-channel layer at 1.1 G
