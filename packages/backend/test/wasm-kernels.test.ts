@@ -21,7 +21,7 @@ beforeAll(async () => {
   // XNNPACK's paths: the native engine (onnxruntime) has its own tests (native.test.ts).
   const choice = await useFastestBackend({ backend: 'wasm', native: false });
   expect(choice.notes.join(' ')).toMatch(
-    /wasm training kernels: Transpose, Identity, BatchMatMul, _FusedMatMul, Conv2D, FusedConv2D, Conv2DBackpropFilter, Conv2DBackpropInput, Sum, Mean, FusedBatchNorm, MaxPoolGrad, XclrReluGrad, Slice, SplitV, Concat, Reverse, Tile, OneHot, Equal, NotEqual, Greater, GreaterEqual, Less, LessEqual/,
+    /wasm training kernels: Transpose, Identity, BatchMatMul, _FusedMatMul, Conv2D, FusedConv2D, Conv2DBackpropFilter, Conv2DBackpropInput, Sum, Mean, FusedBatchNorm, MaxPoolGrad, XclrReluGrad, Slice, SplitV, Concat, Reverse, Tile, OneHot, Cast, Equal, NotEqual, Greater, GreaterEqual, Less, LessEqual/,
   );
 });
 
@@ -364,8 +364,8 @@ describe('broadcasting comparisons on wasm match cpu', () => {
 });
 
 describe('Sum and Mean on wasm match cpu', () => {
-  // Leading axes go through average pooling (in two halves from 64 rows on); other axes to the
-  // stock kernels.
+  // Leading axes go through average pooling (in two halves from 64 rows on), trailing axes through
+  // SIMD row sums; other axes to the stock kernels.
   for (const [shape, axis, keepDims] of [
     [[64, 5, 5, 7], [0, 1, 2], false],
     [[64, 5, 5, 7], [0, 1, 2], true],
@@ -378,6 +378,10 @@ describe('Sum and Mean on wasm match cpu', () => {
     [[6, 7, 8], -1, true],
     [[6, 7, 8], [0, 1, 2], false],
     [[3, 4, 5], [0, 1], true],
+    // Trailing axes (rows of the loss matrices): SIMD row sums, with rows not a multiple of 4.
+    [[512, 2051], 1, false],
+    [[5, 3], -1, true],
+    [[4, 6, 10], [1, 2], false],
   ] as [number[], number | number[], boolean][]) {
     it(`[${shape}] over ${JSON.stringify(axis)}${keepDims ? ', keepDims' : ''}`, async () => {
       const { cpu, wasm } = await onCpuAndWasm(() => {
@@ -386,6 +390,15 @@ describe('Sum and Mean on wasm match cpu', () => {
         return [tf.sum(x, axis, keepDims), tf.mean(x, axis, keepDims)];
       });
       expectMatch(cpu, wasm);
+    });
+  }
+});
+
+describe('Cast int32 → float32 on wasm (SIMD) matches cpu', () => {
+  for (const shape of [[7, 5], [4096], [3]]) {
+    it(`[${shape}]`, async () => {
+      const { cpu, wasm } = await onCpuAndWasm(() => tf.cast(tf.cast(tf.mul(rand(shape), 1e6), 'int32'), 'float32'));
+      expectMatch(cpu, wasm, 0);
     });
   }
 });

@@ -11,6 +11,7 @@ import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 import { oneHotOnHeap } from './one-hot.js';
 import { reduceLeadingAxes } from './reduce-leading.js';
+import { castInt32ToFloat32, reduceTrailingAxes } from './reduce-trailing.js';
 import { RELU_GRAD, reluGradOnHeap } from './relu-grad.js';
 import { reverseOnHeap } from './reverse.js';
 import { sliceOnHeap, splitOnHeap } from './slice.js';
@@ -95,8 +96,22 @@ export function patchWasmKernels(): KernelPatches {
   install('Conv2DBackpropInput', (orig) =>
     composed(orig, 'Conv2DBackpropInput', (call, { dy, filter }, attrs) => conv2dBackpropInput(call, dy, filter, attrs)),
   );
-  install('Sum', (orig) => composed(orig, 'Sum', (call, { x }, attrs) => reduceLeadingAxes(call, x, attrs, 'sum')));
-  install('Mean', (orig) => composed(orig, 'Mean', (call, { x }, attrs) => reduceLeadingAxes(call, x, attrs, 'mean')));
+  install('Sum', (orig) =>
+    composed(
+      orig,
+      'Sum',
+      (call, { x }, attrs) =>
+        reduceLeadingAxes(call, x, attrs, 'sum') ?? reduceTrailingAxes(asHeapBackend(call.backend), x, attrs, 'sum'),
+    ),
+  );
+  install('Mean', (orig) =>
+    composed(
+      orig,
+      'Mean',
+      (call, { x }, attrs) =>
+        reduceLeadingAxes(call, x, attrs, 'mean') ?? reduceTrailingAxes(asHeapBackend(call.backend), x, attrs, 'mean'),
+    ),
+  );
   install('FusedBatchNorm', (orig) =>
     composed(orig, 'FusedBatchNorm', (call, inputs, attrs) => batchNormPerChannel(call, inputs, attrs)),
   );
@@ -129,6 +144,7 @@ export function patchWasmKernels(): KernelPatches {
   onHeap('Reverse', (backend, { x }, attrs) => reverseOnHeap(backend, x, attrs));
   onHeap('Tile', (backend, { x }, attrs) => tileOnHeap(backend, x, attrs));
   onHeap('OneHot', (backend, { indices }, attrs) => oneHotOnHeap(backend, indices, attrs));
+  onHeap('Cast', (backend, { x }, attrs) => castInt32ToFloat32(backend, x, attrs));
   for (const name of Object.keys(COMPARISONS) as ComparisonName[]) {
     onHeap(name, (backend, { a, b }) => compareBroadcast(backend, name, a, b));
   }

@@ -50,6 +50,10 @@ export interface SimdKernels {
     c2: number,
     epsilon: number,
   ): void;
+  /** Sums of `rows` contiguous rows of `cols` floats at byte address x, as floats at `out`. */
+  rowSums(x: number, out: number, rows: number, cols: number): void;
+  /** int32 → float32 over `bytes` bytes (a multiple of 16) from byte address x to out. */
+  int32ToFloat32(x: number, out: number, bytes: number): void;
 }
 
 // maxPoolGrad2x2Row's locals: its 7 parameters, then these.
@@ -180,6 +184,58 @@ const adam: Bytes[] = [
   [...op.end, ...op.end],
 ];
 
+// rowSums: parameters x, out, rows, cols; then r, p, i, the vector end, the row's bytes, the
+// vector accumulator and the row's sum.
+const [SX, SOUT, SROWS, SCOLS, SR, SP, SI, SVEC, SROW, SACC, SSUM] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+const rowSums: Bytes[] = [
+  [...op.get(SCOLS), ...op.i32Const(2), ...op.i32Shl, ...op.set(SROW)],
+  [...op.get(SCOLS), ...op.i32Const(-4), ...op.i32And, ...op.i32Const(2), ...op.i32Shl, ...op.set(SVEC)],
+  [...op.i32Const(0), ...op.set(SR), ...op.get(SX), ...op.set(SP)],
+  [...op.block, ...op.loop],
+  [...op.get(SR), ...op.get(SROWS), ...op.i32GeU, ...op.brIf(1)],
+  [...op.v128Zero, ...op.set(SACC), ...op.i32Const(0), ...op.set(SI)],
+  // four lanes at a time
+  [...op.block, ...op.loop],
+  [...op.get(SI), ...op.get(SVEC), ...op.i32GeU, ...op.brIf(1)],
+  [...op.get(SACC), ...op.get(SP), ...op.get(SI), ...op.i32Add, ...op.v128Load(), ...op.f32x4Add, ...op.set(SACC)],
+  [...op.get(SI), ...op.i32Const(16), ...op.i32Add, ...op.set(SI), ...op.br(0)],
+  [...op.end, ...op.end],
+  [
+    ...[0, 1, 2, 3].flatMap((lane) => [...op.get(SACC), ...op.f32x4ExtractLane(lane), ...(lane > 0 ? op.f32Add : [])]),
+    ...op.set(SSUM),
+  ],
+  // the last cols mod 4
+  [...op.block, ...op.loop],
+  [...op.get(SI), ...op.get(SROW), ...op.i32GeU, ...op.brIf(1)],
+  [...op.get(SSUM), ...op.get(SP), ...op.get(SI), ...op.i32Add, ...op.f32Load(), ...op.f32Add, ...op.set(SSUM)],
+  [...op.get(SI), ...op.i32Const(4), ...op.i32Add, ...op.set(SI), ...op.br(0)],
+  [...op.end, ...op.end],
+  [...op.get(SOUT), ...op.get(SR), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...op.get(SSUM), ...op.f32Store()],
+  [...op.get(SP), ...op.get(SROW), ...op.i32Add, ...op.set(SP)],
+  [...op.get(SR), ...op.i32Const(1), ...op.i32Add, ...op.set(SR), ...op.br(0)],
+  [...op.end, ...op.end],
+];
+
+// int32ToFloat32: parameters x, out, bytes; then i.
+const int32ToFloat32: Bytes[] = [
+  [...op.i32Const(0), ...op.set(3)],
+  [...op.block, ...op.loop],
+  [...op.get(3), ...op.get(2), ...op.i32GeU, ...op.brIf(1)],
+  [
+    ...op.get(1),
+    ...op.get(3),
+    ...op.i32Add,
+    ...op.get(0),
+    ...op.get(3),
+    ...op.i32Add,
+    ...op.v128Load(),
+    ...op.f32x4ConvertI32x4S,
+    ...op.v128Store(),
+  ],
+  [...op.get(3), ...op.i32Const(16), ...op.i32Add, ...op.set(3), ...op.br(0)],
+  [...op.end, ...op.end],
+];
+
 const instances = new WeakMap<WasmMemory, SimdKernels>();
 
 /** The kernels on `memory` (compiled once per memory). */
@@ -201,6 +257,13 @@ export function simdKernels(memory: WasmMemory): SimdKernels {
           locals: [I32, ...new Array(7).fill(V128), V128, V128, V128],
           body: adam,
         },
+        {
+          name: 'rowSums',
+          params: [I32, I32, I32, I32],
+          locals: [I32, I32, I32, I32, I32, V128, F32],
+          body: rowSums,
+        },
+        { name: 'int32ToFloat32', params: [I32, I32, I32], locals: [I32], body: int32ToFloat32 },
       ],
       // A threaded Emscripten heap is shared, with a maximum at most 4 GiB (65536 pages).
       { shared: typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer, maxPages: 65536 },

@@ -48,6 +48,11 @@ export const op = {
   tee: (local: number) => [0x22, ...u32(local)],
   i32Const: (n: number) => [0x41, ...i32(n)],
   i32GeU: [0x4f],
+  i32And: [0x71],
+  f32Add: [0x92],
+  /** f32.load / f32.store at the address on the stack plus `offset`. */
+  f32Load: (offset = 0) => [0x2a, 0, ...u32(offset)],
+  f32Store: (offset = 0) => [0x38, 0, ...u32(offset)],
   i32Add: [0x6a],
   i32Sub: [0x6b],
   i32Mul: [0x6c],
@@ -58,6 +63,7 @@ export const op = {
   v128Zero: [0xfd, ...u32(0x0c), ...new Array(16).fill(0)],
   i32x4Splat: [0xfd, ...u32(0x11)],
   f32x4Splat: [0xfd, ...u32(0x13)],
+  f32x4ExtractLane: (lane: number) => [0xfd, ...u32(0x1f), lane],
   i32x4Eq: [0xfd, ...u32(0x37)],
   f32x4Ne: [0xfd, ...u32(0x42)],
   f32x4Gt: [0xfd, ...u32(0x44)],
@@ -71,6 +77,7 @@ export const op = {
   f32x4Sub: [0xfd, ...u32(0xe5)],
   f32x4Mul: [0xfd, ...u32(0xe6)],
   f32x4Div: [0xfd, ...u32(0xe7)],
+  f32x4ConvertI32x4S: [0xfd, ...u32(0xfa)],
 } as const;
 
 export interface FunctionDef {
