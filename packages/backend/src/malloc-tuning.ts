@@ -41,22 +41,26 @@ export function mallocTuning(env: NodeJS.ProcessEnv = process.env): MallocTuning
   };
 }
 
+/** On glibc, without the settings, and not opted out. */
+function wantsTuning(env: NodeJS.ProcessEnv): boolean {
+  const state = mallocTuning(env);
+  return state.libc != null && !state.tuned && !state.optedOut;
+}
+
 /**
  * The environment for a child process with the training malloc settings added to any
  * `GLIBC_TUNABLES` already there; null when there is nothing to change (not glibc, already set,
  * or opted out).
  */
 export function envWithMallocTuning(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv | null {
-  const state = mallocTuning(env);
-  if (state.libc == null || state.tuned || state.optedOut) return null;
+  if (!wantsTuning(env)) return null;
   const existing = env.GLIBC_TUNABLES;
   return { ...env, GLIBC_TUNABLES: existing ? `${existing}:${TRAINING_MALLOC_TUNABLES}` : TRAINING_MALLOC_TUNABLES };
 }
 
 /** A note for `BackendChoice.notes` where the settings would help and are missing, else null. */
 export function mallocTuningNote(env: NodeJS.ProcessEnv = process.env): string | null {
-  const state = mallocTuning(env);
-  if (state.libc == null || state.tuned || state.optedOut) return null;
+  if (!wantsTuning(env)) return null;
   return (
     'glibc malloc returns freed memory to the system between steps (page faults on every reuse): ' +
     `start node with GLIBC_TUNABLES=${TRAINING_MALLOC_TUNABLES} for faster steps (the xclr CLI does)`

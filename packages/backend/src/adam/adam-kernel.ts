@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { asHeapBackend, heapMemory } from '../wasm/kernels/heap.js';
-import { simdKernels } from '../wasm/simd/simd-kernels.js';
+import { asHeapBackend } from '../wasm/kernels/heap.js';
+import { heapSimdKernels } from '../wasm/simd/simd-kernels.js';
 
 /** One Adam step for one variable: inputs value, m, v, gradient; outputs [value, m, v]. */
 export const ADAM_UPDATE = 'XclrAdamUpdate';
@@ -65,8 +65,8 @@ const wasmAdam: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const ins = inputs as unknown as Inputs;
   checkInputs(ins);
   const heap = asHeapBackend(backend);
-  const memory = heapMemory(backend);
-  if (memory == null) throw new Error(`${ADAM_UPDATE}: the wasm backend's heap memory was not found`);
+  const simd = heapSimdKernels(backend);
+  if (simd == null) throw new Error(`${ADAM_UPDATE}: the wasm backend's heap memory was not found`);
   // Outputs first: allocating can grow the heap, which would leave earlier views stale.
   const out = [
     heap.makeOutput(ins.value.shape, 'float32'),
@@ -78,7 +78,7 @@ const wasmAdam: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const output = { value: view(out[0]), m: view(out[1]), v: view(out[2]) };
   const a = attrs as unknown as AdamUpdateAttrs;
   const whole = input.value.length & ~3;
-  simdKernels(memory).adam(
+  simd.adam(
     input.value.byteOffset,
     input.m.byteOffset,
     input.v.byteOffset,

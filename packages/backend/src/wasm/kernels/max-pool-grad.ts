@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ScratchBuffers } from '../../scratch.js';
-import { simdKernels } from '../simd/simd-kernels.js';
-import { type HeapBackend, heapMemory } from './heap.js';
+import { heapSimdKernels, type SimdKernels } from '../simd/simd-kernels.js';
+import type { HeapBackend } from './heap.js';
 import type { Attrs, TensorInfo } from './kernel-call.js';
 
 // The stock wasm MaxPoolGrad takes about a third of a small ConvNet's training step. The gradient
@@ -111,9 +111,9 @@ function disjointWindows(
   const fh = info.effectiveFilterHeight;
   const fw = info.effectiveFilterWidth;
   const out = backend.makeOutput(input.shape, 'float32');
-  const memory = heapMemory(backend);
-  if (fh === 2 && fw === 2 && ch % 4 === 0 && memory != null) {
-    windows2x2Simd(simdKernels(memory), backend, dy, input, output, out, info);
+  const simd = heapSimdKernels(backend);
+  if (fh === 2 && fw === 2 && ch % 4 === 0 && simd != null) {
+    windows2x2Simd(simd, backend, dy, input, output, out, info);
     return out;
   }
   // Element access to the heap (a SharedArrayBuffer when threads are on) is slower than to an
@@ -161,7 +161,7 @@ function disjointWindows(
  * infinite dY reaches only its window's first maximum, as on the cpu backend.
  */
 function windows2x2Simd(
-  kernels: ReturnType<typeof simdKernels>,
+  kernels: SimdKernels,
   backend: HeapBackend,
   dy: TensorInfo,
   input: TensorInfo,

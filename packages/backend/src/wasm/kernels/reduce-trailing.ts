@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { simdKernels } from '../simd/simd-kernels.js';
-import { type HeapBackend, heapMemory } from './heap.js';
+import { heapSimdKernels } from '../simd/simd-kernels.js';
+import type { HeapBackend } from './heap.js';
 import type { Attrs, TensorInfo } from './kernel-call.js';
 
 /**
@@ -10,8 +10,8 @@ import type { Attrs, TensorInfo } from './kernel-call.js';
  */
 export function reduceTrailingAxes(backend: HeapBackend, x: TensorInfo, attrs: Attrs, kind: 'sum' | 'mean'): TensorInfo | null {
   const { axis, keepDims } = attrs as { axis: number | number[]; keepDims: boolean };
-  const memory = heapMemory(backend);
-  if (memory == null || x.dtype !== 'float32' || x.shape.length === 0) return null;
+  const simd = heapSimdKernels(backend);
+  if (simd == null || x.dtype !== 'float32' || x.shape.length === 0) return null;
   const rank = x.shape.length;
   const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
   if (axes.length === 0 || !axes.every((a, i) => a === rank - axes.length + i)) return null;
@@ -21,7 +21,7 @@ export function reduceTrailingAxes(backend: HeapBackend, x: TensorInfo, attrs: A
   if (rows === 0 || cols === 0) return null;
   const out = backend.makeOutput(keepDims ? [...kept, ...axes.map(() => 1)] : kept, 'float32');
   const to = backend.typedArrayFromHeap(out) as Float32Array;
-  simdKernels(memory).rowSums(backend.typedArrayFromHeap(x).byteOffset, to.byteOffset, rows, cols);
+  simd.rowSums(backend.typedArrayFromHeap(x).byteOffset, to.byteOffset, rows, cols);
   if (kind === 'mean') for (let r = 0; r < rows; r++) to[r] /= cols;
   return out;
 }

@@ -97,22 +97,19 @@ export function patchWasmKernels(): KernelPatches {
   install('Conv2DBackpropInput', (orig) =>
     composed(orig, 'Conv2DBackpropInput', (call, { dy, filter }, attrs) => conv2dBackpropInput(call, dy, filter, attrs)),
   );
-  install('Sum', (orig) =>
-    composed(
-      orig,
-      'Sum',
-      (call, { x }, attrs) =>
-        reduceLeadingAxes(call, x, attrs, 'sum') ?? reduceTrailingAxes(asHeapBackend(call.backend), x, attrs, 'sum'),
-    ),
-  );
-  install('Mean', (orig) =>
-    composed(
-      orig,
-      'Mean',
-      (call, { x }, attrs) =>
-        reduceLeadingAxes(call, x, attrs, 'mean') ?? reduceTrailingAxes(asHeapBackend(call.backend), x, attrs, 'mean'),
-    ),
-  );
+  for (const [name, kind] of [
+    ['Sum', 'sum'],
+    ['Mean', 'mean'],
+  ] as const) {
+    install(name, (orig) =>
+      composed(
+        orig,
+        name,
+        (call, { x }, attrs) =>
+          reduceLeadingAxes(call, x, attrs, kind) ?? reduceTrailingAxes(asHeapBackend(call.backend), x, attrs, kind),
+      ),
+    );
+  }
   install('FusedBatchNorm', (orig) =>
     composed(orig, 'FusedBatchNorm', (call, inputs, attrs) => batchNormPerChannel(call, inputs, attrs)),
   );

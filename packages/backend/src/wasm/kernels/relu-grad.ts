@@ -1,5 +1,5 @@
-import { simdKernels } from '../simd/simd-kernels.js';
-import { type HeapBackend, heapMemory } from './heap.js';
+import { heapSimdKernels } from '../simd/simd-kernels.js';
+import type { HeapBackend } from './heap.js';
 import type { TensorInfo } from './kernel-call.js';
 
 /** A wasm kernel this package adds: ReLU's input gradient in one pass (see lean-gradients.ts). */
@@ -11,12 +11,12 @@ export const RELU_GRAD = 'XclrReluGrad';
  * Null where it does not apply (not float32, no heap memory found).
  */
 export function reluGradOnHeap(backend: HeapBackend, dy: TensorInfo, x: TensorInfo): TensorInfo | null {
-  const memory = heapMemory(backend);
-  if (memory == null || x.dtype !== 'float32' || dy.dtype !== 'float32') return null;
+  const simd = heapSimdKernels(backend);
+  if (simd == null || x.dtype !== 'float32' || dy.dtype !== 'float32') return null;
   const out = backend.makeOutput(x.shape, 'float32');
   const [xs, gs, dxs] = [x, dy, out].map((t) => backend.typedArrayFromHeap(t) as Float32Array);
   const whole = xs.length & ~3;
-  simdKernels(memory).reluGrad(xs.byteOffset, gs.byteOffset, dxs.byteOffset, whole * 4);
+  simd.reluGrad(xs.byteOffset, gs.byteOffset, dxs.byteOffset, whole * 4);
   for (let i = whole; i < xs.length; i++) dxs[i] = xs[i] > 0 ? gs[i] : Number.isNaN(xs[i]) ? Number.NaN : 0;
   return out;
 }

@@ -1,4 +1,5 @@
-import { type Bytes, F32, I32, moduleBytes, op, V128 } from './wasm-binary.js';
+import { type Bytes, F32, I32, moduleBytes, op, V128, whileBelow } from './wasm-binary.js';
+import { heapMemory } from '../kernels/heap.js';
 import { type WasmMemory, wasmApi } from './webassembly.js';
 
 // Loops that tfjs's wasm binary lacks, written as WebAssembly SIMD against the backend's own heap
@@ -96,42 +97,39 @@ function windowInput(offsets: number[], last: boolean): Bytes {
 const maxPoolGrad2x2Row: Bytes[] = [
   [...op.get(DX), ...op.get(X), ...op.i32Sub, ...op.set(DELTA)],
   [...op.i32Const(0), ...op.set(XO)],
-  [...op.block, ...op.loop],
-  [...op.get(XO), ...op.get(OUT_W), ...op.i32GeU, ...op.brIf(1)],
-  [...op.get(XO), ...op.get(CH), ...op.i32Mul, ...op.set(XOFF)],
-  [...op.i32Const(0), ...op.set(C)],
-  [...op.block, ...op.loop],
-  [...op.get(C), ...op.get(CH), ...op.i32GeU, ...op.brIf(1)],
-  // p = x + 2·xoff + c (the window's top-left input); q = xoff + c (its output)
-  [...op.get(X), ...op.get(XOFF), ...op.get(XOFF), ...op.i32Add, ...op.i32Add, ...op.get(C), ...op.i32Add, ...op.set(P)],
-  [...op.get(XOFF), ...op.get(C), ...op.i32Add, ...op.set(Q)],
-  [...op.get(Y), ...op.get(Q), ...op.i32Add, ...op.v128Load(), ...op.set(YV)],
-  [...op.get(DY), ...op.get(Q), ...op.i32Add, ...op.v128Load(), ...op.set(REST)],
-  [...isZero(YV), ...op.set(YZ)],
-  windowInput([], false),
-  windowInput([CH], false),
-  windowInput([ROW], false),
-  windowInput([ROW, CH], true),
-  [...op.get(C), ...op.i32Const(16), ...op.i32Add, ...op.set(C), ...op.br(0)],
-  [...op.end, ...op.end],
-  [...op.get(XO), ...op.i32Const(1), ...op.i32Add, ...op.set(XO), ...op.br(0)],
-  [...op.end, ...op.end],
+  ...whileBelow(XO, OUT_W, 1, [
+    [...op.get(XO), ...op.get(CH), ...op.i32Mul, ...op.set(XOFF)],
+    [...op.i32Const(0), ...op.set(C)],
+    ...whileBelow(C, CH, 16, [
+      // p = x + 2·xoff + c (the window's top-left input); q = xoff + c (its output)
+      [...op.get(X), ...op.get(XOFF), ...op.get(XOFF), ...op.i32Add, ...op.i32Add, ...op.get(C), ...op.i32Add, ...op.set(P)],
+      [...op.get(XOFF), ...op.get(C), ...op.i32Add, ...op.set(Q)],
+      [...op.get(Y), ...op.get(Q), ...op.i32Add, ...op.v128Load(), ...op.set(YV)],
+      [...op.get(DY), ...op.get(Q), ...op.i32Add, ...op.v128Load(), ...op.set(REST)],
+      [...isZero(YV), ...op.set(YZ)],
+      windowInput([], false),
+      windowInput([CH], false),
+      windowInput([ROW], false),
+      windowInput([ROW, CH], true),
+    ]),
+  ]),
 ];
+
+/** `base + i`: an address. */
+const at = (base: number, i: number): Bytes => [...op.get(base), ...op.get(i), ...op.i32Add];
 
 // reluGrad: parameters x, dy, dx, bytes; then offset i and the x vector.
 const [RX, RDY, RDX, RBYTES, RI, RV] = [0, 1, 2, 3, 4, 5];
 const reluGrad: Bytes[] = [
   [...op.i32Const(0), ...op.set(RI)],
-  [...op.block, ...op.loop],
-  [...op.get(RI), ...op.get(RBYTES), ...op.i32GeU, ...op.brIf(1)],
-  [...op.get(RX), ...op.get(RI), ...op.i32Add, ...op.v128Load(), ...op.set(RV)],
-  // dx = (dy & (x > 0)) | (x & (x != x))
-  [...op.get(RDX), ...op.get(RI), ...op.i32Add],
-  [...op.get(RDY), ...op.get(RI), ...op.i32Add, ...op.v128Load(), ...op.get(RV), ...op.v128Zero, ...op.f32x4Gt, ...op.v128And],
-  [...op.get(RV), ...op.get(RV), ...op.get(RV), ...op.f32x4Ne, ...op.v128And, ...op.v128Or],
-  [...op.v128Store()],
-  [...op.get(RI), ...op.i32Const(16), ...op.i32Add, ...op.set(RI), ...op.br(0)],
-  [...op.end, ...op.end],
+  ...whileBelow(RI, RBYTES, 16, [
+    [...at(RX, RI), ...op.v128Load(), ...op.set(RV)],
+    // dx = (dy & (x > 0)) | (x & (x != x))
+    [...at(RDX, RI)],
+    [...at(RDY, RI), ...op.v128Load(), ...op.get(RV), ...op.v128Zero, ...op.f32x4Gt, ...op.v128And],
+    [...op.get(RV), ...op.get(RV), ...op.get(RV), ...op.f32x4Ne, ...op.v128And, ...op.v128Or],
+    [...op.v128Store()],
+  ]),
 ];
 
 // adam: 8 i32 parameters (addresses, bytes), 7 f32 (constants); then i, the constants splat to
@@ -141,47 +139,25 @@ const SCALARS = [8, 9, 10, 11, 12, 13, 14]; // β₁, 1−β₁, β₂, 1−β�
 const AI = 15;
 const [B1, G1, B2, G2, STEP, C2, EPS] = [16, 17, 18, 19, 20, 21, 22];
 const [GV, MV, VV] = [23, 24, 25];
-const at = (base: number, i: number): Bytes => [...op.get(base), ...op.get(i), ...op.i32Add];
 const adam: Bytes[] = [
   ...SCALARS.map((s, k) => [...op.get(s), ...op.f32x4Splat, ...op.set(B1 + k)]),
   [...op.i32Const(0), ...op.set(AI)],
-  [...op.block, ...op.loop],
-  [...op.get(AI), ...op.get(ABYTES), ...op.i32GeU, ...op.brIf(1)],
-  [...at(AG, AI), ...op.v128Load(), ...op.set(GV)],
-  // m' = β₁·m + (1−β₁)·g
-  [
-    ...at(AM, AI),
-    ...op.v128Load(),
-    ...op.get(B1),
-    ...op.f32x4Mul,
-    ...op.get(GV),
-    ...op.get(G1),
-    ...op.f32x4Mul,
-    ...op.f32x4Add,
-    ...op.set(MV),
-  ],
-  // v' = β₂·v + (1−β₂)·g·g
-  [
-    ...at(AV, AI),
-    ...op.v128Load(),
-    ...op.get(B2),
-    ...op.f32x4Mul,
-    ...op.get(GV),
-    ...op.get(GV),
-    ...op.f32x4Mul,
-    ...op.get(G2),
-    ...op.f32x4Mul,
-  ],
-  [...op.f32x4Add, ...op.set(VV)],
-  [...at(OM, AI), ...op.get(MV), ...op.v128Store()],
-  [...at(OV, AI), ...op.get(VV), ...op.v128Store()],
-  // value' = value − step · m' / (√(v'·c₂) + ε)
-  [...at(OVAL, AI), ...at(AVAL, AI), ...op.v128Load()],
-  [...op.get(STEP), ...op.get(MV), ...op.f32x4Mul],
-  [...op.get(VV), ...op.get(C2), ...op.f32x4Mul, ...op.f32x4Sqrt, ...op.get(EPS), ...op.f32x4Add],
-  [...op.f32x4Div, ...op.f32x4Sub, ...op.v128Store()],
-  [...op.get(AI), ...op.i32Const(16), ...op.i32Add, ...op.set(AI), ...op.br(0)],
-  [...op.end, ...op.end],
+  ...whileBelow(AI, ABYTES, 16, [
+    [...at(AG, AI), ...op.v128Load(), ...op.set(GV)],
+    // m' = β₁·m + (1−β₁)·g
+    [...at(AM, AI), ...op.v128Load(), ...op.get(B1), ...op.f32x4Mul],
+    [...op.get(GV), ...op.get(G1), ...op.f32x4Mul, ...op.f32x4Add, ...op.set(MV)],
+    // v' = β₂·v + (1−β₂)·g·g
+    [...at(AV, AI), ...op.v128Load(), ...op.get(B2), ...op.f32x4Mul],
+    [...op.get(GV), ...op.get(GV), ...op.f32x4Mul, ...op.get(G2), ...op.f32x4Mul, ...op.f32x4Add, ...op.set(VV)],
+    [...at(OM, AI), ...op.get(MV), ...op.v128Store()],
+    [...at(OV, AI), ...op.get(VV), ...op.v128Store()],
+    // value' = value − step · m' / (√(v'·c₂) + ε)
+    [...at(OVAL, AI), ...at(AVAL, AI), ...op.v128Load()],
+    [...op.get(STEP), ...op.get(MV), ...op.f32x4Mul],
+    [...op.get(VV), ...op.get(C2), ...op.f32x4Mul, ...op.f32x4Sqrt, ...op.get(EPS), ...op.f32x4Add],
+    [...op.f32x4Div, ...op.f32x4Sub, ...op.v128Store()],
+  ]),
 ];
 
 // rowSums: parameters x, out, rows, cols; then r, p, i, the vector end, the row's bytes, the
@@ -191,49 +167,27 @@ const rowSums: Bytes[] = [
   [...op.get(SCOLS), ...op.i32Const(2), ...op.i32Shl, ...op.set(SROW)],
   [...op.get(SCOLS), ...op.i32Const(-4), ...op.i32And, ...op.i32Const(2), ...op.i32Shl, ...op.set(SVEC)],
   [...op.i32Const(0), ...op.set(SR), ...op.get(SX), ...op.set(SP)],
-  [...op.block, ...op.loop],
-  [...op.get(SR), ...op.get(SROWS), ...op.i32GeU, ...op.brIf(1)],
-  [...op.v128Zero, ...op.set(SACC), ...op.i32Const(0), ...op.set(SI)],
-  // four lanes at a time
-  [...op.block, ...op.loop],
-  [...op.get(SI), ...op.get(SVEC), ...op.i32GeU, ...op.brIf(1)],
-  [...op.get(SACC), ...op.get(SP), ...op.get(SI), ...op.i32Add, ...op.v128Load(), ...op.f32x4Add, ...op.set(SACC)],
-  [...op.get(SI), ...op.i32Const(16), ...op.i32Add, ...op.set(SI), ...op.br(0)],
-  [...op.end, ...op.end],
-  [
-    ...[0, 1, 2, 3].flatMap((lane) => [...op.get(SACC), ...op.f32x4ExtractLane(lane), ...(lane > 0 ? op.f32Add : [])]),
-    ...op.set(SSUM),
-  ],
-  // the last cols mod 4
-  [...op.block, ...op.loop],
-  [...op.get(SI), ...op.get(SROW), ...op.i32GeU, ...op.brIf(1)],
-  [...op.get(SSUM), ...op.get(SP), ...op.get(SI), ...op.i32Add, ...op.f32Load(), ...op.f32Add, ...op.set(SSUM)],
-  [...op.get(SI), ...op.i32Const(4), ...op.i32Add, ...op.set(SI), ...op.br(0)],
-  [...op.end, ...op.end],
-  [...op.get(SOUT), ...op.get(SR), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...op.get(SSUM), ...op.f32Store()],
-  [...op.get(SP), ...op.get(SROW), ...op.i32Add, ...op.set(SP)],
-  [...op.get(SR), ...op.i32Const(1), ...op.i32Add, ...op.set(SR), ...op.br(0)],
-  [...op.end, ...op.end],
+  ...whileBelow(SR, SROWS, 1, [
+    [...op.v128Zero, ...op.set(SACC), ...op.i32Const(0), ...op.set(SI)],
+    // four lanes at a time, then their sum, then the last cols mod 4 from where that stopped
+    ...whileBelow(SI, SVEC, 16, [[...op.get(SACC), ...at(SP, SI), ...op.v128Load(), ...op.f32x4Add, ...op.set(SACC)]]),
+    [
+      ...[0, 1, 2, 3].flatMap((lane) => [...op.get(SACC), ...op.f32x4ExtractLane(lane), ...(lane > 0 ? op.f32Add : [])]),
+      ...op.set(SSUM),
+    ],
+    ...whileBelow(SI, SROW, 4, [[...op.get(SSUM), ...at(SP, SI), ...op.f32Load(), ...op.f32Add, ...op.set(SSUM)]]),
+    [...op.get(SOUT), ...op.get(SR), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...op.get(SSUM), ...op.f32Store()],
+    [...op.get(SP), ...op.get(SROW), ...op.i32Add, ...op.set(SP)],
+  ]),
 ];
 
 // int32ToFloat32: parameters x, out, bytes; then i.
+const [CX, COUT, CBYTES, CI] = [0, 1, 2, 3];
 const int32ToFloat32: Bytes[] = [
-  [...op.i32Const(0), ...op.set(3)],
-  [...op.block, ...op.loop],
-  [...op.get(3), ...op.get(2), ...op.i32GeU, ...op.brIf(1)],
-  [
-    ...op.get(1),
-    ...op.get(3),
-    ...op.i32Add,
-    ...op.get(0),
-    ...op.get(3),
-    ...op.i32Add,
-    ...op.v128Load(),
-    ...op.f32x4ConvertI32x4S,
-    ...op.v128Store(),
-  ],
-  [...op.get(3), ...op.i32Const(16), ...op.i32Add, ...op.set(3), ...op.br(0)],
-  [...op.end, ...op.end],
+  [...op.i32Const(0), ...op.set(CI)],
+  ...whileBelow(CI, CBYTES, 16, [
+    [...at(COUT, CI), ...at(CX, CI), ...op.v128Load(), ...op.f32x4ConvertI32x4S, ...op.v128Store()],
+  ]),
 ];
 
 const instances = new WeakMap<WasmMemory, SimdKernels>();
@@ -273,4 +227,10 @@ export function simdKernels(memory: WasmMemory): SimdKernels {
     instances.set(memory, kernels);
   }
   return kernels;
+}
+
+/** The kernels on a wasm backend's heap, or null where its memory is not found. */
+export function heapSimdKernels(backend: unknown): SimdKernels | null {
+  const memory = heapMemory(backend);
+  return memory == null ? null : simdKernels(memory);
 }

@@ -80,6 +80,21 @@ export const op = {
   f32x4ConvertI32x4S: [0xfd, ...u32(0xfa)],
 } as const;
 
+/**
+ * `while (counter < limit) { body; counter += step }`, unsigned, with the counter set by the
+ * caller (a loop can go on from where another stopped). Branch depths inside `body` count from
+ * its own blocks, so loops nest.
+ */
+export function whileBelow(counter: number, limit: number, step: number, body: Bytes[]): Bytes[] {
+  return [
+    [...op.block, ...op.loop],
+    [...op.get(counter), ...op.get(limit), ...op.i32GeU, ...op.brIf(1)],
+    ...body,
+    [...op.get(counter), ...op.i32Const(step), ...op.i32Add, ...op.set(counter), ...op.br(0)],
+    [...op.end, ...op.end],
+  ];
+}
+
 export interface FunctionDef {
   name: string;
   params: number[];
