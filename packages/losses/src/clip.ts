@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkEmbeddings, checkPositive, checkSameShape, fail } from './checks.js';
+import { defineLoss } from './loss-definition.js';
 import { maybeNormalize } from './normalize.js';
 import { softTargetCrossEntropy } from './soft-target-cross-entropy.js';
 import { identityMatrix } from './two-view.js';
@@ -37,3 +38,16 @@ export function clipLoss(imageEmb: tf.Tensor2D, textEmb: tf.Tensor2D, options: C
     return tf.mul(tf.add(imageToText, textToImage), 0.5) as tf.Scalar;
   });
 }
+
+/**
+ * CLIP by name (`createLoss('clip', options)`): zA are image embeddings, zB text embeddings. A
+ * call's `context.logitScale` (e.g. `tf.exp(logScale)` of a learnable variable) takes precedence
+ * over `options.logitScale`.
+ */
+export const clipDefinition = defineLoss({
+  name: 'clip',
+  needs: [],
+  description: "CLIP's symmetric InfoNCE between image (zA) and text (zB) embeddings, logit scale from context or options",
+  build: (options: ClipLossOptions) => (zA, zB, context) =>
+    clipLoss(zA, zB, { ...options, logitScale: context.logitScale ?? options.logitScale }),
+});

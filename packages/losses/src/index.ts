@@ -1,4 +1,4 @@
-export { type ClipLossOptions, clipLoss } from './clip.js';
+export { type ClipLossOptions, clipDefinition, clipLoss } from './clip.js';
 export {
   type LayersLoss,
   clipLayersLoss,
@@ -7,13 +7,22 @@ export {
   supConLayersLoss,
   xclrLayersLoss,
 } from './layers.js';
+export {
+  type ContextKey,
+  defineLoss,
+  type LossContext,
+  type LossDefinition,
+  type PairLoss,
+  type ProvidedContext,
+} from './loss-definition.js';
 export { l2Normalize } from './normalize.js';
-export { type NtXentLossOptions, ntXentLoss } from './nt-xent.js';
+export { type NtXentLossOptions, ntXentDefinition, ntXentLoss } from './nt-xent.js';
+export { createLoss, LOSS_NAMES, LOSSES, type LossDefinitionOf, type LossName, type LossOptions } from './registry.js';
 export {
   MASKED_LOGIT,
   maskedSoftmax,
   type SoftTargetCrossEntropyOptions,
   softTargetCrossEntropy,
 } from './soft-target-cross-entropy.js';
-export { type SupConLossOptions, supConLoss } from './supcon.js';
-export { type XclrLossOptions, xclrLoss, xclrTargets } from './xclr.js';
+export { type SupConLossOptions, supConDefinition, supConLoss } from './supcon.js';
+export { type XclrLossOptions, xclrDefinition, xclrLoss, xclrTargets } from './xclr.js';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { blockedSelfContrast, resolveBlockSize, rowsForViews, type TargetRows } from './blocked-self-contrast.js';
 import { checkEmbeddings, checkPositive, checkSameShape } from './checks.js';
+import { defineLoss } from './loss-definition.js';
 import { softTargetCrossEntropy } from './soft-target-cross-entropy.js';
 import { notSelfMask, scaledLogits, stackViews } from './two-view.js';
 import { indexRange, oneHotRows } from './one-hot.js';
@@ -36,3 +37,11 @@ export function ntXentLoss(zA: tf.Tensor2D, zB: tf.Tensor2D, options: NtXentLoss
     return softTargetCrossEntropy(scaledLogits(z, z, temperature), targets, { mask: notSelfMask(2 * n, 2 * n) }) as tf.Scalar;
   });
 }
+
+/** NT-Xent by name (`createLoss('ntxent', options)`): needs no context. */
+export const ntXentDefinition = defineLoss({
+  name: 'ntxent',
+  needs: [],
+  description: "SimCLR's NT-Xent: each embedding's positive is the other view of its sample (Chen et al., 2020)",
+  build: (options: NtXentLossOptions) => (zA, zB) => ntXentLoss(zA, zB, options),
+});

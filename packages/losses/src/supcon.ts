@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { blockedSelfContrast, resolveBlockSize, rowsForViews, type TargetRows } from './blocked-self-contrast.js';
 import { checkEmbeddings, checkPositive, checkSameShape, fail } from './checks.js';
+import { defineLoss } from './loss-definition.js';
 import { maybeNormalize } from './normalize.js';
 import { softTargetCrossEntropy } from './soft-target-cross-entropy.js';
 import { notSelfMask, scaledLogits, stackViews } from './two-view.js';
@@ -115,3 +116,24 @@ export function supConLoss(
     return tf.mul(mean, temperature / baseTemperature) as tf.Scalar;
   });
 }
+
+/**
+ * SupCon by name (`createLoss('supcon', options)`): `context.labels` holds one integer label per
+ * sample, as an int32 `[N]` tensor, an Int32Array or a number array.
+ */
+export const supConDefinition = defineLoss({
+  name: 'supcon',
+  needs: ['labels'],
+  description: "Supervised contrastive loss: every other embedding with the anchor's label is a positive (Khosla et al., 2020)",
+  build: (options: SupConLossOptions) => (zA, zB, context) => {
+    const { labels } = context;
+    if (labels instanceof tf.Tensor) return supConLoss(zA, zB, labels, options);
+    checkEmbeddings(FN, 'zA', zA);
+    const n = zA.shape[0];
+    if (labels.length !== n) {
+      fail('supcon loss', `context.labels has ${labels.length} labels for the ${n} samples of zA; pass one label per sample`);
+    }
+    if (!Array.from(labels).every(Number.isInteger)) fail('supcon loss', 'context.labels must be integers');
+    return supConLoss(zA, zB, tf.tensor1d(labels as number[], 'int32'), options);
+  },
+});

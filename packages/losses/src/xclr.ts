@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { blockedSelfContrast, resolveBlockSize, rowsForViews, type TargetRows } from './blocked-self-contrast.js';
 import { checkEmbeddings, checkPositive, checkSameShape, checkSimilarity, fail } from './checks.js';
+import { defineLoss } from './loss-definition.js';
 import { maybeNormalize } from './normalize.js';
 import { softTargetCrossEntropy } from './soft-target-cross-entropy.js';
 import { identityMatrix, notSelfMask, scaledLogits, stackViews, tileForViews } from './two-view.js';
@@ -116,3 +117,11 @@ export function xclrLoss(zA: tf.Tensor2D, zB: tf.Tensor2D, similarity: tf.Tensor
     return softTargetCrossEntropy(logits, targets, { mask }) as tf.Scalar;
   });
 }
+
+/** X-CLR by name (`createLoss('xclr', options)`): `context.similarity` is the batch's `[N, N]` sample graph. */
+export const xclrDefinition = defineLoss({
+  name: 'xclr',
+  needs: ['similarity'],
+  description: "X-CLR: cross-entropy against the softmax at τ_s of the batch's sample similarities (Sobal et al., 2025)",
+  build: (options: XclrLossOptions) => (zA, zB, context) => xclrLoss(zA, zB, context.similarity, options),
+});
