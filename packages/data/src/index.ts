@@ -2,6 +2,14 @@ export { type AugmentConfig, augmentBatch, NO_AUGMENT, sampleCropBoxes, simclrAu
 export { defaultCacheDir, writeFileAtomic } from './cache.js';
 export { type ImageDataset, imageAt, subsetOf } from './dataset.js';
 export { type ManifestOptions, readCaptionManifest } from './manifest.js';
+export {
+  DATASET_NAMES,
+  type DatasetName,
+  type DatasetSpec,
+  type OpenDatasetOptions,
+  type OpenedDataset,
+  openDataset,
+} from './open-dataset.js';
 export { type RecordRow, readRecords } from './records.js';
 export { encodeIdx, type IdxArray, parseIdx } from './idx.js';
 export { type Batch, ContrastiveLoader, disposeBatch, type LoaderOptions } from './loader.js';
@@ -30,5 +38,15 @@ export {
   type SynthSplit,
   writeWebDataset,
 } from './synth.js';
+export {
+  DEFAULT_SYNTH,
+  SYNTH_COMPLETE_MARKER,
+  SYNTH_SPLITS,
+  SYNTH_TEST_SPLITS,
+  type SynthSize,
+  synthDir,
+  type WriteSynthOptions,
+  writeSynthSplits,
+} from './synth-splits.js';
 export { readTar, TAR_END, tarEntry } from './tar.js';
 export { type CaptionedReadReport, decodeImage, readWebDataset } from './webdataset.js';

@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { defaultCacheDir, writeFileAtomic } from './cache.js';
+import { loadMnistFamily } from './mnist-family.js';
+import { generateSynthetic, type SynthSplit, writeWebDataset } from './synth.js';
+
+/** The synthetic set's test splits, in ImageNet-9's style. */
+export const SYNTH_TEST_SPLITS: readonly SynthSplit[] = ['original', 'only-fg', 'mixed-same', 'mixed-rand'];
+
+/** Every split of the synthetic set: `train`, then the test splits. */
+export const SYNTH_SPLITS: readonly SynthSplit[] = ['train', ...SYNTH_TEST_SPLITS];
+
+/** Size and seed of a synthetic set (the data's seed, independent of a training run's). */
+export interface SynthSize {
+  /** Samples in `train`. */
+  train: number;
+  /** Samples in each test split. */
+  test: number;
+  seed: number;
+}
+
+/** The synthetic set a dataset spec gets when it names none. */
+export const DEFAULT_SYNTH: Readonly<SynthSize> = Object.freeze({ train: 20000, test: 2000, seed: 0 });
+
+export interface WriteSynthOptions {
+  /** Folder that receives one sub-folder of shards per split. */
+  out: string;
+  trainCount: number;
+  testCount: number;
+  seed: number;
+  /** Samples per tar shard. */
+  shardSize: number;
+  /** Receives one line per split written. */
+  log?: (line: string) => void;
+  /** Where the Fashion-MNIST objects' decoded cache lives (default: `defaultCacheDir()`). */
+  cacheDir?: string;
+}
+
+/**
+ * Writes the synthetic captioned disambiguation set as WebDataset shards, `out/<split>/`: objects
+ * from the Fashion-MNIST training split for `train` and from its test split for the four test
+ * splits (what `xclr data synth` writes).
+ */
+export async function writeSynthSplits(o: WriteSynthOptions): Promise<void> {
+  const log = o.log ?? (() => {});
+  const splits: [SynthSplit, number, 'train' | 'test'][] = [
+    ['train', o.trainCount, 'train'],
+    ...SYNTH_TEST_SPLITS.map((s) => [s, o.testCount, 'test'] as [SynthSplit, number, 'test']),
+  ];
+  for (const [split, count, source] of splits) {
+    const objects = loadMnistFamily('fashion-mnist', { split: source, cacheDir: o.cacheDir });
+    const files = await writeWebDataset(
+      generateSynthetic(objects, count, o.seed, split),
+      path.join(o.out, split),
+      split,
+      o.shardSize,
+    );
+    log(`${split}: ${count} samples in ${files.length} shards under ${path.join(o.out, split)}`);
+  }
+}
+
+/** The file whose presence says a synthetic set's folder is complete. */
+export const SYNTH_COMPLETE_MARKER = 'complete';
+
+/**
+ * The folder of a synthetic set, generated there on first use: `spec.path` when given, else
+ * `<cacheDir>/synth-v1-train<N>-test<M>-seed<S>` for `spec.synth` (default `DEFAULT_SYNTH`). A
+ * folder counts as generated only once its `complete` marker exists; the marker is written
+ * (atomically) after every split, so a generation that was killed is redone on the next call.
+ */
+export async function synthDir(
+  spec: { path?: string; synth?: SynthSize } = {},
+  options: { cacheDir?: string; log?: (line: string) => void } = {},
+): Promise<string> {
+  const s = spec.synth ?? DEFAULT_SYNTH;
+  const log = options.log ?? (() => {});
+  const dir =
+    spec.path ?? path.join(options.cacheDir ?? defaultCacheDir(), `synth-v1-train${s.train}-test${s.test}-seed${s.seed}`);
+  const marker = path.join(dir, SYNTH_COMPLETE_MARKER);
+  if (!fs.existsSync(marker)) {
+    log(`data: generating the synthetic captioned set into ${dir} (once)`);
+    // Shards left by an interrupted generation of another size would otherwise be read as well.
+    for (const split of SYNTH_SPLITS) {
+      const splitDir = path.join(dir, split);
+      if (!fs.statSync(splitDir, { throwIfNoEntry: false })?.isDirectory()) continue;
+      for (const f of fs.readdirSync(splitDir)) if (f.endsWith('.tar')) fs.rmSync(path.join(splitDir, f), { force: true });
+    }
+    await writeSynthSplits({
+      out: dir,
+      trainCount: s.train,
+      testCount: s.test,
+      seed: s.seed,
+      shardSize: 1000,
+      log,
+      cacheDir: options.cacheDir,
+    });
+    writeFileAtomic(marker, `${new Date().toISOString()}\n`);
+  }
+  return dir;
+}
