@@ -6,6 +6,21 @@ export {
   sameLabelGraph,
 } from './batch-targets.js';
 export { buildClassGraph, type ClassGraph, cosineMatrix, DEFAULT_TEMPLATES } from './class-graph.js';
+export {
+  type CaptionEmbeddings,
+  captionEmbeddingsFromFile,
+  type EmbedDatasetCaptionsOptions,
+  embedDatasetCaptions,
+} from './dataset-captions.js';
+export {
+  type CreateTextEncoderOptions,
+  createTextEncoder,
+  isTextEncoderName,
+  parseTextEncoderName,
+  TEXT_ENCODER_KINDS,
+  type TextEncoderKind,
+  type TextEncoderSpec,
+} from './encoder-name.js';
 export { fileModelHandler } from './encoders/file-io.js';
 export { createTransformersEncoder, DEFAULT_TRANSFORMERS_MODEL, type TransformersEncoderOptions } from './encoders/transformers.js';
 export { type EmbedTextFileOptions, type EmbedTextFileResult, embedTextFile } from './embed-file.js';
