@@ -5,3 +5,23 @@ export { type RetrievalResult, retrievalRecall } from './retrieval.js';
 export { classSimilarity, graphCorrelation, pearson } from './similarity-structure.js';
 export { heatmapSpec, type LinePoint, lineSpec, type PlotSpec, renderPlot } from './plots.js';
 export { type ReportSection, writeReport } from './report.js';
+export {
+  type EmbedFn,
+  type EvalImages,
+  evalFeatureSets,
+  evalIndices,
+  evalRows,
+  extractFeatures,
+  type FeatureScores,
+  type FeatureSetOptions,
+  type FeatureSets,
+  type HeldOutKnnOptions,
+  headlineK,
+  heldOutKnn,
+  type LabelledFeatures,
+  labelsOf,
+  pixelRows,
+  type RetrievalInputs,
+  retrievalScores,
+  scoreFeatureSets,
+} from './encoder-eval.js';

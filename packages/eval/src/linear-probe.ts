@@ -88,7 +88,7 @@ export function linearProbe(
   const xFit = standardized(train.data, train.dim, fitRows, stats);
   const xVal = standardized(train.data, train.dim, valRows, stats);
   const xTest = standardized(test.data, test.dim, Array.from({ length: test.rows }, (_, i) => i), stats);
-  const yFit = tf.oneHot(tf.tensor1d(fitRows.map((r) => trainLabels[r]), 'int32'), numClasses);
+  const yFit = tf.tidy(() => tf.oneHot(tf.tensor1d(fitRows.map((r) => trainLabels[r]), 'int32'), numClasses));
   const valLabels = valRows.map((r) => trainLabels[r]);
   let best = { acc: -1, wd: 0, epoch: 0, w: null as tf.Tensor2D | null, b: null as tf.Tensor1D | null };
   try {

@@ -39,6 +39,14 @@ describe('input checks', () => {
     expect(r.accuracy[200]).toBe(1);
     expect(Array.from(r.predictions[200])).toEqual([0, 1, 0]);
   });
+
+  it('the linear probe leaves no tensors behind', () => {
+    const f = features(Float32Array.from({ length: 40 }, (_, i) => (i % 4) + (i % 3)), 2);
+    const labels = Array.from({ length: 20 }, (_, i) => i % 2);
+    const before = tf.memory().numTensors;
+    linearProbe(f, labels, f, labels, { epochs: 3, alsoEvaluate: { again: { features: f, labels } } });
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });
 
 describe('similarity structure', () => {
