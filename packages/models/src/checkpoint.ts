@@ -30,8 +30,20 @@ export interface SaveCheckpointOptions {
   versions?: Record<string, string>;
 }
 
+/** Leftovers of saves to `dir` that a crash interrupted: `dir.tmp-*` (new) and `dir.old-*` (previous). */
+function siblingsOf(dir: string): string[] {
+  const parent = path.dirname(dir);
+  const base = path.basename(dir);
+  if (!fs.existsSync(parent)) return [];
+  return fs
+    .readdirSync(parent)
+    .filter((f) => f.startsWith(`${base}.tmp-`) || f.startsWith(`${base}.old-`))
+    .map((f) => path.join(parent, f));
+}
+
 function renameDir(dir: string, tmp: string): void {
-  // Replace `dir` by `tmp` with a rename: a reader sees the old or the new checkpoint, never half.
+  // A directory cannot be renamed over a non-empty one, so the swap takes two renames; a crash
+  // between them leaves `dir.old-*` and the complete `tmp`, which `findCheckpoint` falls back to.
   const old = `${dir}.old-${process.pid}-${Date.now()}`;
   const hadOld = fs.existsSync(dir);
   if (hadOld) fs.renameSync(dir, old);
@@ -41,7 +53,33 @@ function renameDir(dir: string, tmp: string): void {
     if (hadOld) fs.renameSync(old, dir);
     throw err;
   }
-  if (hadOld) fs.rmSync(old, { recursive: true, force: true });
+  // Now that `dir` is complete, every leftover (this swap's and earlier crashed ones') goes.
+  for (const leftover of siblingsOf(dir)) fs.rmSync(leftover, { recursive: true, force: true });
+}
+
+function completeManifest(dir: string): CheckpointManifest | null {
+  try {
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as CheckpointManifest;
+    return manifest.format === CHECKPOINT_FORMAT ? manifest : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The directory to load for checkpoint `dir`: `dir` itself when complete, else the newest
+ * complete copy a crashed save left beside it (`dir.tmp-*` written in full, or `dir.old-*`
+ * moved aside), else null.
+ */
+export function findCheckpoint(dir: string): string | null {
+  if (completeManifest(dir)) return dir;
+  let found: { dir: string; step: number; savedAt: string } | null = null;
+  for (const candidate of siblingsOf(dir)) {
+    const m = completeManifest(candidate);
+    if (m && (!found || m.step > found.step || (m.step === found.step && m.savedAt > found.savedAt)))
+      found = { dir: candidate, step: m.step, savedAt: m.savedAt };
+  }
+  return found?.dir ?? null;
 }
 
 function positional(prefix: string, tensors: tf.Tensor[]): { name: string; tensor: tf.Tensor }[] {
@@ -81,7 +119,8 @@ export async function saveCheckpoint(dir: string, options: SaveCheckpointOptions
   }
 }
 
-export function readCheckpointManifest(dir: string): CheckpointManifest {
+export function readCheckpointManifest(checkpoint: string): CheckpointManifest {
+  const dir = findCheckpoint(checkpoint) ?? checkpoint;
   const file = path.join(dir, 'manifest.json');
   if (!fs.existsSync(file)) throw new Error(`${dir}: not a checkpoint (no manifest.json)`);
   const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as CheckpointManifest;
@@ -105,13 +144,32 @@ export function firstDifference(a: unknown, b: unknown, at = 'architecture'): st
 }
 
 /**
+ * tf.AdamOptimizer keeps β₁ᵗ and β₂ᵗ as running float32 products, but its `setWeights` sets them
+ * to one `pow(β, t + 1)`, which differs in the last bits: a resumed run would drift from an
+ * uninterrupted one. The running products are recomputed here as the steps computed them.
+ */
+function restoreAdamPowers(optimizer: tf.AdamOptimizer): void {
+  const adam = optimizer as unknown as { beta1: number; beta2: number; accBeta1: tf.Variable; accBeta2: tf.Variable; iterations: number };
+  const running = (beta: number) => {
+    let acc = Math.fround(beta);
+    for (let t = 0; t < adam.iterations; t++) acc = Math.fround(acc * Math.fround(beta));
+    return acc;
+  };
+  tf.tidy(() => {
+    adam.accBeta1.assign(tf.scalar(running(adam.beta1)));
+    adam.accBeta2.assign(tf.scalar(running(adam.beta2)));
+  });
+}
+
+/**
  * Loads a checkpoint into `variables` (same order as saved) and the optimiser. Fails with a clear
  * message when the checkpoint was saved for another architecture or another number of variables.
  */
 export async function loadCheckpoint(
-  dir: string,
+  checkpoint: string,
   options: { architecture: unknown; variables: tf.Variable[]; optimizer?: tf.Optimizer },
 ): Promise<CheckpointManifest> {
+  const dir = findCheckpoint(checkpoint) ?? checkpoint;
   const manifest = readCheckpointManifest(dir);
   const diff = firstDifference(manifest.architecture, options.architecture);
   if (diff) throw new Error(`${dir}: checkpoint is for another architecture (${diff}); saved vs. requested`);
@@ -140,6 +198,7 @@ export async function loadCheckpoint(
       tensor: decoded[spec.name],
     }));
     await options.optimizer.setWeights(list);
+    if (options.optimizer instanceof tf.AdamOptimizer) restoreAdamPowers(options.optimizer);
   }
   return manifest;
 }

@@ -6,6 +6,9 @@ export type EncoderConfig =
   | { type: 'convnet'; inputShape: [number, number, number]; filters?: number[]; output?: number }
   | { type: 'resnet18'; inputShape: [number, number, number]; width?: number };
 
+/** Every encoder type, e.g. for a config schema. */
+export const ENCODER_TYPES = ['mlp', 'convnet', 'resnet18'] as const satisfies readonly EncoderConfig['type'][];
+
 export interface ProjectionHeadConfig {
   /** Hidden width of the MLP head (SimCLR: the backbone width). */
   hidden: number;

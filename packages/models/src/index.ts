@@ -2,6 +2,7 @@ export {
   type CheckpointManifest,
   CHECKPOINT_FORMAT,
   firstDifference,
+  findCheckpoint,
   loadCheckpoint,
   readCheckpointManifest,
   type SaveCheckpointOptions,
@@ -9,7 +10,14 @@ export {
 } from './checkpoint.js';
 export { type ChunkedStepOptions, chunkedEmbeddingStep } from './chunked-step.js';
 export { ContrastiveModel, type ContrastiveModelConfig } from './contrastive-model.js';
-export { createEncoder, createProjectionHead, type EncoderConfig, encoderWidth, type ProjectionHeadConfig } from './encoders.js';
+export {
+  createEncoder,
+  createProjectionHead,
+  ENCODER_TYPES,
+  type EncoderConfig,
+  encoderWidth,
+  type ProjectionHeadConfig,
+} from './encoders.js';
 export { LogitScale } from './logit-scale.js';
 export { createTextProjection, SmallTextEncoder, type TextEncoderConfig, Vocabulary } from './text-towers.js';
 export { type StepResult, type TrainStepOptions, trainStep } from './train-step.js';

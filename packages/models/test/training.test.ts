@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ContrastiveModel,
   chunkedEmbeddingStep,
+  findCheckpoint,
   LogitScale,
   loadCheckpoint,
   readCheckpointManifest,
@@ -132,6 +133,47 @@ describe('checkpoints', () => {
     a.trainableWeights.forEach((w, i) => {
       expect(Array.from(b.trainableWeights[i].dataSync())).toEqual(Array.from(w.dataSync()));
     });
+  });
+
+  it("Adam resumes bit for bit (its running β powers are restored as the steps computed them)", async () => {
+    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'xclr-ckpt-')), 'last');
+    const x = tf.randomNormal([8, 6, 6, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const a = new ContrastiveModel(config, 7);
+    const optA = tf.train.adam(1e-2);
+    for (let i = 0; i < 2; i++) trainStep(lossOf(a, x), { optimizer: optA, variables: a.trainableWeights });
+    await saveCheckpoint(dir, { architecture: config, variables: a.trainableWeights, optimizer: optA, step: 2, epoch: 0 });
+    const b = new ContrastiveModel(config, 99);
+    const optB = tf.train.adam(1e-2);
+    await loadCheckpoint(dir, { architecture: config, variables: b.trainableWeights, optimizer: optB });
+    const powers = (o: tf.AdamOptimizer) => {
+      const s = o as unknown as { accBeta1: tf.Variable; accBeta2: tf.Variable };
+      return [s.accBeta1.dataSync()[0], s.accBeta2.dataSync()[0]];
+    };
+    expect(powers(optB)).toEqual(powers(optA));
+    for (let i = 0; i < 6; i++) {
+      const la = trainStep(lossOf(a, x), { optimizer: optA, variables: a.trainableWeights }).loss;
+      expect(trainStep(lossOf(b, x), { optimizer: optB, variables: b.trainableWeights }).loss).toBe(la);
+    }
+    a.trainableWeights.forEach((w, i) => expect(Array.from(b.trainableWeights[i].dataSync())).toEqual(Array.from(w.dataSync())));
+  });
+
+  it('a crash between the two renames of a save leaves a complete copy that loads; the next save removes the leftovers', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'xclr-ckpt-'));
+    const dir = path.join(root, 'last');
+    const m = new ContrastiveModel(config, 1);
+    const save = (step: number) => saveCheckpoint(dir, { architecture: config, variables: m.trainableWeights, step, epoch: 0 });
+    await save(1);
+    fs.renameSync(dir, `${dir}.old-1-1`); // moved aside ...
+    await save(2);
+    fs.renameSync(dir, `${dir}.tmp-2-2`); // ... and the new copy never renamed into place
+    fs.mkdirSync(`${dir}.tmp-3-3`); // a save killed while writing
+    fs.writeFileSync(path.join(`${dir}.tmp-3-3`, 'manifest.json'), '{"format":');
+    expect(findCheckpoint(dir)).toBe(`${dir}.tmp-2-2`);
+    expect(readCheckpointManifest(dir).step).toBe(2);
+    expect((await loadCheckpoint(dir, { architecture: config, variables: m.trainableWeights })).step).toBe(2);
+    await save(3);
+    expect(fs.readdirSync(root)).toEqual(['last']);
+    expect(findCheckpoint(path.join(root, 'none'))).toBeNull();
   });
 
   it('saving replaces the directory atomically, and another architecture is refused clearly', async () => {
