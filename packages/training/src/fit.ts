@@ -1,0 +1,191 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { trainStep } from '@xclr/models';
+import { batchSize, disposeBatchTensors, type TrainingBatch } from './batch.js';
+import type { Callback, FitContext } from './callbacks/callback.js';
+import { type CheckpointOptions, RunCheckpoints } from './checkpoints.js';
+import { batchesOf, type DataSource, stepsPerEpochOf } from './data-source.js';
+import type { Objective } from './objectives/objective.js';
+import { INITIAL_STATE, type TrainingState } from './state.js';
+
+export interface FitOptions<B extends TrainingBatch = TrainingBatch> {
+  objective: Objective;
+  /** Batches: a `ContrastiveLoader`, any `{ epoch(e, fromStep) }` source, or any (async) iterable. */
+  data: DataSource<B>;
+  optimizer: tf.Optimizer;
+  /** Passes over the data (default 1). */
+  epochs?: number;
+  /** Stop after this many steps in all (counting steps before a resume). */
+  maxSteps?: number;
+  /** Clip the global gradient norm (as torch.nn.utils.clip_grad_norm_). */
+  clipNorm?: number;
+  /** Read the objective's metrics (a host sync) every this many steps (default 1). */
+  logEvery?: number;
+  /** Called at every epoch's end; higher is better. The best value's weights are saved as `best`. */
+  validate?: () => number | Promise<number>;
+  callbacks?: Callback[];
+  /** Save `last` every `every` steps, at epoch ends and on stops; `best` on a better validation. */
+  checkpoint?: CheckpointOptions;
+  /** Continue from `checkpoint.dir/last` when it exists (a fresh start otherwise). */
+  resume?: boolean;
+  /**
+   * What the batches depend on (seed, batch size, data): stored in checkpoints; a resume with a
+   * different value is refused, as it could not continue exactly.
+   */
+  fingerprint?: Record<string, unknown>;
+  /** Aborting stops the run after the current step, with a checkpoint saved (SIGINT / SIGTERM handlers). */
+  signal?: AbortSignal;
+  /** Frees a batch after its step (default: disposes every tensor it holds). */
+  disposeBatch?: (batch: B) => void;
+}
+
+export interface FitResult {
+  state: TrainingState;
+  /** Whether the run stopped before its end (signal, a callback's `stop`, early stopping). */
+  stopped: boolean;
+  reason: string | null;
+  /** Steps this call ran (after a resume: since the checkpoint). */
+  stepsRun: number;
+  /** Seconds spent in steps and data loading (no validation, no checkpoints). */
+  trainSeconds: number;
+  samplesPerSecond: number;
+  lastLoss: number | null;
+}
+
+const nextTick = () => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Trains `objective`'s variables on `data`: one optimiser step per batch, epoch by epoch, with
+ * checkpoints every `checkpoint.every` steps and at epoch ends, exact resume from the last one,
+ * validation and callbacks. Each batch is disposed after its step; the model, objective and
+ * optimiser stay the caller's.
+ */
+export async function fit<B extends TrainingBatch>(options: FitOptions<B>): Promise<FitResult> {
+  const { objective, data, optimizer, callbacks = [], signal } = options;
+  const epochs = options.epochs ?? 1;
+  const logEvery = options.logEvery ?? 1;
+  const disposeBatch = options.disposeBatch ?? disposeBatchTensors;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`fit: epochs must be an integer ≥ 1, got ${epochs}`);
+  if (options.maxSteps !== undefined && !(Number.isInteger(options.maxSteps) && options.maxSteps >= 1))
+    throw new Error(`fit: maxSteps must be an integer ≥ 1, got ${options.maxSteps}`);
+  if (!Number.isInteger(logEvery) || logEvery < 1) throw new Error(`fit: logEvery must be an integer ≥ 1, got ${logEvery}`);
+  if (options.resume && !options.checkpoint) throw new Error('fit: resume needs checkpoint.dir');
+
+  const fingerprint = options.fingerprint ?? {};
+  const checkpoints = options.checkpoint ? new RunCheckpoints(options.checkpoint, objective, optimizer) : null;
+  let state: TrainingState = { ...INITIAL_STATE, fingerprint };
+  if (options.resume && checkpoints?.hasLast()) state = await checkpoints.restore(fingerprint);
+
+  const stepsPerEpoch = stepsPerEpochOf(data);
+  const byEpochs = stepsPerEpoch === undefined ? Number.POSITIVE_INFINITY : epochs * stepsPerEpoch;
+  const totalSteps = Math.min(options.maxSteps ?? Number.POSITIVE_INFINITY, byEpochs);
+  let stopReason: string | null = null;
+  const context: FitContext = {
+    get state() {
+      return state;
+    },
+    totalSteps: Number.isFinite(totalSteps) ? totalSteps : undefined,
+    epochs,
+    stop: (reason) => {
+      stopReason ??= reason;
+    },
+  };
+  const onAbort = () =>
+    context.stop(signal?.reason instanceof Error ? signal.reason.message : String(signal?.reason ?? 'aborted'));
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener('abort', onAbort);
+
+  const started = performance.now();
+  const startStep = state.step;
+  let savedStep = -1;
+  let trainMs = 0;
+  let samples = 0;
+  let lastLoss: number | null = null;
+  const save = async (name: 'last' | 'best') => {
+    if (!checkpoints) return;
+    const t0 = performance.now();
+    await checkpoints.save(name, state);
+    if (name === 'last') savedStep = state.step;
+    for (const c of callbacks)
+      await c.onCheckpoint?.({ name, dir: checkpoints.dirOf(name), step: state.step, ms: performance.now() - t0 }, context);
+  };
+
+  try {
+    for (const c of callbacks) await c.onTrainBegin?.(context);
+    while (state.epoch < epochs && state.step < totalSteps && stopReason === null) {
+      let mark = performance.now();
+      let brokeOff = false;
+      let batchesThisEpoch = 0;
+      for await (const batch of batchesOf(data, state.epoch, state.stepInEpoch, disposeBatch)) {
+        batchesThisEpoch++;
+        let n: number;
+        let result: { loss: number; gradNorm: number };
+        try {
+          n = batchSize(batch);
+          result = trainStep(() => objective.loss(batch), {
+            optimizer,
+            variables: objective.variables,
+            clipNorm: options.clipNorm,
+          });
+          objective.afterStep?.();
+        } finally {
+          disposeBatch(batch);
+        }
+        state = { ...state, step: state.step + 1, stepInEpoch: state.stepInEpoch + 1 };
+        if (!Number.isFinite(result.loss))
+          throw new Error(
+            `loss became ${result.loss} at step ${state.step}; lower the learning rate, raise the temperature, or check the data (the last checkpoint is from before it)`,
+          );
+        const ms = performance.now() - mark;
+        trainMs += ms;
+        samples += n;
+        lastLoss = result.loss;
+        const metrics = state.step % logEvery === 0 ? objective.metrics?.() : undefined;
+        const log = {
+          step: state.step,
+          epoch: state.epoch + 1,
+          ...result,
+          samples: n,
+          samplesPerSecond: (n * 1000) / ms,
+          metrics,
+        };
+        for (const c of callbacks) await c.onStepEnd?.(log, context);
+        const epochDone = stepsPerEpoch !== undefined && state.stepInEpoch >= stepsPerEpoch;
+        if (checkpoints && state.step % checkpoints.every === 0 && !epochDone) await save('last');
+        if (stopReason !== null || state.step >= totalSteps) {
+          brokeOff = !epochDone;
+          break;
+        }
+        await nextTick(); // steps are synchronous: let signals and timers in
+        mark = performance.now();
+      }
+      if (brokeOff) break;
+      if (batchesThisEpoch === 0 && state.stepInEpoch === 0)
+        throw new Error(`fit: the data source yielded no batches in epoch ${state.epoch + 1}`);
+      state = { ...state, epoch: state.epoch + 1, stepInEpoch: 0 };
+      const validation = options.validate ? await options.validate() : undefined;
+      const best = validation !== undefined && (state.bestMetric === null || validation > state.bestMetric);
+      if (validation !== undefined)
+        state = best
+          ? { ...state, bestMetric: validation, epochsSinceBest: 0 }
+          : { ...state, epochsSinceBest: state.epochsSinceBest + 1 };
+      if (best) await save('best');
+      await save('last');
+      const log = { epoch: state.epoch, step: state.step, validation, best, seconds: (performance.now() - started) / 1000 };
+      for (const c of callbacks) await c.onEpochEnd?.(log, context);
+    }
+    if (savedStep !== state.step || state.step === startStep) await save('last');
+    const stopped = stopReason !== null;
+    for (const c of callbacks) await c.onTrainEnd?.({ stopped, reason: stopReason }, context);
+    return {
+      state,
+      stopped,
+      reason: stopReason,
+      stepsRun: state.step - startStep,
+      trainSeconds: trainMs / 1000,
+      samplesPerSecond: samples / Math.max(trainMs / 1000, 1e-9),
+      lastLoss,
+    };
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
