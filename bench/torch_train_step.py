@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch CPU reference for `xclr bench train-step`: the same models, loss, batch and optimiser.
+"""PyTorch CPU reference for bench/src/train-step-cli.ts (`npm run bench:step`): the same models, loss, batch and optimiser.
 
   /usr/bin/python3 bench/torch_train_step.py --model mlp --loss xclr --batch 256 --json
 

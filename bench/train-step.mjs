@@ -4,7 +4,11 @@
 // interleaved over several rounds and the medians compared as ratios, so machine noise hits all
 // alike. Prints a table and writes bench/results/train-step.json.
 //
-//   npm run build && node bench/train-step.mjs [--rounds 3] [--models mlp,convnet,resnet18] [--batch 256] [--out FILE]
+//   npm run bench:train-step -- [--rounds 3] [--models mlp,convnet,resnet18] [--batch 256] [--out FILE]
+//
+// That runs this script on the sources (node --conditions=@xclr/source --import tsx), no build
+// needed; each xclr runner is bench/src/train-step-cli.ts (`npm run bench:step`), also on the
+// sources, which starts itself again with the training malloc settings.
 //
 // ResNet-18's activations for two views of 256 images do not fit the wasm backend's 4 GB heap:
 // xclr runs its encoder 32 images at a time there (chunkedEmbeddingStep, one more forward pass).
@@ -32,6 +36,9 @@ function run(cmd, args, env = {}) {
   return JSON.parse(stdout.trim().split('\n').pop());
 }
 
+// The xclr runner: the bench's command-line entry, run on the sources through tsx.
+const XCLR_BENCH = ['--conditions=@xclr/source', '--import', 'tsx', path.join('bench', 'src', 'train-step-cli.ts')];
+
 const chunk = (model) => (model === 'resnet18' && Number(batch) > 32 ? ['--chunk', '32'] : []);
 const runners = (model) => {
   // Steady state: a process's heaps (V8's, glibc's, onnxruntime's) grow over its first ~15 MLP
@@ -42,14 +49,14 @@ const runners = (model) => {
   const common = ['--model', model, '--loss', 'xclr', '--batch', batch, '--steps', steps, '--warmup', warmup, '--json'];
   const torch = (env, extra = []) => () => run(python, [path.join('bench', 'torch_train_step.py'), ...common, ...extra], env);
   const xclr = (extra, env) => () =>
-    run(process.execPath, [path.join('apps', 'train', 'dist', 'cli.js'), 'bench', 'train-step', ...common, ...chunk(model), '--backend', 'wasm', ...extra], env);
+    run(process.execPath, [...XCLR_BENCH, ...common, ...chunk(model), '--backend', 'wasm', ...extra], env);
   const small = model !== 'resnet18';
   const list = [
     ['pytorch', torch({})],
     // Debian's PyTorch runs its OpenMP threads and OpenBLAS's own pool side by side on the same
     // cores; with one BLAS thread its MLP step was up to 2× faster here. Both are shown.
     ...(small ? [['pytorch, OPENBLAS_NUM_THREADS=1', torch({ OPENBLAS_NUM_THREADS: '1' })]] : []),
-    // The xclr CLI starts itself with these glibc malloc settings (page faults, see the README);
+    // The xclr bench (like the CLI) starts itself with these glibc malloc settings (page faults, see the README);
     // PyTorch with the same settings shows what they are worth to it.
     ...(small ? [['pytorch, xclr\'s GLIBC_TUNABLES', torch({ GLIBC_TUNABLES: TRAINING_MALLOC_TUNABLES })]] : []),
     // xclr encodes both views as one batch of 512 where the encoder has no batch norm (the MLP and
@@ -62,7 +69,7 @@ const runners = (model) => {
     ...(small ? [['xclr wasm, glibc malloc defaults', xclr([], { XCLR_MALLOC_TUNING: '0' })]] : []),
   ];
   if (CPU_MODELS.has(model)) {
-    list.push(['xclr cpu', () => run(process.execPath, [path.join('apps', 'train', 'dist', 'cli.js'), 'bench', 'train-step', ...common.map((a, i) => (common[i - 1] === '--steps' ? '3' : common[i - 1] === '--warmup' ? '1' : a)), '--backend', 'cpu'])]);
+    list.push(['xclr cpu', () => run(process.execPath, [...XCLR_BENCH, ...common.map((a, i) => (common[i - 1] === '--steps' ? '3' : common[i - 1] === '--warmup' ? '1' : a)), '--backend', 'cpu'])]);
   }
   return list;
 };
