@@ -1,4 +1,3 @@
-export { benchTrainStep, BENCH_MODELS, type BenchResult } from './commands/bench-train-step.js';
 export { envReport } from './commands/env.js';
 export { applyOverrides, ConfigError, closestKey, resolveConfig, validateConfig } from './config/overrides.js';
 export { DEFAULT_PRESET, PRESETS } from './config/presets.js';

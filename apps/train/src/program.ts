@@ -2,12 +2,11 @@ import { Command, CommanderError, Option } from 'commander';
 import { BACKEND_NAMES, type BackendRequest } from '@xclr/backend';
 import { ConfigError, resolveConfig } from './config/overrides.js';
 import { PRESETS } from './config/presets.js';
-import { type BenchLoss, type BenchModel, benchTrainStep } from './commands/bench-train-step.js';
-import { writeSynthSplits } from './commands/data-synth.js';
+import { writeSynthSplits } from '@xclr/data';
 import { envReport } from './commands/env.js';
 import { type EvalKind, evalCommand } from './commands/eval.js';
 import { classesCommand, embedCaptions, mergeCommand, topkCommand } from './commands/graph.js';
-import { trainCommand } from './commands/train.js';
+import { Stopped, trainCommand } from './commands/train.js';
 import { writeRunReport } from './run/report.js';
 
 export interface Io {
@@ -16,9 +15,6 @@ export interface Io {
 }
 
 const defaultIo: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
-
-/** Ctrl-C during training: the checkpoint is saved; exit 130 like a shell. */
-class Interrupted extends Error {}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -43,8 +39,7 @@ function buildProgram(io: Io): Command {
     .action(async (opts) => {
       const set = [...opts.set, ...(opts.backend ? [`backend.name=${opts.backend}`] : [])];
       const config = opts.resume ? null : resolveConfig({ preset: opts.preset, config: opts.config, set });
-      const summary = await trainCommand(config, { runsDir: opts.runsDir, resume: opts.resume, set, out: io.out, log: io.err });
-      if (!summary) throw new Interrupted();
+      await trainCommand(config, { runsDir: opts.runsDir, resume: opts.resume, set, out: io.out, log: io.err });
     });
 
   program
@@ -175,52 +170,6 @@ function buildProgram(io: Io): Command {
     .addOption(new Option('--backend <name>', 'backend to try').choices([...BACKEND_NAMES]).default('auto'))
     .action(async (opts) => io.out(await envReport(opts.backend as BackendRequest)));
 
-  const bench = program.command('bench').description('benchmarks');
-  bench
-    .command('train-step')
-    .description('time full training steps (two views, Adam) on a fixed synthetic input')
-    .addOption(new Option('--model <model>').choices(['mlp', 'convnet', 'resnet18']).default('mlp'))
-    .addOption(new Option('--loss <loss>').choices(['xclr', 'ntxent', 'supcon', 'clip']).default('xclr'))
-    .option('--batch <n>', 'batch size per view', (v) => Number.parseInt(v, 10), 256)
-    .option('--steps <n>', 'timed steps', (v) => Number.parseInt(v, 10), 10)
-    .option('--warmup <n>', 'untimed steps first', (v) => Number.parseInt(v, 10), 3)
-    .addOption(new Option('--backend <name>').choices([...BACKEND_NAMES]).default('auto'))
-    .option('--threads <n>', 'wasm threads', (v) => Number.parseInt(v, 10))
-    .option('--no-native', 'on wasm, keep matmuls and convolutions on XNNPACK (no onnxruntime)')
-    .option('--json', 'print one JSON object')
-    .option('--profile', 'also time one step per kernel (tf.profile) and list the kernels that take longest')
-    .option('--chunk <n>', 'run the encoder on n images at a time (gradient caching: memory of one chunk)', (v) =>
-      Number.parseInt(v, 10),
-    )
-    .action(async (opts) => {
-      const r = await benchTrainStep({
-        chunk: opts.chunk,
-        profile: Boolean(opts.profile),
-        model: opts.model as BenchModel,
-        loss: opts.loss as BenchLoss,
-        batch: opts.batch,
-        steps: opts.steps,
-        warmup: opts.warmup,
-        backend: opts.backend,
-        threads: opts.threads,
-        native: opts.native,
-      });
-      io.out(
-        opts.json
-          ? JSON.stringify(r)
-          : `${r.model} ${r.loss} batch ${r.batch} on ${r.backend} (${r.threads} threads): ${r.stepsPerSecond.toFixed(2)} steps/s, ${r.samplesPerSecond.toFixed(0)} samples/s`,
-      );
-      if (r.kernels && !opts.json) {
-        const total = r.kernels.reduce((a, k) => a + k.ms, 0);
-        io.out(`one profiled step: ${total.toFixed(1)} ms in kernels`);
-        io.out(`${'kernel'.padEnd(28)}${'calls'.padStart(7)}${'ms'.padStart(10)}${'share'.padStart(8)}`);
-        for (const k of r.kernels.slice(0, 15)) {
-          io.out(
-            `${k.kernel.padEnd(28)}${String(k.calls).padStart(7)}${k.ms.toFixed(1).padStart(10)}${`${((100 * k.ms) / total).toFixed(1)}%`.padStart(8)}`,
-          );
-        }
-      }
-    });
   return program;
 }
 
@@ -236,7 +185,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
-    if (err instanceof Interrupted) return 130;
+    if (err instanceof Stopped) return err.code;
     if (debug) io.err((err as Error).stack ?? String(err));
     else io.err(`xclr: ${err instanceof ConfigError ? 'config error: ' : ''}${(err as Error).message}`);
     return err instanceof ConfigError ? 2 : 1;

@@ -2,10 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describeBackend, useFastestBackend } from '@xclr/backend';
 import { writeFileAtomic } from '@xclr/data';
-import { knnClassify, linearProbe } from '@xclr/eval';
+import { evalFeatureSets, headlineK, knnClassify, linearProbe, retrievalScores } from '@xclr/eval';
 import { loadCheckpoint } from '@xclr/models';
 import { validateConfig } from '../config/overrides.js';
-import { evalFeatureSets, headline, retrievalScores } from '../run/evaluate.js';
 import { architecture, retrievalInputs, setUpRun } from '../run/setup.js';
 
 export type EvalKind = 'knn' | 'linear' | 'retrieval';
@@ -41,23 +40,25 @@ export async function evalCommand(kind: EvalKind, runDir: string, o: EvalCommand
     }
     const manifest = await loadCheckpoint(ckpt, { architecture: architecture(config), variables: parts.objective.variables });
     const { train, test, extraTests } = parts.data;
+    const { trainSize, testSize } = config.eval;
+    const embed = (x: Parameters<typeof parts.model.embed>[0]) => parts.model.embed(x, config.eval.features);
     let result: Record<string, unknown>;
     const lines: string[] = [];
     if (kind === 'retrieval') {
-      const inputs = await retrievalInputs(parts, o.log);
-      const sets = evalFeatureSets(config, parts.model, train, test);
-      const r = retrievalScores(parts.model, test, sets.test.idx, inputs as NonNullable<typeof inputs>);
+      const inputs = await retrievalInputs(config, parts, o.log);
+      const sets = evalFeatureSets({ embed, train, test, trainSize: 1, testSize });
+      const r = retrievalScores(test, sets.test.idx, inputs as NonNullable<typeof inputs>);
       result = { ...r, testSize: sets.test.idx.length };
       for (const k of [1, 5, 10]) lines.push(`R@${k}  image→text ${pct(r.imageToText[k])}  text→image ${pct(r.textToImage[k])}`);
     } else {
-      const sets = evalFeatureSets(config, parts.model, train, test, extraTests);
+      const sets = evalFeatureSets({ embed, train, test, extraTests, trainSize, testSize, numClasses: parts.numClasses });
       const all = { test: sets.test, ...sets.extra };
       if (kind === 'knn') {
         const ks = config.eval.knnK;
         const scores = Object.fromEntries(
           Object.entries(all).map(([name, s]) => [name, knnClassify(sets.train.f, sets.train.labels, s.f, s.labels, { ks, numClasses: sets.numClasses }).accuracy]),
         );
-        result = { knn: scores, headlineK: headline(ks) };
+        result = { knn: scores, headlineK: headlineK(ks) };
         lines.push(['split'.padEnd(12), ...ks.map((k) => `k=${k}`.padStart(9))].join(''));
         for (const [name, acc] of Object.entries(scores)) lines.push([name.padEnd(12), ...ks.map((k) => pct(acc[k]).padStart(9))].join(''));
       } else {

@@ -4,9 +4,7 @@ import { type BackendRequest, useFastestBackend } from '@xclr/backend';
 import { defaultCacheDir, loadMnistFamily } from '@xclr/data';
 import {
   buildClassGraph,
-  createTransformersEncoder,
-  createUseLiteEncoder,
-  DEFAULT_TRANSFORMERS_MODEL,
+  createTextEncoder,
   embedTextFile,
   DEFAULT_TEMPLATES,
   computeTopK,
@@ -14,27 +12,28 @@ import {
   parseShard,
   readEmbeddingsFile,
   readTopKShardFile,
+  parseTextEncoderName,
   type TextEncoder,
   type TopKEngine,
   writeEmbeddingsFile,
   writeTopKFile,
   writeTopKShardFile,
 } from '@xclr/graph';
-import { Progress } from '../run/progress.js';
+import { Progress } from '@xclr/training';
 
-/** `use-lite`, or `transformers:MODEL` (a hub id or a local model directory). */
+/** Throws the CLI's message for an unknown `--encoder` before any input is read. */
 function checkEncoderName(name: string): void {
-  if (name === 'use-lite' || (name.startsWith('transformers:') && name.length > 'transformers:'.length)) return;
-  throw new Error(`--encoder ${name}: unknown encoder; use use-lite or transformers:MODEL (a model id such as ${DEFAULT_TRANSFORMERS_MODEL}, or a local directory)`);
+  try {
+    parseTextEncoderName(name);
+  } catch (err) {
+    throw new Error(`--encoder ${(err as Error).message}`);
+  }
 }
 
 async function encoderFor(name: string, backend: BackendRequest, offline: boolean): Promise<TextEncoder> {
   checkEncoderName(name);
-  if (name === 'use-lite') {
-    await useFastestBackend({ backend });
-    return createUseLiteEncoder();
-  }
-  return createTransformersEncoder({ model: name.slice('transformers:'.length), offline });
+  if (parseTextEncoderName(name).kind === 'use-lite') await useFastestBackend({ backend });
+  return createTextEncoder(name, { offline });
 }
 
 export interface EmbedOptions {
@@ -138,7 +137,7 @@ export async function classesCommand(o: {
       .filter(Boolean);
   } else throw new Error('graph classes: give --names FILE (one class per line) or --dataset NAME');
   await useFastestBackend({ backend: o.backend });
-  const g = await buildClassGraph(() => createUseLiteEncoder(), names, {
+  const g = await buildClassGraph(() => createTextEncoder('use-lite'), names, {
     descriptions,
     templates: o.templates?.length ? o.templates : DEFAULT_TEMPLATES,
     encoderName: 'use-lite',

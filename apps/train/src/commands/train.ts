@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { RunConfig } from '../config/schema.js';
+import { headlineK } from '@xclr/eval';
 import { applyOverrides, validateConfig } from '../config/overrides.js';
+import type { RunConfig } from '../config/schema.js';
 import { createRunDir } from '../run/run-dir.js';
-import { headlineK, runTraining, type Summary, summaryTable } from '../run/trainer.js';
+import { runTraining, type Summary, summaryTable } from '../run/trainer.js';
 
 export interface TrainCommandOptions {
   runsDir: string;
@@ -13,11 +14,18 @@ export interface TrainCommandOptions {
   log: (line: string) => void;
 }
 
+/** Why a run stopped early, for the exit code: 130 after Ctrl-C, 143 after SIGTERM, as a shell reports them. */
+export class Stopped extends Error {
+  constructor(readonly code: number) {
+    super(`stopped (exit ${code})`);
+  }
+}
+
 /**
- * `xclr train`: a new run directory (or `--resume RUN_DIR`), Ctrl-C saves a checkpoint and stops
- * cleanly, and the run ends with the accuracy table.
+ * `xclr train`: a new run directory (or `--resume RUN_DIR`). Ctrl-C or SIGTERM saves a checkpoint
+ * after the current step and stops (a second Ctrl-C quits at once); the run ends with the accuracy table.
  */
-export async function trainCommand(config: RunConfig | null, options: TrainCommandOptions): Promise<Summary | null> {
+export async function trainCommand(config: RunConfig | null, options: TrainCommandOptions): Promise<Summary> {
   let runDir: string;
   let resolved: RunConfig;
   if (options.resume) {
@@ -25,28 +33,37 @@ export async function trainCommand(config: RunConfig | null, options: TrainComma
     const file = path.join(runDir, 'config.resolved.json');
     if (!fs.existsSync(file)) throw new Error(`${runDir}: not a run directory (no config.resolved.json)`);
     // --set on a resume adjusts the saved config (e.g. more epochs); the checkpoint refuses a
-    // different architecture.
+    // different architecture or different batches.
     resolved = applyOverrides(validateConfig(JSON.parse(fs.readFileSync(file, 'utf8')), file), options.set ?? []);
   } else {
     resolved = config as RunConfig;
     runDir = createRunDir(options.runsDir, resolved.name);
   }
   options.log(`run directory: ${runDir}`);
-  const stop = { requested: false };
-  const onSigint = () => {
-    if (stop.requested) process.exit(130);
-    stop.requested = true;
-    options.log('\ninterrupted: saving a checkpoint after this step (Ctrl-C again to quit at once)');
+  const controller = new AbortController();
+  let exitCode = 0;
+  const stopOn = (signal: NodeJS.Signals, code: number) => () => {
+    if (controller.signal.aborted) {
+      if (signal === 'SIGINT') process.exit(130);
+      return;
+    }
+    exitCode = code;
+    options.log(`\n${signal}: saving a checkpoint after this step${signal === 'SIGINT' ? ' (Ctrl-C again to quit at once)' : ''}`);
+    controller.abort(signal);
   };
-  process.on('SIGINT', onSigint);
+  const handlers: [NodeJS.Signals, () => void][] = [
+    ['SIGINT', stopOn('SIGINT', 130)],
+    ['SIGTERM', stopOn('SIGTERM', 143)],
+  ];
+  for (const [signal, handler] of handlers) process.on(signal, handler);
   try {
-    const summary = await runTraining(resolved, runDir, { resume: Boolean(options.resume), stop, log: options.log });
-    if (!summary) return null;
-    options.out(summaryTable(summary, headlineK(resolved)));
+    const summary = await runTraining(resolved, runDir, { resume: Boolean(options.resume), signal: controller.signal, log: options.log });
+    if (!summary) throw new Stopped(exitCode || 130);
+    options.out(summaryTable(summary, headlineK(resolved.eval.knnK)));
     const native = summary.native ? ` + ${summary.native}` : '';
     options.out(`backend ${summary.backend}${native} (${summary.threads} thread${summary.threads === 1 ? '' : 's'}), ${summary.samplesPerSecond} samples/s, ${summary.seconds.toFixed(0)} s in total; outputs in ${runDir}`);
     return summary;
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const [signal, handler] of handlers) process.off(signal, handler);
   }
 }

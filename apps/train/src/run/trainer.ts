@@ -1,21 +1,18 @@
 import path from 'node:path';
 import { type BackendChoice, describeBackend, fusedAdam, useFastestBackend } from '@xclr/backend';
-import { ContrastiveLoader, disposeBatch, NO_AUGMENT, simclrAugment, writeFileAtomic } from '@xclr/data';
-import { features, knnClassify } from '@xclr/eval';
-import { loadCheckpoint, saveCheckpoint, trainStep } from '@xclr/models';
+import { type Batch, ContrastiveLoader, defaultCacheDir, disposeBatch, NO_AUGMENT, simclrAugment, writeFileAtomic } from '@xclr/data';
+import { type EvalResult, evaluateEncoder, headlineK, heldOutKnn } from '@xclr/eval/protocol';
+import { type DataSource, fit, mapBatches, metricsLog, progressBar, type TrainingBatch } from '@xclr/training';
 import type { RunConfig } from '../config/schema.js';
-import { evalIndices } from './datasets.js';
-import { type EvalResult, evaluateEncoder, extractFeatures } from './evaluate.js';
-import { architecture, retrievalInputs, setUpRun } from './setup.js';
-import { Progress } from './progress.js';
 import { writeRunReport } from './report.js';
-import { MetricsLog, writeJson } from './run-dir.js';
+import { writeJson } from './run-dir.js';
+import { architecture, captionRowsOf, retrievalInputs, setUpRun } from './setup.js';
 
 export interface TrainOptions {
   /** Continue the run in `runDir` from its `last` checkpoint. */
   resume?: boolean;
-  /** Set to true (e.g. on Ctrl-C) to save a checkpoint and stop after the current step. */
-  stop?: { requested: boolean };
+  /** Aborting saves a checkpoint after the current step and stops (Ctrl-C, SIGTERM). */
+  signal?: AbortSignal;
   log?: (line: string) => void;
 }
 
@@ -31,9 +28,9 @@ export interface Summary {
   baselineKnn: Record<number, number>;
   graphCorrelation?: { pearson: number; spearman: number };
   /** Background-shift test splits (synthetic set): kNN and linear top-1 of the encoder and of raw pixels. */
-  splits?: Record<string, { knnTop1: number; linearTop1: number; baselineKnnTop1: number; baselineLinearTop1: number }>;
+  splits?: EvalResult['splits'];
   /** Image → caption and caption → image recall@k on the test set (CLIP runs). */
-  retrieval?: { imageToText: Record<number, number>; textToImage: Record<number, number> };
+  retrieval?: EvalResult['retrieval'];
   backend: string;
   threads: number;
   /** The native engine behind wasm's large matmuls and convolutions (`onnxruntime-node 1.30.0`), or null. */
@@ -45,175 +42,130 @@ export interface Summary {
   epochs: number;
 }
 
-/** The kNN k quoted as `knnTop1` (DINO's default, 20, when evaluated). */
-export function headlineK(config: RunConfig): number {
-  return config.eval.knnK.includes(20) ? 20 : config.eval.knnK[0];
+/** What the run's batches depend on: a resume with other values could not continue exactly. */
+function fingerprint(config: RunConfig) {
+  const { seed } = config;
+  const { batchSize } = config.train;
+  const { dataset, fraction, augment, trainSplit, synth, imageSize } = config.data;
+  return { seed, batchSize, data: { dataset, fraction, augment, trainSplit, synth, imageSize } };
 }
 
-/** Trains, checkpoints, evaluates and writes the run directory's outputs; `null` when stopped early. */
+/** Trains with @xclr/training's `fit`, evaluates with @xclr/eval, writes the run directory; `null` when stopped early. */
 export async function runTraining(config: RunConfig, runDir: string, options: TrainOptions = {}): Promise<Summary | null> {
   const started = performance.now();
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const stop = options.stop ?? { requested: false };
   const choice: BackendChoice = await useFastestBackend({
     backend: config.backend.name,
     threads: config.backend.threads,
     native: config.backend.native,
   });
   log(describeBackend(choice));
-  writeJson(path.join(runDir, 'config.resolved.json'), config);
-
   const parts = await setUpRun(config, log);
-  const { data, classGraph, model, objective, numClasses } = parts;
+  const { data, classGraph, model, objective, numClasses, captions } = parts;
   const { train, test, extraTests, trainIndices, skipped } = data;
-  if (parts.graph) writeJson(path.join(runDir, 'graph.json'), parts.graph);
-  const optimizer = fusedAdam(config.train.learningRate);
+  const embed = (x: Parameters<typeof model.embed>[0]) => model.embed(x, config.eval.features);
   const loader = new ContrastiveLoader(train, {
     batchSize: config.train.batchSize,
     seed: config.seed,
     augment: config.data.augment === 'simclr' ? simclrAugment(train.channels) : NO_AUGMENT,
     indices: trainIndices,
   });
-  const metrics = new MetricsLog(path.join(runDir, 'metrics.jsonl'));
+  // The CLIP projection tower reads each sample's frozen caption embedding.
+  const batches: DataSource<Batch & TrainingBatch> =
+    captions && objective.needs.includes('captionEmbeddings')
+      ? mapBatches(loader, (b) => ({ ...b, captionEmbeddings: captionRowsOf(captions, b.indices) }))
+      : loader;
   const ckptDir = path.join(runDir, 'checkpoints');
-  let step = 0;
-  /** The next batch to train: a resumed run starts exactly there. */
-  let position = { epoch: 0, stepInEpoch: 0 };
-  let bestVal = -1;
-  if (options.resume) {
-    const manifest = await loadCheckpoint(path.join(ckptDir, 'last'), {
-      architecture: architecture(config),
-      variables: objective.variables,
-      optimizer,
+  try {
+    const result = await fit({
+      objective,
+      data: batches,
+      optimizer: fusedAdam(config.train.learningRate),
+      epochs: config.train.epochs,
+      maxSteps: config.train.maxSteps,
+      clipNorm: config.train.clipNorm,
+      logEvery: config.train.logEvery,
+      // A small held-out kNN on training images picks the `best` checkpoint without touching the test set.
+      validate: () => heldOutKnn(embed, train, { numClasses }),
+      checkpoint: { dir: ckptDir, every: config.train.checkpointEvery, architecture: architecture(config) },
+      resume: options.resume,
+      fingerprint: fingerprint(config),
+      signal: options.signal,
+      disposeBatch,
+      callbacks: [
+        {
+          // After a resume was accepted: a refused one leaves the saved config as it was.
+          onTrainBegin: (context) => {
+            writeJson(path.join(runDir, 'config.resolved.json'), config);
+            if (parts.graph) writeJson(path.join(runDir, 'graph.json'), parts.graph);
+            const { step, epoch, stepInEpoch } = context.state;
+            if (step > 0) log(`resumed at step ${step} (epoch ${epoch + 1}, batch ${stepInEpoch})`);
+          },
+        },
+        progressBar({ label: config.name }),
+        metricsLog(path.join(runDir, 'metrics.jsonl'), {
+          every: config.train.logEvery,
+          validationName: 'valKnnTop1',
+          stepFields: { lr: config.train.learningRate },
+        }),
+      ],
     });
-    step = manifest.step;
-    position = { epoch: manifest.epoch, stepInEpoch: manifest.state.stepInEpoch as number };
-    bestVal = (manifest.state.bestVal as number) ?? -1;
-    metrics.truncateAfter(step);
-    log(`resumed at step ${step} (epoch ${position.epoch + 1}, batch ${position.stepInEpoch})`);
-  }
-  const save = (name: string) =>
-    saveCheckpoint(path.join(ckptDir, name), {
-      architecture: architecture(config),
-      variables: objective.variables,
-      optimizer,
-      step,
-      epoch: position.epoch,
-      state: { stepInEpoch: position.stepInEpoch, bestVal, seed: config.seed },
+    if (result.stopped) {
+      log(`${result.reason}: stopped at step ${result.state.step}; checkpoint saved to ${path.join(ckptDir, 'last')}; resume with: xclr train --resume ${runDir}`);
+      return null;
+    }
+    const evalResult = evaluateEncoder({
+      embed,
+      train,
+      test,
+      extraTests,
+      trainSize: config.eval.trainSize,
+      testSize: config.eval.testSize,
+      knnK: config.eval.knnK,
+      linearEpochs: config.eval.linearEpochs,
+      numClasses,
+      targetGraph: classGraph?.similarity ?? null,
+      retrieval: await retrievalInputs(config, parts, log), // CLIP runs: image ↔ caption retrieval
+      cacheDir: defaultCacheDir(),
+      log,
     });
-
-  // A small held-out kNN on training images picks the `best` checkpoint without touching the test set.
-  const valBank = evalIndices(train, 5000);
-  const valQueries = Int32Array.from(evalIndices(train, 1000), (i) => Math.min(train.size - 1, i + 1));
-  const quickVal = () => {
-    const bank = extractFeatures(model, train, valBank, config.eval.features);
-    const q = extractFeatures(model, train, valQueries, config.eval.features);
-    const dim = bank.length / valBank.length;
-    const labelsOf = (idx: Int32Array) => Array.from(idx, (i) => train.labels![i]);
-    return knnClassify(features(bank, dim), labelsOf(valBank), features(q, dim), labelsOf(valQueries), { ks: [20], numClasses })
-      .accuracy[20];
-  };
-
-  const totalSteps = Math.min(config.train.maxSteps ?? Number.POSITIVE_INFINITY, config.train.epochs * loader.stepsPerEpoch);
-  const trainStart = performance.now();
-  const stepsAtStart = step;
-  const progress = new Progress(config.name, totalSteps, process.stderr, 'steps');
-  while (position.epoch < config.train.epochs && step < totalSteps && !stop.requested) {
-    for await (const batch of loader.epoch(position.epoch, position.stepInEpoch)) {
-      const t0 = performance.now();
-      const { loss, gradNorm } = trainStep(objective.loss(batch), {
-        optimizer,
-        variables: objective.variables,
-        clipNorm: config.train.clipNorm,
-      });
-      objective.afterStep();
-      disposeBatch(batch);
-      step++;
-      position.stepInEpoch++;
-      if (!Number.isFinite(loss))
-        throw new Error(`loss became ${loss} at step ${step}; lower train.learningRate or check the data`);
-      if (step % config.train.logEvery === 0 || step === totalSteps) {
-        const samplesPerSecond = Math.round((config.train.batchSize * 1000) / (performance.now() - t0));
-        const logitScale = objective.logitScale();
-        metrics.append({
-          kind: 'step',
-          step,
-          epoch: position.epoch + 1,
-          loss,
-          gradNorm,
-          lr: config.train.learningRate,
-          samplesPerSecond,
-          ...(logitScale === null ? {} : { logitScale }),
-        });
-      }
-      progress.update(
-        step,
-        `epoch ${position.epoch + 1}/${config.train.epochs} loss ${loss.toFixed(4)} lr ${config.train.learningRate}`,
-      );
-      if (stop.requested || step >= totalSteps) break;
-      // Steps are synchronous: yield to the event loop so Ctrl-C (and timers) get handled.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    if (position.stepInEpoch < loader.stepsPerEpoch) break; // stopped inside the epoch
-    position = { epoch: position.epoch + 1, stepInEpoch: 0 };
-    const valKnnTop1 = quickVal();
-    metrics.append({ kind: 'epoch', step, epoch: position.epoch, valKnnTop1, seconds: (performance.now() - started) / 1000 });
-    if (valKnnTop1 > bestVal) {
-      bestVal = valKnnTop1;
-      await save('best');
-    }
-    await save('last');
-  }
-  if (!stop.requested) progress.done();
-  await save('last');
-  if (stop.requested) {
-    log(`stopped at step ${step}; checkpoint saved to ${path.join(ckptDir, 'last')}; resume with: xclr train --resume ${runDir}`);
+    const k = headlineK(config.eval.knnK);
+    const summary: Summary = {
+      name: config.name,
+      loss: config.loss.type,
+      knnTop1: evalResult.knn[k],
+      linearTop1: evalResult.linear.top1,
+      linearTop5: evalResult.linear.top5,
+      baselineKnnTop1: evalResult.baselineKnn[k],
+      baselineLinearTop1: evalResult.baselineLinear.top1,
+      knn: evalResult.knn,
+      baselineKnn: evalResult.baselineKnn,
+      graphCorrelation: evalResult.graphCorrelation,
+      splits: Object.keys(evalResult.splits).length ? evalResult.splits : undefined,
+      retrieval: evalResult.retrieval,
+      backend: choice.backend,
+      threads: choice.threads,
+      native: choice.native,
+      seconds: (performance.now() - started) / 1000,
+      trainSeconds: result.trainSeconds,
+      samplesPerSecond: Math.round(result.samplesPerSecond),
+      steps: result.state.step,
+      epochs: result.state.epoch,
+    };
+    writeJson(path.join(runDir, 'summary.json'), summary);
+    writeJson(path.join(runDir, 'eval.json'), { ...evalResult, skipped });
+    const csv = [
+      'encoder,knn_k,knn_top1,linear_top1,linear_top5',
+      `${config.name},${k},${summary.knnTop1},${summary.linearTop1},${summary.linearTop5}`,
+      `raw pixels,${k},${summary.baselineKnnTop1},${summary.baselineLinearTop1},${evalResult.baselineLinear.top5}`,
+    ];
+    writeFileAtomic(path.join(runDir, 'summary.csv'), `${csv.join('\n')}\n`);
+    await writeRunReport(runDir);
+    return summary;
+  } finally {
     model.dispose();
     objective.dispose();
-    return null;
   }
-  const trainSeconds = (performance.now() - trainStart) / 1000;
-
-  const retrieval = await retrievalInputs(parts, log); // CLIP runs: image ↔ caption retrieval
-  const evalResult: EvalResult = evaluateEncoder(config, model, train, test, classGraph?.similarity ?? null, log, {
-    extraTests,
-    retrieval,
-  });
-  const k = headlineK(config);
-  const summary: Summary = {
-    name: config.name,
-    loss: config.loss.type,
-    knnTop1: evalResult.knn[k],
-    linearTop1: evalResult.linear.top1,
-    linearTop5: evalResult.linear.top5,
-    baselineKnnTop1: evalResult.baselineKnn[k],
-    baselineLinearTop1: evalResult.baselineLinear.top1,
-    knn: evalResult.knn,
-    baselineKnn: evalResult.baselineKnn,
-    graphCorrelation: evalResult.graphCorrelation,
-    splits: Object.keys(evalResult.splits).length ? evalResult.splits : undefined,
-    retrieval: evalResult.retrieval,
-    backend: choice.backend,
-    threads: choice.threads,
-    native: choice.native,
-    seconds: (performance.now() - started) / 1000,
-    trainSeconds,
-    samplesPerSecond: Math.round(((step - stepsAtStart) * config.train.batchSize) / Math.max(trainSeconds, 1e-9)),
-    steps: step,
-    epochs: position.epoch,
-  };
-  writeJson(path.join(runDir, 'summary.json'), summary);
-  writeJson(path.join(runDir, 'eval.json'), { ...evalResult, skipped });
-  const csv = [
-    'encoder,knn_k,knn_top1,linear_top1,linear_top5',
-    `${config.name},${k},${summary.knnTop1},${summary.linearTop1},${summary.linearTop5}`,
-    `raw pixels,${k},${summary.baselineKnnTop1},${summary.baselineLinearTop1},${evalResult.baselineLinear.top5}`,
-  ];
-  writeFileAtomic(path.join(runDir, 'summary.csv'), `${csv.join('\n')}\n`);
-  await writeRunReport(runDir);
-  model.dispose();
-  objective.dispose();
-  return summary;
 }
 
 /** The table `xclr train` ends with. */
