@@ -7,6 +7,7 @@ export {
   describeBackend,
   useFastestBackend,
 } from './select.js';
+export { describeEnvironment, installedVersion } from './environment.js';
 export { ensureGradients } from './gradients.js';
 export {
   MALLOC_TUNING_OPT_OUT,

@@ -1,5 +1,6 @@
 export { type AugmentConfig, augmentBatch, NO_AUGMENT, sampleCropBoxes, simclrAugment } from './augment.js';
 export { defaultCacheDir, writeFileAtomic } from './cache.js';
+export { describeDataSources } from './environment.js';
 export { type ImageDataset, imageAt, subsetOf } from './dataset.js';
 export { type ManifestOptions, readCaptionManifest } from './manifest.js';
 export {

@@ -214,6 +214,28 @@ export interface FeatureScores {
   splits: Record<string, { knnTop1: number; linearTop1: number }>;
 }
 
+/** kNN top-1 at every k on the test set and each extra split, against the same training bank. */
+export function knnBySplit(sets: Pick<FeatureSets, 'train' | 'test' | 'extra' | 'numClasses'>, ks: readonly number[]) {
+  const { train, numClasses } = sets;
+  const splits = { test: sets.test, ...sets.extra };
+  return Object.fromEntries(
+    Object.entries(splits).map(([name, s]) => [
+      name,
+      knnClassify(train.f, train.labels, s.f, s.labels, { ks: [...ks], numClasses }).accuracy,
+    ]),
+  ) as Record<string, Record<number, number>>;
+}
+
+/** The linear probe of the test set, the extra splits scored with the same selected probe. */
+export function linearBySplit(sets: Pick<FeatureSets, 'train' | 'test' | 'extra' | 'numClasses'>, epochs = 100) {
+  const { train, test, extra, numClasses } = sets;
+  return linearProbe(train.f, train.labels, test.f, test.labels, {
+    epochs,
+    numClasses,
+    alsoEvaluate: Object.fromEntries(Object.entries(extra).map(([name, e]) => [name, { features: e.f, labels: e.labels }])),
+  });
+}
+
 /** kNN at every k and a linear probe of one feature space, the extra splits scored with the same bank and probe. */
 export function scoreFeatureSets(
   sets: Pick<FeatureSets, 'train' | 'test' | 'extra' | 'numClasses'>,
@@ -222,11 +244,7 @@ export function scoreFeatureSets(
   const ks = [...(o.knnK ?? [1, 10, 20, 200])];
   const { train, test, extra, numClasses } = sets;
   const knn = knnClassify(train.f, train.labels, test.f, test.labels, { ks, numClasses });
-  const linear = linearProbe(train.f, train.labels, test.f, test.labels, {
-    epochs: o.linearEpochs ?? 100,
-    numClasses,
-    alsoEvaluate: Object.fromEntries(Object.entries(extra).map(([name, e]) => [name, { features: e.f, labels: e.labels }])),
-  });
+  const linear = linearBySplit(sets, o.linearEpochs);
   const k = headlineK(ks);
   const splits = Object.fromEntries(
     Object.entries(extra).map(([name, e]) => [

@@ -23,5 +23,7 @@ export {
   pixelRows,
   type RetrievalInputs,
   retrievalScores,
+  knnBySplit,
+  linearBySplit,
   scoreFeatureSets,
 } from './encoder-eval.js';

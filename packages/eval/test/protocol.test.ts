@@ -6,12 +6,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   type EmbedFn,
   type EvalImages,
+  evalFeatureSets,
   evalIndices,
   extractFeatures,
   headlineK,
   heldOutKnn,
+  knnBySplit,
+  linearBySplit,
   pixelRows,
   retrievalScores,
+  scoreFeatureSets,
 } from '../src/index.js';
 import { evaluateEncoder } from '../src/protocol.js';
 
@@ -251,6 +255,21 @@ describe('evaluateEncoder', () => {
     expect(() => evaluateEncoder({ embed: flatten, train, test, targetGraph: new Float32Array(4), ...settings })).toThrow(
       'targetGraph: 4 values for 3 classes (expected 9)',
     );
+  });
+});
+
+describe('scores by split', () => {
+  it('knnBySplit and linearBySplit score the test set and every extra split with one bank and one probe', () => {
+    const shifted = patterns('gen/shifted', 30, 3, { invert: true });
+    const sets = evalFeatureSets({ embed: flatten, train, test, extraTests: { shifted } });
+    const both = scoreFeatureSets(sets, settings);
+    const knn = knnBySplit(sets, settings.knnK);
+    expect(Object.keys(knn)).toEqual(['test', 'shifted']);
+    expect(knn.test).toEqual(both.knn);
+    expect(knn.shifted[20]).toBe(both.splits.shifted.knnTop1);
+    const linear = linearBySplit(sets, settings.linearEpochs);
+    expect(linear.top1).toBe(both.linear.top1);
+    expect(linear.splits.shifted.top1).toBe(both.splits.shifted.linearTop1);
   });
 });
 

@@ -11,17 +11,26 @@ function checkIndices(fn: string, indices: Int32Array | number[], size: number, 
 
 /** (a) From dense unit embeddings `[M, dim]` (row-major) of all samples: cosine similarities of the batch's rows. */
 export function batchSimilarityFromEmbeddings(embeddings: Float32Array, dim: number, indices: Int32Array | number[]): tf.Tensor2D {
-  const m = embeddings.length / dim;
-  if (!Number.isInteger(m)) throw new Error(`batchSimilarityFromEmbeddings: ${embeddings.length} values are not rows of ${dim}`);
-  checkIndices('batchSimilarityFromEmbeddings', indices, m, 'sample index');
-  const rows = new Float32Array(indices.length * dim);
-  Array.from(indices).forEach((i, k) => {
-    rows.set(embeddings.subarray(i * dim, (i + 1) * dim), k * dim);
-  });
+  const rows = batchRows(embeddings, dim, indices, 'batchSimilarityFromEmbeddings');
   return tf.tidy(() => {
     const z = tf.tensor2d(rows, [indices.length, dim]);
     return tf.matMul(z, z, false, true);
   });
+}
+
+/**
+ * The embedding rows of a batch's samples, `[indices.length × dim]` row-major (e.g. the frozen
+ * caption embeddings a CLIP projection tower reads).
+ */
+export function batchRows(embeddings: Float32Array, dim: number, indices: Int32Array | number[], fn = 'batchRows'): Float32Array {
+  const m = embeddings.length / dim;
+  if (!Number.isInteger(m)) throw new Error(`${fn}: ${embeddings.length} values are not rows of ${dim}`);
+  checkIndices(fn, indices, m, 'sample index');
+  const rows = new Float32Array(indices.length * dim);
+  Array.from(indices).forEach((i, k) => {
+    rows.set(embeddings.subarray(i * dim, (i + 1) * dim), k * dim);
+  });
+  return rows;
 }
 
 /**

@@ -1,4 +1,5 @@
 export {
+  batchRows,
   batchSimilarityFromClasses,
   batchSimilarityFromEmbeddings,
   batchSimilarityFromTopK,
@@ -21,8 +22,10 @@ export {
   type TextEncoderKind,
   type TextEncoderSpec,
 } from './encoder-name.js';
+export { describeTextEncoders } from './environment.js';
 export { fileModelHandler } from './encoders/file-io.js';
 export { createTransformersEncoder, DEFAULT_TRANSFORMERS_MODEL, type TransformersEncoderOptions } from './encoders/transformers.js';
+export { type BuildTopKFileOptions, buildTopKFile, mergeTopKFiles, readClassNames, writeClassGraphFile } from './graph-files.js';
 export { type EmbedTextFileOptions, type EmbedTextFileResult, embedTextFile } from './embed-file.js';
 export { readTextRecords, type TextFields, type TextRecord } from './text-records.js';
 export { bundledUseLiteDir, createUseLiteEncoder, type UseLiteOptions } from './encoders/use-lite.js';

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import {
   batchSimilarityFromClasses,
+  batchRows,
   batchSimilarityFromEmbeddings,
   batchSimilarityFromTopK,
   buildClassGraph,
@@ -52,6 +53,13 @@ describe('batch target builders', () => {
     expect(s[0][0]).toBeCloseTo(1, 6);
     expect(s[0][1]).toBeCloseTo(0, 6);
     expect(() => batchSimilarityFromEmbeddings(e, 2, [3])).toThrow('batchSimilarityFromEmbeddings: sample index 3 is out of range [0, 3)');
+  });
+
+  it('batchRows gathers the rows of the batch, in batch order, and names a bad index', () => {
+    const e = Float32Array.from([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(batchRows(e, 2, Int32Array.from([2, 0, 2])))).toEqual([5, 6, 1, 2, 5, 6]);
+    expect(() => batchRows(e, 2, [-1])).toThrow('batchRows: sample index -1 is out of range [0, 3)');
+    expect(() => batchRows(e, 4, [0])).toThrow('batchRows: 6 values are not rows of 4');
   });
 
   it('(b) sparse top-k: listed scores, self 1, absent pairs the floor, symmetric', () => {

@@ -3,7 +3,7 @@ export type { Callback, CheckpointLog, EpochLog, FitContext, StepLog } from './c
 export { earlyStopping } from './callbacks/early-stopping.js';
 export { type MetricsLogOptions, metricsLog, readMetrics } from './callbacks/metrics-log.js';
 export { progressBar } from './callbacks/progress.js';
-export { formatDuration, Progress } from './callbacks/progress-line.js';
+export { formatDuration, Progress, progressReporter } from './callbacks/progress-line.js';
 export { type CheckpointOptions, DEFAULT_CHECKPOINT_EVERY, RunCheckpoints } from './checkpoints.js';
 export { type DataSource, type EpochSource, mapBatches } from './data-source.js';
 export { type FitOptions, type FitResult, fit } from './fit.js';

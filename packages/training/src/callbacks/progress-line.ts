@@ -52,3 +52,18 @@ export function formatDuration(seconds: number): string {
     ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
     : `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
+
+/**
+ * Progress for a library loop that reports `(done, total)` (e.g. an `onProgress` option): the
+ * line starts at the first report, which brings the total.
+ */
+export function progressReporter(label: string, unit: string, out: NodeJS.WriteStream = process.stderr) {
+  let progress: Progress | null = null;
+  return {
+    update: (done: number, total: number) => {
+      progress ??= new Progress(label, total, out, unit);
+      progress.update(done);
+    },
+    done: () => progress?.done(),
+  };
+}
