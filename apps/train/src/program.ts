@@ -5,7 +5,7 @@ import { PRESETS } from './config/presets.js';
 import { writeSynthSplits } from '@xclr/data';
 import { envReport } from './commands/env.js';
 import { type EvalKind, evalCommand } from './commands/eval.js';
-import { classesCommand, embedCaptions, mergeCommand, topkCommand } from './commands/graph.js';
+import { addGraphCommands } from './commands/graph.js';
 import { Stopped, trainCommand } from './commands/train.js';
 import { writeRunReport } from './run/report.js';
 
@@ -60,84 +60,13 @@ function buildProgram(io: Io): Command {
         new Option('--checkpoint <name>', 'which checkpoint (default: best if saved, else last)').choices(['best', 'last']),
       )
       .option('--json', 'print one JSON object')
-      .action(async (runDir: string, o) => {
-        await evalCommand(kind as EvalKind, runDir, {
-          checkpoint: o.checkpoint,
-          json: Boolean(o.json),
-          out: io.out,
-          log: io.err,
-        });
-      });
+      .action(
+        async (runDir: string, o) =>
+          void (await evalCommand(kind as EvalKind, runDir, { ...o, json: Boolean(o.json), out: io.out, log: io.err })),
+      );
   }
 
-  const graph = program.command('graph').description('caption embeddings and similarity graphs as Arrow files');
-  const backendOption = () => new Option('--backend <name>', 'tfjs backend').choices([...BACKEND_NAMES]).default('auto');
-  graph
-    .command('embed')
-    .description('embed the texts of a JSONL, CSV or Arrow file into an Arrow embeddings file (streaming, resumable)')
-    .requiredOption('--input <file>', '.jsonl, .csv or .arrow')
-    .option('--text-field <name>', 'field holding the text', 'caption')
-    .option('--id-field <name>', 'field holding a stable id (default: the row number)')
-    .option('--encoder <name>', 'use-lite (bundled, offline) or transformers:MODEL (hub id or local directory)', 'use-lite')
-    .option('--offline', 'transformers: never reach the network (local directory or cache only)')
-    .requiredOption('--out <file>')
-    .option('--chunk <n>', 'captions per resumable chunk', (v) => Number.parseInt(v, 10), 4096)
-    .addOption(backendOption())
-    .action(async (o) => {
-      await embedCaptions({
-        input: o.input,
-        textField: o.textField,
-        idField: o.idField,
-        encoder: o.encoder,
-        out: o.out,
-        chunk: o.chunk,
-        backend: o.backend,
-        offline: Boolean(o.offline),
-        log: io.err,
-      });
-    });
-  graph
-    .command('topk')
-    .description('exact cosine top-k neighbour graph of an embeddings file')
-    .requiredOption('--embeddings <file>')
-    .requiredOption('--k <k>', 'neighbours per row', (v) => Number.parseInt(v, 10))
-    .requiredOption('--out <file>')
-    .option('--shard <i/n>', 'compute every n-th block starting at i (array jobs)')
-    .option('--block <rows>', 'query rows per block (the same for every shard of a job)', (v) => Number.parseInt(v, 10), 256)
-    .addOption(
-      new Option('--engine <name>', 'auto: onnxruntime-node when installed, else tfjs')
-        .choices(['auto', 'onnxruntime', 'tfjs'])
-        .default('auto'),
-    )
-    .addOption(backendOption())
-    .action(async (o) =>
-      topkCommand({
-        embeddings: o.embeddings,
-        k: o.k,
-        out: o.out,
-        shard: o.shard,
-        block: o.block,
-        engine: o.engine,
-        backend: o.backend,
-        log: io.err,
-      }),
-    );
-  graph
-    .command('merge <shards...>')
-    .description('join the shard files of a top-k array job; refuses an incomplete set')
-    .requiredOption('--out <file>')
-    .action((shards: string[], o) => mergeCommand({ shards, out: o.out, log: io.err }));
-  graph
-    .command('classes')
-    .description('class-description graph: prompts from templates, averaged per class, class × class similarity')
-    .option('--names <file>', 'class names, one per line')
-    .addOption(new Option('--dataset <name>', "use a dataset's class descriptions").choices(['fashion-mnist', 'mnist']))
-    .option('--templates <template>', 'prompt template with {} (repeatable)', collect, [])
-    .requiredOption('--out <file>')
-    .addOption(backendOption())
-    .action(async (o) =>
-      classesCommand({ names: o.names, dataset: o.dataset, templates: o.templates, out: o.out, backend: o.backend, log: io.err }),
-    );
+  addGraphCommands(program, io.err);
 
   program
     .command('data')
@@ -149,9 +78,7 @@ function buildProgram(io: Io): Command {
     .option('--test <n>', 'samples per test split', (v) => Number.parseInt(v, 10), 2000)
     .option('--seed <n>', 'seed', (v) => Number.parseInt(v, 10), 0)
     .option('--shard-size <n>', 'samples per tar shard', (v) => Number.parseInt(v, 10), 1000)
-    .action((o) =>
-      writeSynthSplits({ out: o.out, trainCount: o.train, testCount: o.test, seed: o.seed, shardSize: o.shardSize, log: io.err }),
-    );
+    .action((o) => writeSynthSplits({ ...o, trainCount: o.train, testCount: o.test, log: io.err }));
 
   const config = program.command('config').description('inspect run configurations');
   config

@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describeBackend, useFastestBackend } from '@xclr/backend';
 import { writeFileAtomic } from '@xclr/data';
-import { evalFeatureSets, headlineK, knnClassify, linearProbe, retrievalScores } from '@xclr/eval';
+import { evalFeatureSets, headlineK, knnBySplit, linearBySplit, retrievalScores } from '@xclr/eval';
 import { loadCheckpoint } from '@xclr/models';
-import { validateConfig } from '../config/overrides.js';
-import { architecture, retrievalInputs, setUpRun } from '../run/setup.js';
+import { readRunConfig } from '../config/overrides.js';
+import { architecture, retrievalInputs, setUpRun, useConfiguredBackend } from '../run/setup.js';
 
 export type EvalKind = 'knn' | 'linear' | 'retrieval';
 
@@ -18,6 +17,7 @@ export interface EvalCommandOptions {
 }
 
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
+const row = (name: string, cells: string[]) => [name.padEnd(12), ...cells.map((c) => c.padStart(9))].join('');
 
 /**
  * `xclr eval knn|linear|retrieval RUN_DIR`: reloads a run's config and checkpoint and evaluates the
@@ -25,59 +25,58 @@ const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
  * the run directory.
  */
 export async function evalCommand(kind: EvalKind, runDir: string, o: EvalCommandOptions): Promise<Record<string, unknown>> {
-  const configFile = path.join(runDir, 'config.resolved.json');
-  if (!fs.existsSync(configFile)) throw new Error(`${runDir}: not a run directory (no config.resolved.json)`);
-  const config = validateConfig(JSON.parse(fs.readFileSync(configFile, 'utf8')), configFile);
+  const config = readRunConfig(runDir);
   const has = (name: string) => fs.existsSync(path.join(runDir, 'checkpoints', name, 'manifest.json'));
   const which = o.checkpoint ?? (has('best') ? 'best' : 'last');
   const ckpt = path.join(runDir, 'checkpoints', which);
   if (!has(which)) throw new Error(`${ckpt}: no checkpoint (train the run first, or pick --checkpoint last|best)`);
-  o.log(describeBackend(await useFastestBackend({ backend: config.backend.name, threads: config.backend.threads, native: config.backend.native })));
+  await useConfiguredBackend(config, o.log);
   const parts = await setUpRun(config, o.log);
+  const { model, objective, data, numClasses } = parts;
   try {
-    if (kind === 'retrieval' && !parts.objective.embedText) {
-      throw new Error(`${runDir}: retrieval needs a run with a text tower (loss clip); this run was trained with ${config.loss.type}`);
-    }
-    const manifest = await loadCheckpoint(ckpt, { architecture: architecture(config), variables: parts.objective.variables });
-    const { train, test, extraTests } = parts.data;
-    const { trainSize, testSize } = config.eval;
-    const embed = (x: Parameters<typeof parts.model.embed>[0]) => parts.model.embed(x, config.eval.features);
+    if (kind === 'retrieval' && !objective.embedText)
+      throw new Error(
+        `${runDir}: retrieval needs a run with a text tower (loss clip); this run was trained with ${config.loss.type}`,
+      );
+    const manifest = await loadCheckpoint(ckpt, { architecture: architecture(config), variables: objective.variables });
+    const { knnK: ks, linearEpochs, features } = config.eval;
+    const sets = evalFeatureSets({ ...config.eval, ...data, numClasses, embed: (x) => model.embed(x, features) });
     let result: Record<string, unknown>;
-    const lines: string[] = [];
+    let lines: string[];
     if (kind === 'retrieval') {
-      const inputs = await retrievalInputs(config, parts, o.log);
-      const sets = evalFeatureSets({ embed, train, test, trainSize: 1, testSize });
-      const r = retrievalScores(test, sets.test.idx, inputs as NonNullable<typeof inputs>);
+      const r = retrievalScores(data.test, sets.test.idx, (await retrievalInputs(config, parts, o.log))!);
       result = { ...r, testSize: sets.test.idx.length };
-      for (const k of [1, 5, 10]) lines.push(`R@${k}  image→text ${pct(r.imageToText[k])}  text→image ${pct(r.textToImage[k])}`);
+      lines = [1, 5, 10].map((k) => `R@${k}  image→text ${pct(r.imageToText[k])}  text→image ${pct(r.textToImage[k])}`);
+    } else if (kind === 'knn') {
+      const knn = knnBySplit(sets, ks);
+      result = { knn, headlineK: headlineK(ks) };
+      lines = [
+        row(
+          'split',
+          ks.map((k) => `k=${k}`),
+        ),
+        ...Object.entries(knn).map(([s, acc]) =>
+          row(
+            s,
+            ks.map((k) => pct(acc[k])),
+          ),
+        ),
+      ];
     } else {
-      const sets = evalFeatureSets({ embed, train, test, extraTests, trainSize, testSize, numClasses: parts.numClasses });
-      const all = { test: sets.test, ...sets.extra };
-      if (kind === 'knn') {
-        const ks = config.eval.knnK;
-        const scores = Object.fromEntries(
-          Object.entries(all).map(([name, s]) => [name, knnClassify(sets.train.f, sets.train.labels, s.f, s.labels, { ks, numClasses: sets.numClasses }).accuracy]),
-        );
-        result = { knn: scores, headlineK: headlineK(ks) };
-        lines.push(['split'.padEnd(12), ...ks.map((k) => `k=${k}`.padStart(9))].join(''));
-        for (const [name, acc] of Object.entries(scores)) lines.push([name.padEnd(12), ...ks.map((k) => pct(acc[k]).padStart(9))].join(''));
-      } else {
-        const probe = linearProbe(sets.train.f, sets.train.labels, sets.test.f, sets.test.labels, {
-          epochs: config.eval.linearEpochs,
-          numClasses: sets.numClasses,
-          alsoEvaluate: Object.fromEntries(Object.entries(sets.extra).map(([name, s]) => [name, { features: s.f, labels: s.labels }])),
-        });
-        result = { linear: probe };
-        lines.push(`test        top-1 ${pct(probe.top1)}  top-5 ${pct(probe.top5)}  (weight decay ${probe.weightDecay}, step ${probe.epoch})`);
-        for (const [name, r] of Object.entries(probe.splits)) lines.push(`${name.padEnd(12)}top-1 ${pct(r.top1)}  top-5 ${pct(r.top5)}`);
-      }
+      const probe = linearBySplit(sets, linearEpochs);
+      result = { linear: probe };
+      lines = [
+        `test        top-1 ${pct(probe.top1)}  top-5 ${pct(probe.top5)}  (weight decay ${probe.weightDecay}, step ${probe.epoch})`,
+        ...Object.entries(probe.splits).map(([name, r]) => `${name.padEnd(12)}top-1 ${pct(r.top1)}  top-5 ${pct(r.top5)}`),
+      ];
     }
-    const record = { kind, checkpoint: which, step: manifest.step, features: config.eval.features, ...result };
+    const record = { kind, checkpoint: which, step: manifest.step, features, ...result };
     writeFileAtomic(path.join(runDir, `eval-${kind}-${which}.json`), `${JSON.stringify(record, null, 2)}\n`);
-    o.out(o.json ? JSON.stringify(record) : [`${kind} of ${config.name} (${which} checkpoint, step ${manifest.step}, ${config.eval.features} features)`, ...lines].join('\n'));
+    const title = `${kind} of ${config.name} (${which} checkpoint, step ${manifest.step}, ${features} features)`;
+    o.out(o.json ? JSON.stringify(record) : [title, ...lines].join('\n'));
     return record;
   } finally {
-    parts.model.dispose();
-    parts.objective.dispose();
+    model.dispose();
+    objective.dispose();
   }
 }

@@ -1,39 +1,32 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { type BackendRequest, useFastestBackend } from '@xclr/backend';
+import { BACKEND_NAMES, type BackendRequest, useFastestBackend } from '@xclr/backend';
 import { defaultCacheDir, loadMnistFamily } from '@xclr/data';
 import {
   buildClassGraph,
+  buildTopKFile,
   createTextEncoder,
-  embedTextFile,
   DEFAULT_TEMPLATES,
-  computeTopK,
-  mergeTopKShards,
-  parseShard,
-  readEmbeddingsFile,
-  readTopKShardFile,
+  embedTextFile,
+  mergeTopKFiles,
   parseTextEncoderName,
-  type TextEncoder,
-  type TopKEngine,
-  writeEmbeddingsFile,
-  writeTopKFile,
-  writeTopKShardFile,
+  readClassNames,
+  writeClassGraphFile,
 } from '@xclr/graph';
-import { Progress } from '@xclr/training';
+import { progressReporter } from '@xclr/training';
+import { type Command, Option } from 'commander';
 
-/** Throws the CLI's message for an unknown `--encoder` before any input is read. */
-function checkEncoderName(name: string): void {
+const int = (v: string) => Number.parseInt(v, 10);
+const collect = (value: string, previous: string[]) => [...previous, value];
+const backendOption = () => new Option('--backend <name>', 'tfjs backend').choices([...BACKEND_NAMES]).default('auto');
+
+/** The text encoder named by `--encoder`, on the requested backend when it runs on tfjs (use-lite). */
+function checkedEncoder(name: string): () => ReturnType<typeof createTextEncoder> {
   try {
-    parseTextEncoderName(name);
+    parseTextEncoderName(name); // fails before any input is read
   } catch (err) {
     throw new Error(`--encoder ${(err as Error).message}`);
   }
-}
-
-async function encoderFor(name: string, backend: BackendRequest, offline: boolean): Promise<TextEncoder> {
-  checkEncoderName(name);
-  if (parseTextEncoderName(name).kind === 'use-lite') await useFastestBackend({ backend });
-  return createTextEncoder(name, { offline });
+  return () => createTextEncoder(name);
 }
 
 export interface EmbedOptions {
@@ -51,100 +44,92 @@ export interface EmbedOptions {
   maxNewChunks?: number;
 }
 
-/** `xclr graph embed`: a thin wrapper over @xclr/graph's resumable, streaming embedTextFile. */
-export async function embedCaptions(o: EmbedOptions): Promise<{ rows: number; embedded: number; resumedChunks: number; complete: boolean }> {
-  checkEncoderName(o.encoder); // before reading the input
-  let progress: Progress | null = null;
+/** `xclr graph embed`: @xclr/graph's resumable, streaming embedTextFile with progress. */
+export async function embedCaptions(o: EmbedOptions) {
+  checkedEncoder(o.encoder);
+  if (parseTextEncoderName(o.encoder).kind === 'use-lite') await useFastestBackend({ backend: o.backend });
+  const progress = progressReporter('embed', 'captions');
   const result = await embedTextFile({
-    input: o.input,
-    out: o.out,
-    textField: o.textField,
-    idField: o.idField,
-    encoder: () => encoderFor(o.encoder, o.backend, Boolean(o.offline)),
+    ...o,
+    encoder: () => createTextEncoder(o.encoder, { offline: o.offline }),
     encoderName: o.encoder,
     chunkRows: o.chunk,
-    maxNewChunks: o.maxNewChunks,
-    onProgress: (done, total) => {
-      progress ??= new Progress('embed', total, process.stderr, 'captions');
-      progress.update(done);
-    },
+    onProgress: progress.update,
   });
   if (!result.complete) {
     o.log(`stopped after ${o.maxNewChunks} new chunks; run the same command again to resume`);
     return result;
   }
-  (progress as Progress | null)?.done();
+  progress.done();
   o.log(`embedded ${result.embedded} unique captions of ${result.rows} rows (${result.resumedChunks} chunks resumed) → ${o.out}`);
   return result;
 }
 
-export async function topkCommand(o: {
-  embeddings: string;
-  k: number;
-  out: string;
-  shard?: string;
-  block: number;
-  engine: TopKEngine;
-  backend: BackendRequest;
-  log: (l: string) => void;
-}) {
-  if (o.engine === 'tfjs') await useFastestBackend({ backend: o.backend });
-  const e = readEmbeddingsFile(o.embeddings);
-  const shard = o.shard ? parseShard(o.shard) : undefined;
-  let progress: Progress | null = null;
-  const { graph: g, note } = await computeTopK(e.embeddings, e.dim, path.basename(o.embeddings), {
-    engine: o.engine,
-    k: o.k,
-    blockRows: o.block,
-    shard,
-    onProgress: (done, total) => {
-      progress ??= new Progress('topk', total, process.stderr, 'rows');
-      progress.update(done);
-    },
-  });
-  (progress as Progress | null)?.done();
-  if (shard) writeTopKShardFile(o.out, g);
-  else writeTopKFile(o.out, g);
-  o.log(`top-${o.k} of ${g.rows.length} rows${shard ? ` (shard ${o.shard})` : ''} on ${note} → ${o.out}`);
-}
-
-export function mergeCommand(o: { shards: string[]; out: string; log: (l: string) => void }) {
-  const merged = mergeTopKShards(o.shards.map(readTopKShardFile));
-  writeTopKFile(o.out, merged);
-  o.log(`merged ${o.shards.length} shards → ${o.out}`);
-}
-
-export async function classesCommand(o: {
-  names?: string;
-  dataset?: 'fashion-mnist' | 'mnist';
-  templates?: string[];
-  out: string;
-  backend: BackendRequest;
-  log: (l: string) => void;
-}) {
-  let names: string[];
-  let descriptions: readonly string[] | undefined;
-  if (o.dataset) {
-    const d = loadMnistFamily(o.dataset, { split: 'test' });
-    names = [...(d.classNames ?? [])];
-    descriptions = d.classDescriptions;
-  } else if (o.names) {
-    if (!fs.existsSync(o.names)) throw new Error(`${o.names}: class names file not found`);
-    names = fs
-      .readFileSync(o.names, 'utf8')
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean);
-  } else throw new Error('graph classes: give --names FILE (one class per line) or --dataset NAME');
-  await useFastestBackend({ backend: o.backend });
-  const g = await buildClassGraph(() => createTextEncoder('use-lite'), names, {
-    descriptions,
-    templates: o.templates?.length ? o.templates : DEFAULT_TEMPLATES,
-    encoderName: 'use-lite',
-    cacheDir: defaultCacheDir(),
-  });
-  // Stored as an embeddings file (one row per class) plus the similarity matrix in its metadata.
-  writeEmbeddingsFile(o.out, { ids: g.classNames, dim: g.dim, embeddings: g.embeddings, encoder: g.encoder, normalized: true });
-  fs.writeFileSync(`${o.out}.json`, JSON.stringify({ classNames: g.classNames, texts: g.texts, templates: g.templates, similarity: Array.from(g.similarity) }, null, 1));
-  o.log(`${names.length} classes × ${g.templates.length} templates → ${o.out} (+ ${path.basename(o.out)}.json with the similarity matrix)`);
+/** `xclr graph embed|topk|merge|classes`: caption embeddings and similarity graphs as Arrow files. */
+export function addGraphCommands(program: Command, log: (line: string) => void): void {
+  const graph = program.command('graph').description('caption embeddings and similarity graphs as Arrow files');
+  graph
+    .command('embed')
+    .description('embed the texts of a JSONL, CSV or Arrow file into an Arrow embeddings file (streaming, resumable)')
+    .requiredOption('--input <file>', '.jsonl, .csv or .arrow')
+    .option('--text-field <name>', 'field holding the text', 'caption')
+    .option('--id-field <name>', 'field holding a stable id (default: the row number)')
+    .option('--encoder <name>', 'use-lite (bundled, offline) or transformers:MODEL (hub id or local directory)', 'use-lite')
+    .option('--offline', 'transformers: never reach the network (local directory or cache only)')
+    .requiredOption('--out <file>')
+    .option('--chunk <n>', 'captions per resumable chunk', int, 4096)
+    .addOption(backendOption())
+    .action(async (o) => void (await embedCaptions({ ...o, offline: Boolean(o.offline), log })));
+  graph
+    .command('topk')
+    .description('exact cosine top-k neighbour graph of an embeddings file')
+    .requiredOption('--embeddings <file>')
+    .requiredOption('--k <k>', 'neighbours per row', int)
+    .requiredOption('--out <file>')
+    .option('--shard <i/n>', 'compute every n-th block starting at i (array jobs)')
+    .option('--block <rows>', 'query rows per block (the same for every shard of a job)', int, 256)
+    .addOption(
+      new Option('--engine <name>', 'auto: onnxruntime-node when installed, else tfjs')
+        .choices(['auto', 'onnxruntime', 'tfjs'])
+        .default('auto'),
+    )
+    .addOption(backendOption())
+    .action(async (o) => {
+      if (o.engine === 'tfjs') await useFastestBackend({ backend: o.backend });
+      const progress = progressReporter('topk', 'rows');
+      const { rows, note } = await buildTopKFile({ ...o, onProgress: progress.update });
+      progress.done();
+      log(`top-${o.k} of ${rows} rows${o.shard ? ` (shard ${o.shard})` : ''} on ${note} → ${o.out}`);
+    });
+  graph
+    .command('merge <shards...>')
+    .description('join the shard files of a top-k array job; refuses an incomplete set')
+    .requiredOption('--out <file>')
+    .action((shards: string[], o) => {
+      mergeTopKFiles(shards, o.out);
+      log(`merged ${shards.length} shards → ${o.out}`);
+    });
+  graph
+    .command('classes')
+    .description('class-description graph: prompts from templates, averaged per class, class × class similarity')
+    .option('--names <file>', 'class names, one per line')
+    .addOption(new Option('--dataset <name>', "use a dataset's class descriptions").choices(['fashion-mnist', 'mnist']))
+    .option('--templates <template>', 'prompt template with {} (repeatable)', collect, [])
+    .requiredOption('--out <file>')
+    .addOption(backendOption())
+    .action(async (o) => {
+      const d = o.dataset ? loadMnistFamily(o.dataset, { split: 'test' }) : undefined;
+      if (!d && !o.names) throw new Error('graph classes: give --names FILE (one class per line) or --dataset NAME');
+      const names = d ? [...(d.classNames ?? [])] : readClassNames(o.names);
+      await useFastestBackend({ backend: o.backend });
+      const g = await buildClassGraph(checkedEncoder('use-lite'), names, {
+        descriptions: d?.classDescriptions,
+        templates: o.templates.length ? o.templates : DEFAULT_TEMPLATES,
+        encoderName: 'use-lite',
+        cacheDir: defaultCacheDir(),
+      });
+      writeClassGraphFile(o.out, g);
+      const json = `${path.basename(o.out)}.json`;
+      log(`${names.length} classes × ${g.templates.length} templates → ${o.out} (+ ${json} with the similarity matrix)`);
+    });
 }

@@ -1,7 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { headlineK } from '@xclr/eval';
-import { applyOverrides, validateConfig } from '../config/overrides.js';
+import { applyOverrides, readRunConfig } from '../config/overrides.js';
 import type { RunConfig } from '../config/schema.js';
 import { createRunDir } from '../run/run-dir.js';
 import { runTraining, type Summary, summaryTable } from '../run/trainer.js';
@@ -30,11 +28,9 @@ export async function trainCommand(config: RunConfig | null, options: TrainComma
   let resolved: RunConfig;
   if (options.resume) {
     runDir = options.resume;
-    const file = path.join(runDir, 'config.resolved.json');
-    if (!fs.existsSync(file)) throw new Error(`${runDir}: not a run directory (no config.resolved.json)`);
     // --set on a resume adjusts the saved config (e.g. more epochs); the checkpoint refuses a
     // different architecture or different batches.
-    resolved = applyOverrides(validateConfig(JSON.parse(fs.readFileSync(file, 'utf8')), file), options.set ?? []);
+    resolved = applyOverrides(readRunConfig(runDir), options.set ?? []);
   } else {
     resolved = config as RunConfig;
     runDir = createRunDir(options.runsDir, resolved.name);
@@ -48,7 +44,9 @@ export async function trainCommand(config: RunConfig | null, options: TrainComma
       return;
     }
     exitCode = code;
-    options.log(`\n${signal}: saving a checkpoint after this step${signal === 'SIGINT' ? ' (Ctrl-C again to quit at once)' : ''}`);
+    options.log(
+      `\n${signal}: saving a checkpoint after this step${signal === 'SIGINT' ? ' (Ctrl-C again to quit at once)' : ''}`,
+    );
     controller.abort(signal);
   };
   const handlers: [NodeJS.Signals, () => void][] = [
@@ -57,11 +55,17 @@ export async function trainCommand(config: RunConfig | null, options: TrainComma
   ];
   for (const [signal, handler] of handlers) process.on(signal, handler);
   try {
-    const summary = await runTraining(resolved, runDir, { resume: Boolean(options.resume), signal: controller.signal, log: options.log });
+    const summary = await runTraining(resolved, runDir, {
+      resume: Boolean(options.resume),
+      signal: controller.signal,
+      log: options.log,
+    });
     if (!summary) throw new Stopped(exitCode || 130);
     options.out(summaryTable(summary, headlineK(resolved.eval.knnK)));
     const native = summary.native ? ` + ${summary.native}` : '';
-    options.out(`backend ${summary.backend}${native} (${summary.threads} thread${summary.threads === 1 ? '' : 's'}), ${summary.samplesPerSecond} samples/s, ${summary.seconds.toFixed(0)} s in total; outputs in ${runDir}`);
+    options.out(
+      `backend ${summary.backend}${native} (${summary.threads} thread${summary.threads === 1 ? '' : 's'}), ${summary.samplesPerSecond} samples/s, ${summary.seconds.toFixed(0)} s in total; outputs in ${runDir}`,
+    );
     return summary;
   } finally {
     for (const [signal, handler] of handlers) process.off(signal, handler);

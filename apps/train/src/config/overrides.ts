@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import fs from 'node:fs';
+import path from 'node:path';
 import { DEFAULT_PRESET, PRESETS } from './presets.js';
 import { type RunConfig, runConfigSchema } from './schema.js';
 
@@ -11,7 +12,8 @@ function levenshtein(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0][j] = j;
   for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
   }
   return d[a.length][b.length];
 }
@@ -23,7 +25,8 @@ function schemaPaths(schema: z.ZodType, prefix = ''): string[] {
     const shape = (schema as unknown as z.ZodObject).shape;
     return Object.entries(shape).flatMap(([k, v]) => [prefix + k, ...schemaPaths(v as z.ZodType, `${prefix}${k}.`)]);
   }
-  if (def.type === 'optional' || def.type === 'nullable') return schemaPaths((schema as unknown as { unwrap(): z.ZodType }).unwrap(), prefix);
+  if (def.type === 'optional' || def.type === 'nullable')
+    return schemaPaths((schema as unknown as { unwrap(): z.ZodType }).unwrap(), prefix);
   if (def.type === 'union') {
     return [...new Set(((schema as unknown as { options: z.ZodType[] }).options ?? []).flatMap((o) => schemaPaths(o, prefix)))];
   }
@@ -80,13 +83,22 @@ export function applyOverrides(config: RunConfig, assignments: string[]): RunCon
       const next = node[key];
       if (typeof next !== 'object' || next === null) {
         const hint = closestKey(path.join('.'));
-        throw new ConfigError(`--set ${assignment}: "${path.join('.')}" is not a config field${hint ? `; did you mean "${hint}"?` : ''}`);
+        throw new ConfigError(
+          `--set ${assignment}: "${path.join('.')}" is not a config field${hint ? `; did you mean "${hint}"?` : ''}`,
+        );
       }
       node = next as Record<string, unknown>;
     }
     node[path.at(-1)!] = parseValue(assignment.slice(eq + 1));
   }
   return validateConfig(out, '--set');
+}
+
+/** The config a run directory was trained with (`config.resolved.json`). */
+export function readRunConfig(runDir: string): RunConfig {
+  const file = path.join(runDir, 'config.resolved.json');
+  if (!fs.existsSync(file)) throw new Error(`${runDir}: not a run directory (no config.resolved.json)`);
+  return validateConfig(JSON.parse(fs.readFileSync(file, 'utf8')), file);
 }
 
 /** The config of a run: a preset or a JSON/YAML file, then `--set` overrides, validated. */
@@ -106,7 +118,7 @@ export function resolveConfig(options: { preset?: string; config?: string; set?:
     const name = options.preset ?? DEFAULT_PRESET;
     const preset = PRESETS[name];
     if (!preset) throw new ConfigError(`unknown preset "${name}"; available: ${Object.keys(PRESETS).join(', ')}`);
-    base = preset;
+    base = validateConfig(preset, `presets/${name}.yaml`);
   }
   return applyOverrides(base, options.set ?? []);
 }

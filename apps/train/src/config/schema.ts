@@ -16,10 +16,9 @@ const encoderOptions = {
 /** One strict object per encoder type of @xclr/models, with that type's options. */
 export const encoderSchema = z.discriminatedUnion(
   'type',
-  ENCODER_TYPES.map((type) => z.strictObject({ type: z.literal(type), inputShape: shape, ...encoderOptions[type] })) as unknown as [
-    z.ZodObject,
-    ...z.ZodObject[],
-  ],
+  ENCODER_TYPES.map((type) =>
+    z.strictObject({ type: z.literal(type), inputShape: shape, ...encoderOptions[type] }),
+  ) as unknown as [z.ZodObject, ...z.ZodObject[]],
 ) as unknown as z.ZodType<EncoderConfig>;
 
 /** A training run, as `config.resolved.json` stores it. Unknown keys are errors. */
@@ -94,7 +93,9 @@ export const runConfigSchema = z.strictObject({
      */
     graph: z.enum(['class-descriptions', 'class-names', 'captions']),
     /** Sentence encoder of class descriptions and captions: `use-lite` (bundled) or `transformers:MODEL` (hub id or local directory). */
-    textEncoder: z.string().refine(isTextEncoderName, 'expected use-lite or transformers:MODEL (a hub id or a local model directory)'),
+    textEncoder: z
+      .string()
+      .refine(isTextEncoderName, 'expected use-lite or transformers:MODEL (a hub id or a local model directory)'),
     /** A precomputed embeddings Arrow file (`xclr graph embed` output, ids = sample keys) instead of embedding captions here. */
     captionEmbeddings: z.string().min(1).optional(),
   }),

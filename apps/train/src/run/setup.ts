@@ -1,3 +1,4 @@
+import { type BackendChoice, describeBackend, useFastestBackend } from '@xclr/backend';
 import { defaultCacheDir, type ImageDataset, type OpenedDataset, openDataset } from '@xclr/data';
 import {
   batchSimilarityFromClasses,
@@ -9,7 +10,13 @@ import {
   embedDatasetCaptions,
 } from '@xclr/graph';
 import { ContrastiveModel } from '@xclr/models';
-import { createObjective, type Objective } from '@xclr/training';
+import {
+  type BatchTargets,
+  type ClipTextTower,
+  createObjective,
+  type Objective,
+  type ObjectiveOptionsByName,
+} from '@xclr/training';
 import type { RunConfig } from '../config/schema.js';
 
 export interface RunParts {
@@ -23,6 +30,14 @@ export interface RunParts {
   objective: Objective;
 }
 
+/** The config's tfjs backend, logged as `describeBackend` says it. */
+export async function useConfiguredBackend(config: RunConfig, log: (line: string) => void): Promise<BackendChoice> {
+  const { name, threads, native } = config.backend;
+  const choice = await useFastestBackend({ backend: name, threads, native });
+  log(describeBackend(choice));
+  return choice;
+}
+
 /** What a checkpoint must match to be loaded into a config's model. */
 export function architecture(config: RunConfig) {
   return {
@@ -34,13 +49,18 @@ export function architecture(config: RunConfig) {
 }
 
 /** Per-sample caption embeddings of a split: from the configured file (by sample key) or the configured encoder. */
-async function captionEmbeddings(config: RunConfig, split: ImageDataset, log: (line: string) => void): Promise<CaptionEmbeddings> {
+async function captionEmbeddings(
+  config: RunConfig,
+  split: ImageDataset,
+  log: (line: string) => void,
+): Promise<CaptionEmbeddings> {
   const file = config.loss.captionEmbeddings;
   if (file) {
     if (!split.ids) throw new Error(`loss.captionEmbeddings: ${split.name} has no sample keys to look the embeddings up by`);
     return captionEmbeddingsFromFile(file, split.ids);
   }
-  if (!split.captions) throw new Error(`loss ${config.loss.type} with caption embeddings needs a captioned dataset; ${split.name} has no captions`);
+  if (!split.captions)
+    throw new Error(`loss ${config.loss.type} with caption embeddings needs a captioned dataset; ${split.name} has no captions`);
   return embedDatasetCaptions(split.captions, { encoder: config.loss.textEncoder, cacheDir: defaultCacheDir(), log });
 }
 
@@ -68,48 +88,35 @@ export async function setUpRun(config: RunConfig, log: (line: string) => void): 
   }
   if (type === 'clip' && !train.captions) throw new Error(`loss clip needs captions; ${train.name} has none`);
   const tower = config.model.textTower ?? { type: 'projection' as const };
-  const usesCaptionEmbeddings = (type === 'xclr' && graphSource === 'captions') || (type === 'clip' && tower.type === 'projection');
+  const usesCaptionEmbeddings =
+    (type === 'xclr' && graphSource === 'captions') || (type === 'clip' && tower.type === 'projection');
   const captions = usesCaptionEmbeddings ? await captionEmbeddings(config, train, log) : null;
   if (captions) log(`graph: ${captions.unique} distinct captions embedded with ${captions.encoder} (${captions.dim}-d)`);
 
-  const model = new ContrastiveModel({ encoder: config.model.encoder, head: type === 'supervised' ? null : config.model.head }, config.seed);
-  const common = { model, weightDecay: config.train.weightDecay, seed: config.seed };
-  const { temperature, targetTemperature } = config.loss;
-  const objectives: Record<RunConfig['loss']['type'], () => Objective> = {
-    xclr: () =>
-      createObjective('xclr', {
-        ...common,
-        temperature,
-        targetTemperature,
-        targets: captions
-          ? { needs: ['indices'], of: (b) => batchSimilarityFromEmbeddings(captions.rows, captions.dim, b.indices as Int32Array) }
-          : {
-              needs: ['labels'],
-              of: (b) => batchSimilarityFromClasses(classGraph!.similarity, numClasses, b.labels as Int32Array),
-            },
-      }),
-    ntxent: () => createObjective('ntxent', { ...common, temperature }),
-    supcon: () => createObjective('supcon', { ...common, temperature }),
-    supervised: () => createObjective('supervised', { ...common, numClasses }),
-    clip: () =>
-      createObjective('clip', {
-        ...common,
-        textTower:
-          tower.type === 'projection'
-            ? { type: 'projection', inputDim: (captions as CaptionEmbeddings).dim }
-            : { ...tower, vocabularyFrom: train.captions ?? [] },
-      }),
+  const model = new ContrastiveModel(
+    { encoder: config.model.encoder, head: type === 'supervised' ? null : config.model.head },
+    config.seed,
+  );
+  // X-CLR's targets come from the caption graph (by sample index) or the class graph (by label).
+  const targets: BatchTargets = captions
+    ? { needs: ['indices'], of: (b) => batchSimilarityFromEmbeddings(captions.rows, captions.dim, b.indices!) }
+    : { needs: ['labels'], of: (b) => batchSimilarityFromClasses(classGraph!.similarity, numClasses, b.labels!) };
+  const textTower: ClipTextTower =
+    tower.type === 'projection'
+      ? { type: 'projection', inputDim: captions?.dim ?? 0 }
+      : { ...tower, vocabularyFrom: train.captions ?? [] };
+  // Every objective reads the options it takes from one object.
+  const options = {
+    ...config.loss,
+    model,
+    weightDecay: config.train.weightDecay,
+    seed: config.seed,
+    numClasses,
+    targets,
+    textTower,
   };
-  return { data, numClasses, classGraph, graph, captions, model, objective: objectives[type]() };
-}
-
-/** Caption embedding rows of the batch's samples (the CLIP projection tower's input). */
-export function captionRowsOf(captions: CaptionEmbeddings, indices: Int32Array): Float32Array {
-  const rows = new Float32Array(indices.length * captions.dim);
-  indices.forEach((i, k) => {
-    rows.set(captions.rows.subarray(i * captions.dim, (i + 1) * captions.dim), k * captions.dim);
-  });
-  return rows;
+  const objective = createObjective(type, options as ObjectiveOptionsByName[typeof type]);
+  return { data, numClasses, classGraph, graph, captions, model, objective };
 }
 
 /** The retrieval inputs of a CLIP run's test set (null for image-only losses). */

@@ -1,12 +1,21 @@
 import path from 'node:path';
-import { type BackendChoice, describeBackend, fusedAdam, useFastestBackend } from '@xclr/backend';
-import { type Batch, ContrastiveLoader, defaultCacheDir, disposeBatch, NO_AUGMENT, simclrAugment, writeFileAtomic } from '@xclr/data';
+import { type BackendChoice, fusedAdam } from '@xclr/backend';
+import {
+  type Batch,
+  ContrastiveLoader,
+  defaultCacheDir,
+  disposeBatch,
+  NO_AUGMENT,
+  simclrAugment,
+  writeFileAtomic,
+} from '@xclr/data';
+import { batchRows } from '@xclr/graph';
 import { type EvalResult, evaluateEncoder, headlineK, heldOutKnn } from '@xclr/eval/protocol';
-import { type DataSource, fit, mapBatches, metricsLog, progressBar, type TrainingBatch } from '@xclr/training';
+import { type DataSource, type FitResult, fit, mapBatches, metricsLog, progressBar, type TrainingBatch } from '@xclr/training';
 import type { RunConfig } from '../config/schema.js';
 import { writeRunReport } from './report.js';
 import { writeJson } from './run-dir.js';
-import { architecture, captionRowsOf, retrievalInputs, setUpRun } from './setup.js';
+import { architecture, retrievalInputs, setUpRun, useConfiguredBackend } from './setup.js';
 
 export interface TrainOptions {
   /** Continue the run in `runDir` from its `last` checkpoint. */
@@ -16,31 +25,8 @@ export interface TrainOptions {
   log?: (line: string) => void;
 }
 
-export interface Summary {
-  name: string;
-  loss: string;
-  knnTop1: number;
-  linearTop1: number;
-  linearTop5: number;
-  baselineKnnTop1: number;
-  baselineLinearTop1: number;
-  knn: Record<number, number>;
-  baselineKnn: Record<number, number>;
-  graphCorrelation?: { pearson: number; spearman: number };
-  /** Background-shift test splits (synthetic set): kNN and linear top-1 of the encoder and of raw pixels. */
-  splits?: EvalResult['splits'];
-  /** Image → caption and caption → image recall@k on the test set (CLIP runs). */
-  retrieval?: EvalResult['retrieval'];
-  backend: string;
-  threads: number;
-  /** The native engine behind wasm's large matmuls and convolutions (`onnxruntime-node 1.30.0`), or null. */
-  native: string | null;
-  seconds: number;
-  trainSeconds: number;
-  samplesPerSecond: number;
-  steps: number;
-  epochs: number;
-}
+/** What `xclr train` reports and writes to summary.json (see `summarize`). */
+export type Summary = ReturnType<typeof summarize>;
 
 /** What the run's batches depend on: a resume with other values could not continue exactly. */
 function fingerprint(config: RunConfig) {
@@ -54,12 +40,7 @@ function fingerprint(config: RunConfig) {
 export async function runTraining(config: RunConfig, runDir: string, options: TrainOptions = {}): Promise<Summary | null> {
   const started = performance.now();
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const choice: BackendChoice = await useFastestBackend({
-    backend: config.backend.name,
-    threads: config.backend.threads,
-    native: config.backend.native,
-  });
-  log(describeBackend(choice));
+  const choice = await useConfiguredBackend(config, log);
   const parts = await setUpRun(config, log);
   const { data, classGraph, model, objective, numClasses, captions } = parts;
   const { train, test, extraTests, trainIndices, skipped } = data;
@@ -73,7 +54,7 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
   // The CLIP projection tower reads each sample's frozen caption embedding.
   const batches: DataSource<Batch & TrainingBatch> =
     captions && objective.needs.includes('captionEmbeddings')
-      ? mapBatches(loader, (b) => ({ ...b, captionEmbeddings: captionRowsOf(captions, b.indices) }))
+      ? mapBatches(loader, (b) => ({ ...b, captionEmbeddings: batchRows(captions.rows, captions.dim, b.indices) }))
       : loader;
   const ckptDir = path.join(runDir, 'checkpoints');
   try {
@@ -111,7 +92,9 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
       ],
     });
     if (result.stopped) {
-      log(`${result.reason}: stopped at step ${result.state.step}; checkpoint saved to ${path.join(ckptDir, 'last')}; resume with: xclr train --resume ${runDir}`);
+      log(
+        `${result.reason}: stopped at step ${result.state.step}; checkpoint saved to ${path.join(ckptDir, 'last')}; resume with: xclr train --resume ${runDir}`,
+      );
       return null;
     }
     const evalResult = evaluateEncoder({
@@ -119,10 +102,7 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
       train,
       test,
       extraTests,
-      trainSize: config.eval.trainSize,
-      testSize: config.eval.testSize,
-      knnK: config.eval.knnK,
-      linearEpochs: config.eval.linearEpochs,
+      ...config.eval,
       numClasses,
       targetGraph: classGraph?.similarity ?? null,
       retrieval: await retrievalInputs(config, parts, log), // CLIP runs: image ↔ caption retrieval
@@ -130,28 +110,7 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
       log,
     });
     const k = headlineK(config.eval.knnK);
-    const summary: Summary = {
-      name: config.name,
-      loss: config.loss.type,
-      knnTop1: evalResult.knn[k],
-      linearTop1: evalResult.linear.top1,
-      linearTop5: evalResult.linear.top5,
-      baselineKnnTop1: evalResult.baselineKnn[k],
-      baselineLinearTop1: evalResult.baselineLinear.top1,
-      knn: evalResult.knn,
-      baselineKnn: evalResult.baselineKnn,
-      graphCorrelation: evalResult.graphCorrelation,
-      splits: Object.keys(evalResult.splits).length ? evalResult.splits : undefined,
-      retrieval: evalResult.retrieval,
-      backend: choice.backend,
-      threads: choice.threads,
-      native: choice.native,
-      seconds: (performance.now() - started) / 1000,
-      trainSeconds: result.trainSeconds,
-      samplesPerSecond: Math.round(result.samplesPerSecond),
-      steps: result.state.step,
-      epochs: result.state.epoch,
-    };
+    const summary = summarize(config, evalResult, choice, result, (performance.now() - started) / 1000);
     writeJson(path.join(runDir, 'summary.json'), summary);
     writeJson(path.join(runDir, 'eval.json'), { ...evalResult, skipped });
     const csv = [
@@ -166,6 +125,36 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
     model.dispose();
     objective.dispose();
   }
+}
+
+/** Encoder and raw-pixel accuracy at the headline k, with backend, time and throughput. */
+function summarize(config: RunConfig, e: EvalResult, choice: BackendChoice, fitted: FitResult, seconds: number) {
+  const k = headlineK(config.eval.knnK);
+  return {
+    name: config.name,
+    loss: config.loss.type,
+    knnTop1: e.knn[k],
+    linearTop1: e.linear.top1,
+    linearTop5: e.linear.top5,
+    baselineKnnTop1: e.baselineKnn[k],
+    baselineLinearTop1: e.baselineLinear.top1,
+    knn: e.knn,
+    baselineKnn: e.baselineKnn,
+    graphCorrelation: e.graphCorrelation,
+    /** Background-shift test splits (synthetic set). */
+    splits: Object.keys(e.splits).length ? e.splits : undefined,
+    /** Image ↔ caption recall@k on the test set (CLIP runs). */
+    retrieval: e.retrieval,
+    backend: choice.backend,
+    threads: choice.threads,
+    /** The native engine behind wasm's large matmuls and convolutions, or null. */
+    native: choice.native,
+    seconds,
+    trainSeconds: fitted.trainSeconds,
+    samplesPerSecond: Math.round(fitted.samplesPerSecond),
+    steps: fitted.state.step,
+    epochs: fitted.state.epoch,
+  };
 }
 
 /** The table `xclr train` ends with. */
