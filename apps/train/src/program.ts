@@ -1,9 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
-import { BACKEND_NAMES, type BackendRequest } from '@xclr/backend';
+import { BACKEND_NAMES, type BackendRequest, describeEnvironment, installedVersion, useFastestBackend } from '@xclr/backend';
 import { ConfigError, resolveConfig } from './config/overrides.js';
 import { PRESETS } from './config/presets.js';
-import { writeSynthSplits } from '@xclr/data';
-import { envReport } from './commands/env.js';
+import { describeDataSources, writeSynthSplits } from '@xclr/data';
+import { describeTextEncoders } from '@xclr/graph';
 import { type EvalKind, evalCommand } from './commands/eval.js';
 import { addGraphCommands } from './commands/graph.js';
 import { Stopped, trainCommand } from './commands/train.js';
@@ -87,15 +87,17 @@ function buildProgram(io: Io): Command {
     .option('--preset <name>')
     .option('--config <file>')
     .option('--set <key=value>', 'override a field (repeatable)', collect, [])
-    .action((opts) =>
-      io.out(JSON.stringify(resolveConfig({ preset: opts.preset, config: opts.config, set: opts.set }), null, 2)),
-    );
+    .action((opts) => io.out(JSON.stringify(resolveConfig(opts), null, 2)));
 
   program
     .command('env')
     .description('versions, backend, cores and offline assets, for bug reports')
     .addOption(new Option('--backend <name>', 'backend to try').choices([...BACKEND_NAMES]).default('auto'))
-    .action(async (opts) => io.out(await envReport(opts.backend as BackendRequest)));
+    .action(async (opts) => {
+      const backend = await useFastestBackend({ backend: opts.backend as BackendRequest });
+      const lines = [`xclr ${installedVersion('@xclr/train')}`, ...describeEnvironment(backend), ...describeTextEncoders()];
+      io.out([...lines, ...describeDataSources()].join('\n'));
+    });
 
   return program;
 }

@@ -177,3 +177,5 @@ export function evaluateEncoder(o: EvaluateOptions): EvalResult {
     testSize: test.idx.length,
   };
 }
+
+export { type HeadlineScores, headlineScores, scoreCsv, scoreTable } from './eval-summary.js';

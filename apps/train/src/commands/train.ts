@@ -1,8 +1,9 @@
 import { headlineK } from '@xclr/eval';
+import { scoreTable } from '@xclr/eval/protocol';
 import { applyOverrides, readRunConfig } from '../config/overrides.js';
 import type { RunConfig } from '../config/schema.js';
 import { createRunDir } from '../run/run-dir.js';
-import { runTraining, type Summary, summaryTable } from '../run/trainer.js';
+import { runTraining, type Summary } from '../run/trainer.js';
 
 export interface TrainCommandOptions {
   runsDir: string;
@@ -61,7 +62,7 @@ export async function trainCommand(config: RunConfig | null, options: TrainComma
       log: options.log,
     });
     if (!summary) throw new Stopped(exitCode || 130);
-    options.out(summaryTable(summary, headlineK(resolved.eval.knnK)));
+    options.out(scoreTable(summary.name, summary, headlineK(resolved.eval.knnK)));
     const native = summary.native ? ` + ${summary.native}` : '';
     options.out(
       `backend ${summary.backend}${native} (${summary.threads} thread${summary.threads === 1 ? '' : 's'}), ${summary.samplesPerSecond} samples/s, ${summary.seconds.toFixed(0)} s in total; outputs in ${runDir}`,

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { closest, distance } from 'fastest-levenshtein';
 import { parse as parseYaml } from 'yaml';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,16 +8,6 @@ import { type RunConfig, runConfigSchema } from './schema.js';
 
 /** A clear, one-line configuration error (the CLI prints it without a stack trace). */
 export class ConfigError extends Error {}
-
-function levenshtein(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++)
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-  }
-  return d[a.length][b.length];
-}
 
 /** Every valid dotted key path of the schema (`train.batchSize`, `model.encoder.hidden`, ...). */
 function schemaPaths(schema: z.ZodType, prefix = ''): string[] {
@@ -35,17 +26,14 @@ function schemaPaths(schema: z.ZodType, prefix = ''): string[] {
 
 const VALID_PATHS = schemaPaths(runConfigSchema);
 
-export function closestKey(path: string): string | null {
-  let best: string | null = null;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const candidate of VALID_PATHS) {
-    const d = levenshtein(path.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = candidate;
-    }
-  }
-  return best !== null && bestDistance <= Math.max(3, Math.floor(path.length / 3)) ? best : null;
+/** The valid key nearest to a mistyped one, when it is near enough to be what was meant. */
+export function closestKey(key: string): string | null {
+  const best = closest(
+    key.toLowerCase(),
+    VALID_PATHS.map((p) => p.toLowerCase()),
+  );
+  const i = VALID_PATHS.findIndex((p) => p.toLowerCase() === best);
+  return distance(key.toLowerCase(), best) <= Math.max(3, Math.floor(key.length / 3)) ? VALID_PATHS[i] : null;
 }
 
 /** Validates a config; errors name the field, and unknown keys suggest the closest valid one. */

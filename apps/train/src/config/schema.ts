@@ -5,11 +5,12 @@ import { ENCODER_TYPES, type EncoderConfig } from '@xclr/models';
 import { OBJECTIVE_NAMES } from '@xclr/training';
 import { z } from 'zod';
 
-const shape = z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]);
+const count = () => z.number().int().positive();
+const shape = z.tuple([count(), count(), count()]);
 
 const encoderOptions = {
-  mlp: { hidden: z.array(z.number().int().positive()).optional(), output: z.number().int().positive().optional() },
-  convnet: { filters: z.array(z.number().int().positive()).optional(), output: z.number().int().positive().optional() },
+  mlp: { hidden: z.array(count()).optional(), output: count().optional() },
+  convnet: { filters: z.array(count()).optional(), output: count().optional() },
   resnet18: { width: z.number().positive().optional() },
 } satisfies Record<(typeof ENCODER_TYPES)[number], z.ZodRawShape>;
 
@@ -27,7 +28,7 @@ export const runConfigSchema = z.strictObject({
   seed: z.number().int().nonnegative(),
   backend: z.strictObject({
     name: z.enum(BACKEND_NAMES),
-    threads: z.number().int().positive().optional(),
+    threads: count().optional(),
     /** On wasm, large matmuls and convolutions on onnxruntime-node when installed (default true). */
     native: z.boolean().optional(),
   }),
@@ -48,22 +49,16 @@ export const runConfigSchema = z.strictObject({
     /** Folder of a `webdataset` or `manifest` dataset, or where `synth` is written (default: the cache). */
     path: z.string().optional(),
     /** Side of the square images captioned datasets are resized to. */
-    imageSize: z.number().int().positive().optional(),
+    imageSize: count().optional(),
     /** Size and seed of the synthetic set (the data's seed, independent of the run's). */
-    synth: z
-      .strictObject({
-        train: z.number().int().positive(),
-        test: z.number().int().positive(),
-        seed: z.number().int().nonnegative(),
-      })
-      .optional(),
+    synth: z.strictObject({ train: count(), test: count(), seed: z.number().int().nonnegative() }).optional(),
     /** Fraction of the training set, class-balanced (data-efficiency experiments). */
     fraction: z.number().gt(0).lte(1),
     augment: z.enum(['simclr', 'none']),
   }),
   model: z.strictObject({
     encoder: encoderSchema,
-    head: z.strictObject({ hidden: z.number().int().positive(), output: z.number().int().positive() }).nullable(),
+    head: z.strictObject({ hidden: count(), output: count() }).nullable(),
     /**
      * CLIP's text tower: `projection` is LiT-style (a trainable linear map over frozen caption
      * embeddings from loss.textEncoder); `small` a trainable word-level encoder over a vocabulary
@@ -75,9 +70,9 @@ export const runConfigSchema = z.strictObject({
         z.strictObject({
           type: z.literal('small'),
           pooling: z.enum(['mean', 'attention']),
-          embedDim: z.number().int().positive(),
-          maxLength: z.number().int().positive(),
-          vocabularySize: z.number().int().positive(),
+          embedDim: count(),
+          maxLength: count(),
+          vocabularySize: count(),
         }),
       ])
       .optional(),
@@ -100,25 +95,25 @@ export const runConfigSchema = z.strictObject({
     captionEmbeddings: z.string().min(1).optional(),
   }),
   train: z.strictObject({
-    epochs: z.number().int().positive(),
+    epochs: count(),
     batchSize: z.number().int().min(2),
     learningRate: z.number().positive(),
     weightDecay: z.number().nonnegative(),
     clipNorm: z.number().positive().optional(),
     /** Stop after this many steps in total (smoke tests); default: all epochs. */
-    maxSteps: z.number().int().positive().optional(),
+    maxSteps: count().optional(),
     /** Log a metrics line every this many steps. */
-    logEvery: z.number().int().positive(),
+    logEvery: count(),
     /** Save the `last` checkpoint every this many steps (default 50), besides every epoch end. */
-    checkpointEvery: z.number().int().positive().optional(),
+    checkpointEvery: count().optional(),
   }),
   eval: z.strictObject({
     /** Training images used as the kNN memory bank and linear-probe training set (0 = all). */
     trainSize: z.number().int().nonnegative(),
     /** Test images evaluated (0 = all). */
     testSize: z.number().int().nonnegative(),
-    knnK: z.array(z.number().int().positive()).min(1),
-    linearEpochs: z.number().int().positive(),
+    knnK: z.array(count()).min(1),
+    linearEpochs: count(),
     features: z.enum(['backbone', 'head']),
   }),
 });

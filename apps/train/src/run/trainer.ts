@@ -10,7 +10,7 @@ import {
   writeFileAtomic,
 } from '@xclr/data';
 import { batchRows } from '@xclr/graph';
-import { type EvalResult, evaluateEncoder, headlineK, heldOutKnn } from '@xclr/eval/protocol';
+import { type EvalResult, evaluateEncoder, headlineK, headlineScores, heldOutKnn, scoreCsv } from '@xclr/eval/protocol';
 import { type DataSource, type FitResult, fit, mapBatches, metricsLog, progressBar, type TrainingBatch } from '@xclr/training';
 import type { RunConfig } from '../config/schema.js';
 import { writeRunReport } from './report.js';
@@ -62,10 +62,7 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
       objective,
       data: batches,
       optimizer: fusedAdam(config.train.learningRate),
-      epochs: config.train.epochs,
-      maxSteps: config.train.maxSteps,
-      clipNorm: config.train.clipNorm,
-      logEvery: config.train.logEvery,
+      ...config.train, // epochs, maxSteps, clipNorm, logEvery
       // A small held-out kNN on training images picks the `best` checkpoint without touching the test set.
       validate: () => heldOutKnn(embed, train, { numClasses }),
       checkpoint: { dir: ckptDir, every: config.train.checkpointEvery, architecture: architecture(config) },
@@ -109,16 +106,10 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
       cacheDir: defaultCacheDir(),
       log,
     });
-    const k = headlineK(config.eval.knnK);
     const summary = summarize(config, evalResult, choice, result, (performance.now() - started) / 1000);
     writeJson(path.join(runDir, 'summary.json'), summary);
     writeJson(path.join(runDir, 'eval.json'), { ...evalResult, skipped });
-    const csv = [
-      'encoder,knn_k,knn_top1,linear_top1,linear_top5',
-      `${config.name},${k},${summary.knnTop1},${summary.linearTop1},${summary.linearTop5}`,
-      `raw pixels,${k},${summary.baselineKnnTop1},${summary.baselineLinearTop1},${evalResult.baselineLinear.top5}`,
-    ];
-    writeFileAtomic(path.join(runDir, 'summary.csv'), `${csv.join('\n')}\n`);
+    writeFileAtomic(path.join(runDir, 'summary.csv'), scoreCsv(config.name, summary, headlineK(config.eval.knnK)));
     await writeRunReport(runDir);
     return summary;
   } finally {
@@ -127,53 +118,22 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
   }
 }
 
-/** Encoder and raw-pixel accuracy at the headline k, with backend, time and throughput. */
+/** The headline scores with backend, time and throughput: summary.json. */
 function summarize(config: RunConfig, e: EvalResult, choice: BackendChoice, fitted: FitResult, seconds: number) {
-  const k = headlineK(config.eval.knnK);
+  const { backend, threads, native } = choice; // native: the engine behind wasm's large products, or null
+  const { trainSeconds, state } = fitted;
+  const samplesPerSecond = Math.round(fitted.samplesPerSecond);
   return {
     name: config.name,
     loss: config.loss.type,
-    knnTop1: e.knn[k],
-    linearTop1: e.linear.top1,
-    linearTop5: e.linear.top5,
-    baselineKnnTop1: e.baselineKnn[k],
-    baselineLinearTop1: e.baselineLinear.top1,
-    knn: e.knn,
-    baselineKnn: e.baselineKnn,
-    graphCorrelation: e.graphCorrelation,
-    /** Background-shift test splits (synthetic set). */
-    splits: Object.keys(e.splits).length ? e.splits : undefined,
-    /** Image ↔ caption recall@k on the test set (CLIP runs). */
-    retrieval: e.retrieval,
-    backend: choice.backend,
-    threads: choice.threads,
-    /** The native engine behind wasm's large matmuls and convolutions, or null. */
-    native: choice.native,
+    ...headlineScores(e, config.eval.knnK),
+    backend,
+    threads,
+    native,
     seconds,
-    trainSeconds: fitted.trainSeconds,
-    samplesPerSecond: Math.round(fitted.samplesPerSecond),
-    steps: fitted.state.step,
-    epochs: fitted.state.epoch,
+    trainSeconds,
+    samplesPerSecond,
+    steps: state.step,
+    epochs: state.epoch,
   };
-}
-
-/** The table `xclr train` ends with. */
-export function summaryTable(summary: Summary, k: number): string {
-  const pct = (v: number) => `${(100 * v).toFixed(2)}%`.padStart(9);
-  const rows = [
-    `${'features'.padEnd(28)}${`kNN@${k}`.padStart(9)}  ${'linear'.padStart(9)}`,
-    `${'raw pixels'.padEnd(28)}${pct(summary.baselineKnnTop1)}  ${pct(summary.baselineLinearTop1)}`,
-    `${`${summary.name} encoder`.padEnd(28)}${pct(summary.knnTop1)}  ${pct(summary.linearTop1)}`,
-  ];
-  for (const [split, r] of Object.entries(summary.splits ?? {})) {
-    rows.push(`${`  ${split}: raw pixels`.padEnd(28)}${pct(r.baselineKnnTop1)}  ${pct(r.baselineLinearTop1)}`);
-    rows.push(`${`  ${split}: encoder`.padEnd(28)}${pct(r.knnTop1)}  ${pct(r.linearTop1)}`);
-  }
-  if (summary.retrieval) {
-    const r = summary.retrieval;
-    rows.push(
-      `retrieval R@1/5/10: image→text ${[1, 5, 10].map((k) => pct(r.imageToText[k]).trim()).join(' ')}, text→image ${[1, 5, 10].map((k) => pct(r.textToImage[k]).trim()).join(' ')}`,
-    );
-  }
-  return rows.join('\n');
 }
