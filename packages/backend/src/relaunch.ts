@@ -2,28 +2,39 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { envWithMallocTuning } from './malloc-tuning.js';
 
+/** Set in the relaunched child's environment: only such a child ties its life to the parent's IPC channel. */
+const RELAUNCHED = 'XCLR_RELAUNCHED';
+
+/** Signals a user or a scheduler sends to stop a run: passed on to the relaunched child. */
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /**
  * For an application's entry point: runs the same command (`process.execArgv`, `process.argv`)
  * again in a child process with the training malloc settings (TRAINING_MALLOC_TUNABLES; glibc
  * reads them only when a process starts) and resolves to the child's exit code. Returns null
  * where this process already has them, needs none or opted out (`XCLR_MALLOC_TUNING=0`): go on
- * in-process. Ctrl-C reaches the child from the terminal directly; SIGTERM and SIGHUP sent to
- * this process are passed on, so an interrupted run still saves its checkpoint.
+ * in-process.
+ *
+ * The pid a user or scheduler sees is this process's, so it stands for the child: SIGINT, SIGTERM
+ * and SIGHUP sent to it are passed on (the child runs in its own process group, so a Ctrl-C in the
+ * terminal reaches it once, through here), and if this process dies (`kill -9`), the child notices
+ * its IPC channel close and exits at once rather than train on unseen.
  *
  *   const child = relaunchWithMallocTuning();
  *   if (child) process.exit(await child);
  */
 export function relaunchWithMallocTuning(): Promise<number> | null {
   const env = envWithMallocTuning();
-  if (env == null) return null;
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { env, stdio: 'inherit' });
-  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-  // SIGINT goes to the whole foreground process group: the child gets its own.
-  const handlers: [NodeJS.Signals, () => void][] = [
-    ['SIGINT', () => {}],
-    ['SIGTERM', forward('SIGTERM')],
-    ['SIGHUP', forward('SIGHUP')],
-  ];
+  if (env == null) {
+    exitWithParent();
+    return null;
+  }
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    env: { ...env, [RELAUNCHED]: '1' },
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    detached: true,
+  });
+  const handlers = FORWARDED.map((signal) => [signal, () => child.kill(signal)] as const);
   for (const [signal, handler] of handlers) process.on(signal, handler);
   const restore = () => {
     for (const [signal, handler] of handlers) process.off(signal, handler);
@@ -40,5 +51,15 @@ export function relaunchWithMallocTuning(): Promise<number> | null {
       restore();
       resolve(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0));
     });
+  });
+}
+
+/** In a relaunched child: exit when the relaunching parent is gone (its IPC channel closed). */
+function exitWithParent(): void {
+  if (!process.channel || process.env[RELAUNCHED] !== '1') return;
+  process.channel.unref(); // the channel alone must not keep a finished child alive
+  process.once('disconnect', () => {
+    process.stderr.write('xclr: the relaunching parent process is gone; exiting\n');
+    process.exit(128 + os.constants.signals.SIGKILL);
   });
 }

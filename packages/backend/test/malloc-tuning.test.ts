@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { envWithMallocTuning, MALLOC_TUNING_OPT_OUT, mallocTuning, TRAINING_MALLOC_TUNABLES } from '../src/index.js';
@@ -55,6 +55,60 @@ describe.runIf(glibc)('glibc malloc settings for training', () => {
     expect(set.report.tunables).toBe(TRAINING_MALLOC_TUNABLES);
     const optedOut = await runChild({ [MALLOC_TUNING_OPT_OUT]: '0' }, 0);
     expect(optedOut.report.tunables).toBeNull();
+  });
+});
+
+const signalsChild = fileURLToPath(new URL('./fixtures/relaunch-signals.ts', import.meta.url));
+
+/** Starts the signal fixture under `node --import tsx` (no wrapper of tsx's own) and waits for the relaunched child's pid. */
+function startRelaunched() {
+  const wrapper = spawn(process.execPath, ['--import', 'tsx', signalsChild], { env: { PATH: process.env.PATH } });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => wrapper.on('exit', (code) => resolve(code)));
+  const childPid = new Promise<number>((resolve, reject) => {
+    wrapper.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/child (\d+)/);
+      if (m) resolve(Number(m[1]));
+    });
+    wrapper.on('exit', () => reject(new Error(`exited before the child started: ${out}`)));
+  });
+  return { wrapper, childPid, exited, output: () => out };
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe.runIf(glibc)('the relaunching parent stands for its child', () => {
+  it('passes SIGTERM on: the child exits 143 and so does the parent', async () => {
+    const run = startRelaunched();
+    await run.childPid;
+    run.wrapper.kill('SIGTERM');
+    expect(await run.exited).toBe(143);
+    expect(run.output()).toContain('SIGTERM');
+  });
+
+  it('passes SIGINT on exactly once (a terminal Ctrl-C does not reach the child twice)', async () => {
+    const run = startRelaunched();
+    await run.childPid;
+    run.wrapper.kill('SIGINT');
+    expect(await run.exited).toBe(130);
+    expect(run.output().match(/SIGINT \d/g)).toEqual(['SIGINT 1']);
+  });
+
+  it('kill -9 of the parent leaves no child behind', async () => {
+    const run = startRelaunched();
+    const pid = await run.childPid;
+    run.wrapper.kill('SIGKILL');
+    await run.exited;
+    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(pid)).toBe(false);
   });
 });
 

@@ -38,3 +38,25 @@ describe('wasm worker threads under Node', () => {
     expect(after.filter((f) => !before.has(f) && existsSync(`${os.tmpdir()}/${f}`))).toEqual([]);
   });
 });
+
+describe('wasm worker threads: faults', () => {
+  it('a start-up that hangs fails with a clear error after the timeout instead of waiting for ever', async () => {
+    const { withNodeThreads, WasmThreadsTimeout } = await import('../src/wasm/node-threads.js');
+    const hung = withNodeThreads(2, () => new Promise<never>(() => {}), 200);
+    await expect(hung).rejects.toBeInstanceOf(WasmThreadsTimeout);
+    await expect(hung).rejects.toThrow("the wasm backend's 2 worker threads did not start within 0.2 s; run again, or use one thread");
+  });
+
+  it('the next start removes the worker folders of processes killed with SIGKILL (their exit handler never ran)', async () => {
+    const fs = await import('node:fs');
+    const { sweepStaleWorkerDirs } = await import('../src/wasm/node-threads.js');
+    const tmp = fs.mkdtempSync(`${os.tmpdir()}/xclr-sweep-`);
+    const { spawnSync } = await import('node:child_process');
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    for (const name of [`xclr-wasm-threads-${dead}-abc`, `xclr-wasm-threads-${process.pid}-def`, 'xclr-wasm-threads-other', 'unrelated']) {
+      fs.mkdirSync(`${tmp}/${name}`);
+    }
+    expect(sweepStaleWorkerDirs(tmp)).toEqual([`xclr-wasm-threads-${dead}-abc`]);
+    expect(fs.readdirSync(tmp).sort()).toEqual(['unrelated', 'xclr-wasm-threads-other', `xclr-wasm-threads-${process.pid}-def`].sort());
+  });
+});

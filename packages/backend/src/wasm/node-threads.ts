@@ -24,13 +24,47 @@ export interface ThreadedInit<T> {
   workerDir: string;
 }
 
+const WORKER_DIR_PREFIX = 'xclr-wasm-threads-';
+
 function removeOnExit(dir: string): void {
   process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
 }
 
-/** Runs `init` (the wasm backend's initialisation) with Node able to start its pthread workers. */
-export async function withNodeThreads<T>(threads: number, init: () => Promise<T>): Promise<ThreadedInit<T>> {
-  const workerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xclr-wasm-threads-'));
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the worker-script folders of processes that are gone: one killed with SIGKILL never
+ * ran its exit handler. Folders are named after their process's pid.
+ */
+export function sweepStaleWorkerDirs(tmp = os.tmpdir()): string[] {
+  const removed: string[] = [];
+  for (const name of fs.existsSync(tmp) ? fs.readdirSync(tmp) : []) {
+    const pid = Number(name.startsWith(WORKER_DIR_PREFIX) ? name.slice(WORKER_DIR_PREFIX.length).split('-')[0] : Number.NaN);
+    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+    fs.rmSync(path.join(tmp, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/** Thrown when the threaded start-up hangs: the caller must not try again in this process. */
+export class WasmThreadsTimeout extends Error {}
+
+/**
+ * Runs `init` (the wasm backend's initialisation) with Node able to start its pthread workers.
+ * A start-up that has not finished after `timeoutMs` (it hung, rarely, while starting workers)
+ * rejects with WasmThreadsTimeout instead of waiting for ever.
+ */
+export async function withNodeThreads<T>(threads: number, init: () => Promise<T>, timeoutMs = 120_000): Promise<ThreadedInit<T>> {
+  sweepStaleWorkerDirs();
+  const workerDir = fs.mkdtempSync(path.join(os.tmpdir(), `${WORKER_DIR_PREFIX}${process.pid}-`));
   removeOnExit(workerDir);
   const OriginalBlob = globalThis.Blob;
   const originalCreateObjectURL = URL.createObjectURL;
@@ -84,9 +118,22 @@ export async function withNodeThreads<T>(threads: number, init: () => Promise<T>
   };
   // The workers are unref'd, so while they load nothing else may keep the event loop alive.
   const keepAlive = setInterval(() => {}, 1 << 30);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new WasmThreadsTimeout(
+            `the wasm backend's ${threads} worker threads did not start within ${timeoutMs / 1000} s; run again, or use one thread (--set backend.threads=1)`,
+          ),
+        ),
+      timeoutMs,
+    );
+  });
   try {
-    return { result: await init(), workerDir };
+    return { result: await Promise.race([init(), timeout]), workerDir };
   } finally {
+    clearTimeout(timer);
     clearInterval(keepAlive);
     globalThis.Blob = OriginalBlob;
     URL.createObjectURL = originalCreateObjectURL;

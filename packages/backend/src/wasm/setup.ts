@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type KernelPatches, patchWasmKernels } from './kernels/register.js';
-import { withNodeThreads } from './node-threads.js';
+import { WasmThreadsTimeout, withNodeThreads } from './node-threads.js';
 
 export interface WasmSetUp {
   threads: number;
@@ -47,6 +47,7 @@ export async function setUpWasm(options: WasmOptions = {}): Promise<WasmSetUp> {
       if (ok) return { threads: wasm.getThreadsCount(), kernels, notes };
       notes.push('wasm worker threads did not start; using 1 thread');
     } catch (err) {
+      if (err instanceof WasmThreadsTimeout) throw err; // the backend's start-up is still pending: no second try here
       notes.push(`wasm worker threads did not start (${(err as Error).message}); using 1 thread`);
     }
   }
