@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
-import { findCheckpoint, firstDifference, loadCheckpoint, saveCheckpoint } from '@xclr/models';
+import { findCheckpoint, firstDifference, loadCheckpoint, saveCheckpoint } from '@xclr/models/checkpoint';
 import type { Objective } from './objectives/objective.js';
 import { stateFromManifest, type TrainingState } from './state.js';
 

@@ -5,6 +5,7 @@ import type { Callback, FitContext } from './callbacks/callback.js';
 import { type CheckpointOptions, RunCheckpoints } from './checkpoints.js';
 import { batchesOf, type DataSource, stepsPerEpochOf } from './data-source.js';
 import type { Objective } from './objectives/objective.js';
+import { lockDir } from './run-lock.js';
 import { INITIAL_STATE, type TrainingState } from './state.js';
 
 export interface FitOptions<B extends TrainingBatch = TrainingBatch> {
@@ -72,8 +73,15 @@ export async function fit<B extends TrainingBatch>(options: FitOptions<B>): Prom
 
   const fingerprint = options.fingerprint ?? {};
   const checkpoints = options.checkpoint ? new RunCheckpoints(options.checkpoint, objective, optimizer) : null;
+  // One run at a time per checkpoint folder: two would overwrite each other's checkpoints.
+  const unlock = options.checkpoint ? lockDir(options.checkpoint.dir) : () => {};
   let state: TrainingState = { ...INITIAL_STATE, fingerprint };
-  if (options.resume && checkpoints?.hasLast()) state = await checkpoints.restore(fingerprint);
+  try {
+    if (options.resume && checkpoints?.hasLast()) state = await checkpoints.restore(fingerprint);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
 
   const stepsPerEpoch = stepsPerEpochOf(data);
   const byEpochs = stepsPerEpoch === undefined ? Number.POSITIVE_INFINITY : epochs * stepsPerEpoch;
@@ -187,5 +195,6 @@ export async function fit<B extends TrainingBatch>(options: FitOptions<B>): Prom
     };
   } finally {
     signal?.removeEventListener('abort', onAbort);
+    unlock();
   }
 }

@@ -178,6 +178,40 @@ describe('fit', () => {
   });
 });
 
+describe('one run per checkpoint folder', () => {
+  it('a second run on the same folder is refused while the first runs, naming its pid; a lock of a dead process is taken over', async () => {
+    const dir = tmpDir('xclr-fit-lock-');
+    let second: Promise<unknown> | null = null;
+    const model = tinyModel();
+    const objective = createObjective('ntxent', { model });
+    await fit({
+      objective,
+      data: seededSource(),
+      optimizer: tf.train.adam(0.01),
+      checkpoint: { dir, architecture: model.config },
+      callbacks: [
+        { onStepEnd: (log) => void (log.step === 1 && (second = run({ dir, resume: true }).catch((err: Error) => err))) },
+      ],
+    });
+    expect(String(await second)).toMatch(
+      new RegExp(
+        `^Error: ${dir}: in use by another run \\(pid ${process.pid} on .*\\); stop it first, or delete ${dir}/lock if that process is gone$`,
+      ),
+    );
+    expect(fs.existsSync(path.join(dir, 'lock'))).toBe(false); // released at the end
+    const { spawnSync } = await import('node:child_process');
+    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString());
+    fs.writeFileSync(
+      path.join(dir, 'lock'),
+      JSON.stringify({ pid: dead, host: (await import('node:os')).hostname(), since: 'x' }),
+    );
+    const resumed = await run({ dir, resume: true });
+    expect(resumed.result.state.step).toBe(8);
+    expect(fs.existsSync(path.join(dir, 'lock'))).toBe(false);
+    model.dispose();
+  });
+});
+
 describe('metricsLog', () => {
   it('writes step and epoch records, drops records past the checkpoint on resume and a torn last line', async () => {
     const dir = tmpDir('xclr-fit-metrics-');
