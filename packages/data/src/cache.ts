@@ -45,7 +45,8 @@ export function writeArrayCache(file: string, meta: CacheMeta, arrays: Record<st
   out.writeUInt32LE(header.length, MAGIC.length);
   header.copy(out, MAGIC.length + 4);
   const base = MAGIC.length + 4 + header.length;
-  for (const [name, a] of Object.entries(arrays)) out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), base + layout[name][0]);
+  for (const [name, a] of Object.entries(arrays))
+    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), base + layout[name][0]);
   writeFileAtomic(file, out);
 }
 
@@ -58,10 +59,13 @@ export function readArrayCache(file: string): { meta: CacheMeta; arrays: Record<
   }
   if (buf.length < MAGIC.length + 4 || buf.toString('ascii', 0, MAGIC.length) !== MAGIC) return null;
   const headerLength = buf.readUInt32LE(MAGIC.length);
-  const { meta, layout } = JSON.parse(buf.toString('utf8', MAGIC.length + 4, MAGIC.length + 4 + headerLength)) as {
-    meta: CacheMeta;
-    layout: Record<string, [number, number]>;
-  };
+  let header: { meta: CacheMeta; layout: Record<string, [number, number]> };
+  try {
+    header = JSON.parse(buf.toString('utf8', MAGIC.length + 4, MAGIC.length + 4 + headerLength));
+  } catch {
+    return null; // a corrupt header: treat as a miss and rebuild
+  }
+  const { meta, layout } = header;
   const base = MAGIC.length + 4 + headerLength;
   const arrays: Record<string, Uint8Array> = {};
   for (const [name, [offset, length]] of Object.entries(layout)) {
@@ -74,4 +78,19 @@ export function readArrayCache(file: string): { meta: CacheMeta; arrays: Record<
 /** A short stable key for cache file names. */
 export function cacheKey(...parts: unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
+}
+
+/**
+ * The identity of a cache's source files: path, size and mtime of each, or null when one is
+ * missing. Size + mtime, as make and rsync judge change: one stat per file, where a content hash
+ * would read every byte the cache exists to skip; a truncated or replaced file changes it.
+ */
+export function filesIdentity(files: (string | null)[]): [string, number, number][] | null {
+  const out: [string, number, number][] = [];
+  for (const file of files) {
+    const stat = file ? fs.statSync(file, { throwIfNoEntry: false }) : undefined;
+    if (!file || !stat?.isFile()) return null;
+    out.push([path.resolve(file), stat.size, stat.mtimeMs]);
+  }
+  return out;
 }

@@ -49,5 +49,5 @@ export {
   type WriteSynthOptions,
   writeSynthSplits,
 } from './synth-splits.js';
-export { readTar, TAR_END, tarEntry } from './tar.js';
+export { readTar, TAR_END, TruncatedTarError, tarEntry } from './tar.js';
 export { type CaptionedReadReport, decodeImage, readWebDataset } from './webdataset.js';

@@ -2,10 +2,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ImageDataset } from './dataset.js';
 import { readRecords } from './records.js';
-import { type CaptionedReadReport, decodeImage } from './webdataset.js';
+import { type CaptionedReadReport, decodeImage, firstLine } from './webdataset.js';
 
 export interface ManifestOptions {
-  /** Folder that relative image paths are resolved against (default: the manifest's folder). */
+  /** Folder that image paths are resolved against and confined to (default: the manifest's folder). */
   imageDir?: string;
   /** Field holding the image path (default: the first of `image`, `file_name`, `filepath`, `path`, `url` present). */
   imageField?: string;
@@ -28,12 +28,16 @@ const IMAGE_FIELDS = ['image', 'file_name', 'filepath', 'path', 'url'];
 /**
  * Reads a captioned image dataset as users hold one: a JSONL or CSV manifest (one row per image:
  * image path, caption, optional label and id) next to an image folder. Images are decoded with
- * sharp and resized / centre-cropped to `size`; missing or corrupt images and rows without a
- * caption are skipped and reported, never fatal.
+ * sharp and resized / centre-cropped to `size`; missing, truncated or corrupt images and rows
+ * without a caption are skipped and reported with the manifest line, never fatal. An image path
+ * that leaves the image folder (absolute, or with ../) and a malformed row are errors.
  */
-export async function readCaptionManifest(manifest: string, options: ManifestOptions = {}): Promise<{ dataset: ImageDataset; report: CaptionedReadReport }> {
+export async function readCaptionManifest(
+  manifest: string,
+  options: ManifestOptions = {},
+): Promise<{ dataset: ImageDataset; report: CaptionedReadReport }> {
   const size = options.size ?? 32;
-  const imageDir = options.imageDir ?? path.dirname(manifest);
+  const imageDir = path.resolve(options.imageDir ?? path.dirname(manifest));
   const captionField = options.captionField ?? 'caption';
   const concurrency = options.concurrency ?? 8;
   const report: CaptionedReadReport = { read: 0, skipped: [] };
@@ -45,34 +49,53 @@ export async function readCaptionManifest(manifest: string, options: ManifestOpt
   for await (const { line, record } of readRecords(manifest)) {
     imageField ??= IMAGE_FIELDS.find((f) => f in record);
     if (!imageField || !(imageField in record)) {
-      throw new Error(`${manifest}:${line}: no image field (looked for ${options.imageField ?? IMAGE_FIELDS.join(', ')}; fields: ${Object.keys(record).join(', ')}); pass imageField`);
+      throw new Error(
+        `${manifest}:${line}: no image field (looked for ${options.imageField ?? IMAGE_FIELDS.join(', ')}; fields: ${Object.keys(record).join(', ')}); pass imageField`,
+      );
     }
     const file = String(record[imageField]);
+    const where = `${manifest}:${line}`;
+    // Images are confined to the folder the user named: a path that resolves outside it (absolute,
+    // or with ../ that leaves it) is an error. Symbolic links inside the folder are followed.
+    const imagePath = path.resolve(imageDir, file);
+    const relative = path.relative(imageDir, imagePath);
+    if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
+      throw new Error(
+        `${where}: field "${imageField}": ${JSON.stringify(file)} is outside the image folder ${imageDir}; image paths must stay inside it (relative to it, without ../ that leaves it)`,
+      );
+    }
     const id = options.idField ? String(record[options.idField]) : file;
     const caption = record[captionField];
     if (typeof caption !== 'string' || !caption.trim()) {
-      report.skipped.push({ key: id, reason: `missing caption (field "${captionField}", line ${line})` });
+      report.skipped.push({ key: id, reason: `missing caption (${where}: field "${captionField}" is empty or absent)` });
       continue;
     }
     let label = -1;
     if (options.labelField) {
       label = Number(record[options.labelField]);
       if (!Number.isInteger(label) || label < 0) {
-        throw new Error(`${manifest}:${line}: field "${options.labelField}" must be a non-negative integer label, got ${JSON.stringify(record[options.labelField])}`);
+        throw new Error(
+          `${where}: field "${options.labelField}" must be a non-negative integer label, got ${JSON.stringify(record[options.labelField])}`,
+        );
       }
     }
     const row: Row = { id, caption: caption.trim(), label, pixels: null };
     rows.push(row);
     pending.push(
       fs
-        .readFile(path.resolve(imageDir, file))
+        .readFile(imagePath)
         .then((bytes) => decodeImage(bytes, size))
         .then(
           (pixels) => {
             row.pixels = pixels;
           },
           (err: NodeJS.ErrnoException) => {
-            const reason = err.code === 'ENOENT' ? `missing image ${path.resolve(imageDir, file)}` : `corrupt image (${err.message.split('\n')[0]})`;
+            const reason =
+              err.code === 'ENOENT'
+                ? `missing image (${where}: ${imagePath} not found)`
+                : err.code
+                  ? `unreadable image (${where}: ${imagePath}: ${firstLine(err)})`
+                  : `corrupt image (${where}: ${imagePath}: ${firstLine(err)})`;
             report.skipped.push({ key: id, reason });
           },
         ),

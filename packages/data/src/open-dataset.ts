@@ -89,7 +89,8 @@ function checkSplit(field: 'trainSplit' | 'testSplit', value: string, dataset: s
  * Opens a training dataset: its training and test splits (plus the synthetic set's other test
  * splits as `extraTests`) and the training indices used, a class-balanced subset of `fraction`
  * drawn with `seed`. Captioned datasets must carry integer labels (evaluation needs them); samples
- * they skip (corrupt or missing images, missing captions) are logged and returned in `skipped`.
+ * they skip (corrupt, truncated or missing images, missing captions, corrupt `KEY.json`, the tail
+ * of a truncated shard) are logged and returned in `skipped`.
  */
 export async function openDataset(spec: DatasetSpec, options: OpenDatasetOptions = {}): Promise<OpenedDataset> {
   const { dataset } = spec;
@@ -131,6 +132,9 @@ export async function openDataset(spec: DatasetSpec, options: OpenDatasetOptions
       log(
         `data: ${split}: skipped ${report.skipped.length} samples (first: ${report.skipped[0].key}: ${report.skipped[0].reason})`,
       );
+      // A cut shard loses the rest of its samples: each is said on its own line.
+      for (const { key, reason } of report.skipped)
+        if (reason.startsWith('truncated shard')) log(`data: ${split}: ${key}: ${reason}`);
     }
     if (!data.labels) {
       throw new Error(

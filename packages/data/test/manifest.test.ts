@@ -35,7 +35,12 @@ describe('readCaptionManifest', () => {
     ];
     const manifest = path.join(dir, 'train.jsonl');
     fs.writeFileSync(manifest, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
-    const { dataset, report } = await readCaptionManifest(manifest, { imageDir: path.join(dir, 'images'), labelField: 'label', size: 16, classNames: ['r', 'g', 'b'] });
+    const { dataset, report } = await readCaptionManifest(manifest, {
+      imageDir: path.join(dir, 'images'),
+      labelField: 'label',
+      size: 16,
+      classNames: ['r', 'g', 'b'],
+    });
     expect(dataset.size).toBe(3);
     expect(report.read).toBe(3);
     expect(dataset.captions).toEqual(['a red square', 'a green square', 'a blue square']);
@@ -45,15 +50,18 @@ describe('readCaptionManifest', () => {
     for (let i = 0; i < 3; i++) expect(Array.from(dataset.pixels.subarray(i * 768, i * 768 + 3))).toEqual([...colours[i]]);
     const reasons = Object.fromEntries(report.skipped.map((s) => [s.key, s.reason]));
     expect(Object.keys(reasons).sort()).toEqual(['broken.jpg', 'img2.png', 'missing.png']);
-    expect(reasons['missing.png']).toBe(`missing image ${path.join(dir, 'images', 'missing.png')}`);
-    expect(reasons['broken.jpg']).toMatch(/^corrupt image/);
-    expect(reasons['img2.png']).toBe('missing caption (field "caption", line 5)');
+    expect(reasons['missing.png']).toBe(`missing image (${manifest}:2: ${path.join(dir, 'images', 'missing.png')} not found)`);
+    expect(reasons['broken.jpg']).toContain(`corrupt image (${manifest}:4: ${path.join(dir, 'images', 'broken.jpg')}: `);
+    expect(reasons['img2.png']).toBe(`missing caption (${manifest}:5: field "caption" is empty or absent)`);
   });
 
   it('reads a CSV manifest with quoted captions and custom field names', async () => {
     await writeImages();
     const manifest = path.join(dir, 'captions.csv');
-    fs.writeFileSync(manifest, 'file_name,text\r\nimages/img0.png,"a red square, small"\r\nimages/img1.png,"she said ""green"""\r\n');
+    fs.writeFileSync(
+      manifest,
+      'file_name,text\r\nimages/img0.png,"a red square, small"\r\nimages/img1.png,"she said ""green"""\r\n',
+    );
     const { dataset, report } = await readCaptionManifest(manifest, { captionField: 'text' });
     expect(report.skipped).toEqual([]);
     expect(dataset.captions).toEqual(['a red square, small', 'she said "green"']);
@@ -63,9 +71,13 @@ describe('readCaptionManifest', () => {
   it('names the file and line of a bad row', async () => {
     const manifest = path.join(dir, 'bad.jsonl');
     fs.writeFileSync(manifest, '{"image": "a.png", "caption": "x", "label": "cat"}\n');
-    await expect(readCaptionManifest(manifest, { labelField: 'label' })).rejects.toThrow(`${manifest}:1: field "label" must be a non-negative integer label, got "cat"`);
+    await expect(readCaptionManifest(manifest, { labelField: 'label' })).rejects.toThrow(
+      `${manifest}:1: field "label" must be a non-negative integer label, got "cat"`,
+    );
     fs.writeFileSync(manifest, '{"img": "a.png"}\n');
-    await expect(readCaptionManifest(manifest)).rejects.toThrow(`${manifest}:1: no image field (looked for image, file_name, filepath, path, url; fields: img); pass imageField`);
+    await expect(readCaptionManifest(manifest)).rejects.toThrow(
+      `${manifest}:1: no image field (looked for image, file_name, filepath, path, url; fields: img); pass imageField`,
+    );
     fs.writeFileSync(manifest, '{"image": "a.png"}\nnot json\n');
     await expect(readCaptionManifest(manifest)).rejects.toThrow(`${manifest}:2: not valid JSON`);
     await expect(readCaptionManifest(path.join(dir, 'x.txt'))).rejects.toThrow(/file not found/);
