@@ -71,6 +71,9 @@ describe('xclr graph', () => {
     expect(missing.err).toBe(`xclr: ${csv}:2: no text field "caption" (fields: key, text)`);
     const enc = await xclr(['graph', 'embed', '--input', csv, '--text-field', 'text', '--encoder', 'bert', '--out', path.join(dir, 'x.arrow'), '--backend', 'cpu']);
     expect(enc.err).toMatch(/--encoder bert: unknown encoder; use use-lite or transformers:MODEL/);
+    expect((await xclr(['graph', 'topk', '--embeddings', out, '--k', '2.5', '--out', out])).err).toBe(
+      "error: option '--k <k>' argument '2.5' is invalid. expected a positive integer",
+    );
     const notModel = await xclr(['graph', 'embed', '--input', csv, '--text-field', 'text', '--encoder', `transformers:${dir}`, '--offline', '--out', path.join(dir, 'x.arrow')]);
     expect(notModel.err).toBe(`xclr: ${dir}: not a transformers.js model directory (no config.json)`);
   });

@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { DataType, Precision, RecordBatchReader } from 'apache-arrow';
-import { readEmbeddingsFile, writeEmbeddingsFile } from './arrow-files.js';
+import { EXPECTED_EMBEDDINGS, embeddingsDim, openArrowBatches, readEmbeddingsFile, writeEmbeddingsFile } from './arrow-files.js';
 import { createTextEncoder, parseTextEncoderName } from './encoder-name.js';
 
 /** Caption embeddings for training: one unit row per sample, in sample order. */
@@ -117,17 +116,6 @@ export async function embedDatasetCaptions(captions: readonly string[], options:
  * must have an embedding; an id listed twice in the file is an error.
  */
 export async function captionEmbeddingsFromFile(file: string, keys: readonly string[]): Promise<CaptionEmbeddings> {
-  if (!fs.existsSync(file)) throw new Error(`${file}: file not found`);
-  const head = Buffer.alloc(6);
-  const fd = fs.openSync(file, 'r');
-  try {
-    fs.readSync(fd, head, 0, 6, 0);
-  } finally {
-    fs.closeSync(fd);
-  }
-  if (head.toString('latin1') !== 'ARROW1' && head.readUInt32LE(0) !== 0xffffffff) {
-    throw new Error(`${file}: not an Arrow IPC file (no ARROW1 magic or stream header)`);
-  }
   // Positions of each key in the result (a key may be listed more than once).
   const positions = new Map<string, number[]>();
   keys.forEach((k, i) => {
@@ -135,27 +123,14 @@ export async function captionEmbeddingsFromFile(file: string, keys: readonly str
     if (p) p.push(i);
     else positions.set(k, [i]);
   });
-  const reader = await RecordBatchReader.from(fs.createReadStream(file));
-  await reader.open();
-  const schema = reader.schema;
-  const idField = schema.fields.find((f) => f.name === 'id');
-  const embField = schema.fields.find((f) => f.name === 'embedding');
-  const columns = schema.fields.map((f) => f.name).join(', ');
-  if (!idField || !(DataType.isUtf8(idField.type) || DataType.isLargeUtf8(idField.type))) throw new Error(`${file}: not an embeddings file (needs an "id" Utf8 column; has ${columns})`);
-  const item = embField && DataType.isFixedSizeList(embField.type) ? embField.type.children[0].type : null;
-  if (!embField || !DataType.isFixedSizeList(embField.type) || !(DataType.isFloat(item) && item.precision === Precision.SINGLE)) {
-    throw new Error(`${file}: not an embeddings file (needs an "embedding" FixedSizeList<Float32, dim> column; has ${columns})`);
-  }
-  const dim = embField.type.listSize;
+  const { schema, batches } = await openArrowBatches(file, EXPECTED_EMBEDDINGS);
+  const dim = embeddingsDim(file, schema);
   const meta = schema.metadata;
-  if (meta.has('xclr.dim') && Number(meta.get('xclr.dim')) !== dim) {
-    throw new Error(`${file}: metadata xclr.dim = ${meta.get('xclr.dim')} but embedding rows have ${dim} values`);
-  }
   const normalized = meta.get('xclr.normalized') === 'true';
   const rows = new Float32Array(keys.length * dim);
   const found = new Set<string>();
   let fileRow = 0;
-  for await (const batch of reader) {
+  for await (const batch of batches) {
     const ids = batch.getChild('id')!;
     const data = batch.getChild('embedding')!.data[0];
     const child = data.children[0];
@@ -170,7 +145,8 @@ export async function captionEmbeddingsFromFile(file: string, keys: readonly str
       const row = values.subarray(start + r * dim, start + (r + 1) * dim);
       let sq = 0;
       for (let k = 0; k < dim; k++) sq += row[k] * row[k];
-      if (!(sq > 0) || !Number.isFinite(sq)) throw new Error(`${file}: embedding row ${fileRow} (id ${id}) has norm ${Math.sqrt(sq)}`);
+      if (!(sq > 0) || !Number.isFinite(sq))
+        throw new Error(`${file}: embedding row ${fileRow} (id ${id}) has norm ${Math.sqrt(sq)}`);
       const first = at[0] * dim;
       rows.set(row, first);
       if (!normalized) {

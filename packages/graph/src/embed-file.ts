@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { RecordBatchFileWriter, RecordBatchReader } from 'apache-arrow';
-import { writeEmbeddingsFile } from './arrow-files.js';
+import { RecordBatchFileWriter } from 'apache-arrow';
+import { EXPECTED_EMBEDDINGS, openArrowBatches, writeEmbeddingsFile } from './arrow-files.js';
 import { readTextRecords, type TextFields, type TextRecord } from './text-records.js';
 import type { TextEncoder } from './text-encoder.js';
 
@@ -128,7 +128,7 @@ export async function embedTextFile(o: EmbedTextFileOptions): Promise<EmbedTextF
     });
     writer.toNodeStream().pipe(sink);
     for (let p = 0; p < c; p++) {
-      for await (const batch of await RecordBatchReader.from(fs.createReadStream(partFile(p)))) writer.write(batch);
+      for await (const batch of (await openArrowBatches(partFile(p), EXPECTED_EMBEDDINGS)).batches) writer.write(batch);
     }
     writer.finish();
     await finished;

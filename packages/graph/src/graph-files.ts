@@ -10,7 +10,7 @@ import {
 } from './arrow-files.js';
 import type { ClassGraph } from './class-graph.js';
 import { computeTopK, type TopKEngine } from './topk-engine.js';
-import { mergeTopKShards, parseShard } from './topk.js';
+import { checkTopKOptions, mergeTopKShards, parseShard } from './topk.js';
 
 // File-to-file steps of a graph pipeline (what `xclr graph topk | merge | classes` run): each
 // reads its inputs from disk, computes with this package's functions and writes atomically.
@@ -40,8 +40,10 @@ export interface BuildTopKFileOptions {
 export async function buildTopKFile(
   options: BuildTopKFileOptions,
 ): Promise<{ rows: number; note: string; engine: 'onnxruntime' | 'tfjs' }> {
-  const e = readEmbeddingsFile(options.embeddings);
   const shard = typeof options.shard === 'string' ? parseShard(options.shard) : options.shard;
+  // Before reading the embeddings, which may be large.
+  checkTopKOptions('buildTopKFile', { k: options.k, blockRows: options.block, shard }, 'block');
+  const e = readEmbeddingsFile(options.embeddings);
   const { graph, engine, note } = await computeTopK(e.embeddings, e.dim, path.basename(options.embeddings), {
     engine: options.engine,
     k: options.k,

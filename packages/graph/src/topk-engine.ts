@@ -1,5 +1,5 @@
 import { exactTopKOnnx, loadOnnxRuntime, type OnnxTopKOptions } from './onnx/topk-onnx.js';
-import { exactTopK, type TopKShard } from './topk.js';
+import { checkTopKOptions, exactTopK, type TopKShard } from './topk.js';
 
 export type TopKEngine = 'auto' | 'onnxruntime' | 'tfjs';
 
@@ -14,6 +14,7 @@ export async function computeTopK(
   source: string,
   options: OnnxTopKOptions & { engine?: TopKEngine },
 ): Promise<{ graph: TopKShard; engine: 'onnxruntime' | 'tfjs'; note: string }> {
+  checkTopKOptions('computeTopK', options); // before onnxruntime loads
   const engine = options.engine ?? 'auto';
   if (engine !== 'tfjs') {
     const { ort, reason } = await loadOnnxRuntime();

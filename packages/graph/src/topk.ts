@@ -30,15 +30,38 @@ export function parseShard(text: string): { index: number; count: number } {
 }
 
 /**
+ * Checks what a top-k call can check before it sees the rows: `k` and `blockRows` are positive
+ * integers and `shard` is `{ index, count }` with 0 ≤ index < count. `fn` names the caller in errors.
+ */
+export function checkTopKOptions(
+  fn: string,
+  options: { k: number; blockRows?: number; shard?: { index: number; count: number } },
+  blockName = 'blockRows',
+): void {
+  const { k, blockRows, shard } = options;
+  if (!Number.isInteger(k) || k < 1) throw new Error(`${fn}: k must be a positive integer, got ${k}`);
+  if (blockRows !== undefined && (!Number.isInteger(blockRows) || blockRows < 1)) {
+    throw new Error(`${fn}: ${blockName} must be a positive integer, got ${blockRows}`);
+  }
+  if (
+    shard &&
+    !(Number.isInteger(shard.index) && Number.isInteger(shard.count) && shard.index >= 0 && shard.index < shard.count)
+  ) {
+    throw new Error(`${fn}: shard must be { index, count } with 0 ≤ index < count, got ${JSON.stringify(shard)}`);
+  }
+}
+
+/**
  * Checks the arguments of a top-k engine and plans its work: the query blocks of this shard (and
  * row range) and the output arrays for their rows. Shared by the tfjs and onnxruntime engines so
  * that their shards are interchangeable within one array job.
  */
 export function planTopK(fn: string, embeddings: Float32Array, dim: number, options: TopKOptions, defaultBlockRows: number) {
+  checkTopKOptions(fn, options);
   const n = embeddings.length / dim;
   const { k, blockRows = defaultBlockRows, shard = { index: 0, count: 1 } } = options;
   if (!Number.isInteger(n)) throw new Error(`${fn}: ${embeddings.length} values are not rows of ${dim}`);
-  if (!Number.isInteger(k) || k < 1 || k >= n) throw new Error(`${fn}: k must satisfy 1 ≤ k < N = ${n} (self is excluded), got ${k}`);
+  if (k >= n) throw new Error(`${fn}: k must satisfy 1 ≤ k < N = ${n} (self is excluded), got ${k}`);
   const [from, to] = options.rowRange ?? [0, n];
   const blocks = Array.from({ length: Math.ceil(n / blockRows) }, (_, b) => b).filter(
     (b) => b % shard.count === shard.index && b * blockRows >= from && b * blockRows < to,

@@ -105,7 +105,9 @@ describe('Arrow files', () => {
   it('clear errors: wrong schema, NaN and zero-norm rows, a file that is not Arrow', () => {
     const file = path.join(dir, 'bad.arrow');
     writeTopKFile(file, { k: 1, neighbors: Int32Array.from([1, 0]), scores: Float32Array.from([1, 1]), source: 's' });
-    expect(() => readEmbeddingsFile(file)).toThrow(`${file}: no column "embedding" (has neighbors, scores)`);
+    expect(() => readEmbeddingsFile(file)).toThrow(
+      `${file}: expected an xclr embeddings file (id: Utf8, embedding: FixedSizeList<Float32, dim>), but this is an xclr top-k file`,
+    );
     const nan = path.join(dir, 'nan.arrow');
     writeEmbeddingsFile(nan, { ids: ['x', 'y'], dim: 2, embeddings: Float32Array.from([1, 0, Number.NaN, 1]), encoder: 'e', normalized: false });
     expect(() => readEmbeddingsFile(nan)).toThrow(`${nan}: embedding row 1 (id y) contains NaN`);

@@ -13,9 +13,12 @@ import {
   writeClassGraphFile,
 } from '@xclr/graph';
 import { progressReporter } from '@xclr/training';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 
-const int = (v: string) => Number.parseInt(v, 10);
+const int = (v: string) => {
+  if (/^\d+$/.test(v) && Number(v) >= 1) return Number(v);
+  throw new InvalidArgumentError('expected a positive integer');
+};
 const collect = (value: string, previous: string[]) => [...previous, value];
 const backendOption = () => new Option('--backend <name>', 'tfjs backend').choices([...BACKEND_NAMES]).default('auto');
 
