@@ -107,7 +107,7 @@ for (const preset of ['fmnist-xclr', 'fmnist-simclr']) {
 table(['method', 'training data', 'kNN@20 %', 'linear %'], effRows);
 
 // Plots (docs/*.png and .svg) of the sweeps, through @xclr/eval's vega-lite renderer.
-const { lineSpec, renderPlot } = await import('@xclr/eval');
+const { lineSpec, renderPlot } = await import('@xclr/eval/plots');
 if (tauPoints.length > 1) {
   const points = tauPoints.flatMap(([t, s]) => [
     { x: t, y: 100 * s.knnTop1, series: 'kNN@20' },

@@ -1,7 +1,8 @@
+import fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { BACKEND_NAMES, type BackendRequest, describeEnvironment, installedVersion, useFastestBackend } from '@xclr/backend';
 import { ConfigError, resolveConfig } from './config/overrides.js';
-import { PRESETS } from './config/presets.js';
+import { DEFAULT_PRESET, PRESETS } from './config/presets.js';
 import { describeDataSources, writeSynthSplits } from '@xclr/data';
 import { describeTextEncoders } from '@xclr/graph';
 import { type EvalKind, evalCommand } from './commands/eval.js';
@@ -16,6 +17,16 @@ export interface Io {
 
 const defaultIo: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
 
+/** This package's version (dist/ and src/ both sit beside package.json). */
+function ownVersion(): string {
+  return JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+}
+
+/** Where the `--set` keys are listed, for the help of the commands that take `--set`. */
+const SET_KEYS_HELP =
+  '\n--set takes any field of the resolved run config, by its dotted path: `xclr config print` prints them\n' +
+  'all with their values (`xclr config print --preset NAME` for a preset). Values parse as JSON when they can.';
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -23,6 +34,7 @@ function collect(value: string, previous: string[]): string[] {
 function buildProgram(io: Io): Command {
   const program = new Command('xclr')
     .description('X-Sample Contrastive learning (X-CLR) for TensorFlow.js: train, build graphs, evaluate, report')
+    .version(ownVersion(), '-V, --version', 'print the version of xclr')
     .option('--debug', 'print stack traces on errors')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
@@ -36,6 +48,7 @@ function buildProgram(io: Io): Command {
     .option('--runs-dir <dir>', 'where run directories are created', 'runs')
     .option('--resume <runDir>', 'continue an interrupted run exactly where it stopped')
     .addOption(new Option('--backend <name>', 'tfjs backend (same as --set backend.name=NAME)').choices([...BACKEND_NAMES]))
+    .addHelpText('after', SET_KEYS_HELP)
     .action(async (opts) => {
       const set = [...opts.set, ...(opts.backend ? [`backend.name=${opts.backend}`] : [])];
       const config = opts.resume ? null : resolveConfig({ preset: opts.preset, config: opts.config, set });
@@ -83,10 +96,10 @@ function buildProgram(io: Io): Command {
   const config = program.command('config').description('inspect run configurations');
   config
     .command('print')
-    .description('print the resolved config of a preset or file with overrides')
-    .option('--preset <name>')
-    .option('--config <file>')
-    .option('--set <key=value>', 'override a field (repeatable)', collect, [])
+    .description('print the resolved config of a preset or file with overrides: every key --set takes, with its value')
+    .option('--preset <name>', `preset (default: ${DEFAULT_PRESET}): ${Object.keys(PRESETS).join(', ')}`)
+    .option('--config <file>', 'JSON or YAML run config (instead of a preset)')
+    .option('--set <key=value>', 'override a config field (repeatable), e.g. --set train.epochs=3', collect, [])
     .action((opts) => io.out(JSON.stringify(resolveConfig(opts), null, 2)));
 
   program

@@ -1,10 +1,11 @@
+// The root entry is browser-safe (no Node built-ins): plots and HTML reports are
+// `@xclr/eval/plots`, the cached evaluation protocol `@xclr/eval/protocol` and the training
+// report `@xclr/eval/report`, all Node only.
 export { type Features, features, l2NormalizeRows } from './features.js';
 export { type KnnOptions, type KnnResult, knnClassify } from './knn.js';
 export { type LinearProbeOptions, type LinearProbeResult, linearProbe } from './linear-probe.js';
 export { type RetrievalResult, retrievalRecall } from './retrieval.js';
 export { classSimilarity, graphCorrelation, pearson } from './similarity-structure.js';
-export { heatmapSpec, type LinePoint, lineSpec, type PlotSpec, renderPlot } from './plots.js';
-export { type ReportSection, writeReport } from './report.js';
 export {
   type EmbedFn,
   type EvalImages,

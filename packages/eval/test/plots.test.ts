@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { heatmapSpec, lineSpec, renderPlot, writeReport } from '../src/index.js';
+import { heatmapSpec, lineSpec, renderPlot, writeReport } from '../src/plots-entry.js';
 
 describe('plots and reports', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xclr-plots-'));

@@ -372,7 +372,8 @@ describe('entry points', () => {
       }
     };
     const seen = new Set<string>();
-    visit('encoder-eval.ts', seen);
+    visit('index.ts', seen);
+    expect(seen).toContain('encoder-eval.ts');
     expect(seen.size).toBeGreaterThan(3);
   });
 
@@ -382,6 +383,7 @@ describe('entry points', () => {
       '@xclr/source': './src/protocol.ts',
       types: './dist/protocol.d.ts',
       import: './dist/protocol.js',
+      default: './dist/protocol.js',
     });
     const viaPackage = await import('@xclr/eval/protocol');
     expect(typeof viaPackage.evaluateEncoder).toBe('function');

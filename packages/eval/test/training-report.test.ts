@@ -65,6 +65,7 @@ describe('writeTrainingReport', () => {
       '@xclr/source': './src/training-report.ts',
       types: './dist/training-report.d.ts',
       import: './dist/training-report.js',
+      default: './dist/training-report.js',
     });
     const viaPackage = await import('@xclr/eval/report');
     expect(viaPackage.writeTrainingReport).toBe(writeTrainingReport);

@@ -1,13 +1,5 @@
-export {
-  type CheckpointManifest,
-  CHECKPOINT_FORMAT,
-  firstDifference,
-  findCheckpoint,
-  loadCheckpoint,
-  readCheckpointManifest,
-  type SaveCheckpointOptions,
-  saveCheckpoint,
-} from './checkpoint.js';
+// The root entry is browser-safe (no Node built-ins): checkpoints (node:fs) are the Node-only
+// subpath `@xclr/models/checkpoint`.
 export { type ChunkedStepOptions, chunkedEmbeddingStep } from './chunked-step.js';
 export { ContrastiveModel, type ContrastiveModelConfig } from './contrastive-model.js';
 export {

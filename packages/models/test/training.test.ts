@@ -3,16 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import {
-  ContrastiveModel,
-  chunkedEmbeddingStep,
-  findCheckpoint,
-  LogitScale,
-  loadCheckpoint,
-  readCheckpointManifest,
-  saveCheckpoint,
-  trainStep,
-} from '../src/index.js';
+import { findCheckpoint, loadCheckpoint, readCheckpointManifest, saveCheckpoint } from '../src/checkpoint.js';
+import { ContrastiveModel, chunkedEmbeddingStep, LogitScale, trainStep } from '../src/index.js';
 
 const config = {
   encoder: { type: 'mlp' as const, inputShape: [6, 6, 1] as [number, number, number], hidden: [16] },
@@ -154,7 +146,9 @@ describe('checkpoints', () => {
       const la = trainStep(lossOf(a, x), { optimizer: optA, variables: a.trainableWeights }).loss;
       expect(trainStep(lossOf(b, x), { optimizer: optB, variables: b.trainableWeights }).loss).toBe(la);
     }
-    a.trainableWeights.forEach((w, i) => expect(Array.from(b.trainableWeights[i].dataSync())).toEqual(Array.from(w.dataSync())));
+    a.trainableWeights.forEach((w, i) => {
+      expect(Array.from(b.trainableWeights[i].dataSync())).toEqual(Array.from(w.dataSync()));
+    });
   });
 
   it('a crash between the two renames of a save leaves a complete copy that loads; the next save removes the leftovers', async () => {

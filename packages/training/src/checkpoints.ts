@@ -41,14 +41,19 @@ export class RunCheckpoints {
 
   async save(name: 'last' | 'best', state: TrainingState): Promise<void> {
     const { step, epoch, ...rest } = state;
-    await saveCheckpoint(this.dirOf(name), {
-      architecture: this.options.architecture ?? null,
-      variables: this.objective.variables,
-      optimizer: this.optimizer,
-      step,
-      epoch,
-      state: rest as unknown as Record<string, unknown>,
-    });
+    try {
+      await saveCheckpoint(this.dirOf(name), {
+        architecture: this.options.architecture ?? null,
+        variables: this.objective.variables,
+        optimizer: this.optimizer,
+        step,
+        epoch,
+        state: rest as unknown as Record<string, unknown>,
+      });
+    } catch (err) {
+      // saveCheckpoint swaps a complete copy in or leaves the old one: say so, with the cause.
+      throw new Error(`${this.dirOf(name)}: could not save the checkpoint (${(err as Error).message}); the previous one is intact`);
+    }
   }
 
   /** Loads `last` into the variables and optimiser; refuses a checkpoint whose batches would differ. */

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '@xclr/data';
 import { evalFeatureSets, headlineK, knnBySplit, linearBySplit, retrievalScores } from '@xclr/eval';
-import { loadCheckpoint } from '@xclr/models';
+import { loadCheckpoint } from '@xclr/models/checkpoint';
 import { readRunConfig } from '../config/overrides.js';
 import { architecture, retrievalInputs, setUpRun, useConfiguredBackend } from '../run/setup.js';
 
