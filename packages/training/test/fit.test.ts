@@ -190,7 +190,11 @@ describe('one run per checkpoint folder', () => {
       optimizer: tf.train.adam(0.01),
       checkpoint: { dir, architecture: model.config },
       callbacks: [
-        { onStepEnd: (log) => void (log.step === 1 && (second = run({ dir, resume: true }).catch((err: Error) => err))) },
+        {
+          onStepEnd: (log) => {
+            if (log.step === 1) second = run({ dir, resume: true }).catch((err: Error) => err);
+          },
+        },
       ],
     });
     expect(String(await second)).toMatch(

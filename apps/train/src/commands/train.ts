@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { headlineK } from '@xclr/eval';
 import { scoreTable } from '@xclr/eval/protocol';
 import { applyOverrides, readRunConfig } from '../config/overrides.js';
@@ -60,6 +61,10 @@ export async function trainCommand(config: RunConfig | null, options: TrainComma
       resume: Boolean(options.resume),
       signal: controller.signal,
       log: options.log,
+    }).catch((err) => {
+      // A new run that failed before training began leaves no empty run directory behind.
+      if (!options.resume && fs.readdirSync(runDir).length === 0) fs.rmdirSync(runDir);
+      throw err;
     });
     if (!summary) throw new Stopped(exitCode || 130);
     options.out(scoreTable(summary.name, summary, headlineK(resolved.eval.knnK)));

@@ -24,7 +24,10 @@ export const encoderSchema = z.discriminatedUnion(
 
 /** A training run, as `config.resolved.json` stores it. Unknown keys are errors. */
 export const runConfigSchema = z.strictObject({
-  name: z.string().min(1),
+  /** Names the run directory: letters, digits, `.`, `_`, `-` (no path separators). */
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-" (it names the run directory)'),
   seed: z.number().int().nonnegative(),
   backend: z.strictObject({
     name: z.enum(BACKEND_NAMES),
@@ -79,9 +82,10 @@ export const runConfigSchema = z.strictObject({
   }),
   loss: z.strictObject({
     type: z.enum(OBJECTIVE_NAMES),
-    temperature: z.number().positive(),
-    /** X-CLR's τ_s. */
-    targetTemperature: z.number().positive(),
+    /** τ of the embedding logits; below 1e-3 the logits overflow float32 (losses of 1e10). */
+    temperature: z.number().min(1e-3).max(100),
+    /** X-CLR's τ_s (1e-4 makes its targets one-hot). */
+    targetTemperature: z.number().min(1e-4).max(100),
     /**
      * Where X-CLR's similarity graph comes from: the class descriptions or names (labelled data),
      * or the samples' own captions (captioned data: cosine similarity of caption embeddings).
@@ -97,7 +101,8 @@ export const runConfigSchema = z.strictObject({
   train: z.strictObject({
     epochs: count(),
     batchSize: z.number().int().min(2),
-    learningRate: z.number().positive(),
+    /** Adam's step size; above 1 training diverges. */
+    learningRate: z.number().positive().max(1),
     weightDecay: z.number().nonnegative(),
     clipNorm: z.number().positive().optional(),
     /** Stop after this many steps in total (smoke tests); default: all epochs. */

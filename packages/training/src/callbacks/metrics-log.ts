@@ -37,7 +37,13 @@ export function readMetrics(file: string): Record<string, unknown>[] {
  */
 export function metricsLog(file: string, options: MetricsLogOptions = {}): Callback {
   const { every = 1, validationName = 'validation', stepFields = {} } = options;
-  const append = (record: Record<string, unknown>) => fs.appendFileSync(file, `${JSON.stringify(record)}\n`);
+  const append = (record: Record<string, unknown>) => {
+    try {
+      fs.appendFileSync(file, `${JSON.stringify(record)}\n`);
+    } catch (err) {
+      throw new Error(`${file}: could not append a record (${(err as Error).message})`);
+    }
+  };
   return {
     onTrainBegin: (context) => {
       const kept = readMetrics(file).filter((r) => (r.step as number) <= context.state.step);
