@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { BACKEND_NAMES, type BackendRequest, describeEnvironment, installedVersion, useFastestBackend } from '@xclr/backend';
 import { ConfigError, resolveConfig } from './config/overrides.js';
@@ -6,9 +5,9 @@ import { DEFAULT_PRESET, PRESETS } from './config/presets.js';
 import { describeDataSources, writeSynthSplits } from '@xclr/data';
 import { describeTextEncoders } from '@xclr/graph';
 import { type EvalKind, evalCommand } from './commands/eval.js';
-import { addGraphCommands } from './commands/graph.js';
+import { addGraphCommands, collect, int } from './commands/graph.js';
 import { Stopped, trainCommand } from './commands/train.js';
-import { writeRunReport } from './run/report.js';
+import { writeRunReport } from './run/run-dir.js';
 
 export interface Io {
   out: (line: string) => void;
@@ -17,24 +16,14 @@ export interface Io {
 
 const defaultIo: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
 
-/** This package's version (dist/ and src/ both sit beside package.json). */
-function ownVersion(): string {
-  return JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
-}
-
 /** Where the `--set` keys are listed, for the help of the commands that take `--set`. */
 const SET_KEYS_HELP =
-  '\n--set takes any field of the resolved run config, by its dotted path: `xclr config print` prints them\n' +
-  'all with their values (`xclr config print --preset NAME` for a preset). Values parse as JSON when they can.';
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
+  '\n--set takes any field of the run config by its dotted path; `xclr config print [--preset NAME]` lists them.';
 
 function buildProgram(io: Io): Command {
   const program = new Command('xclr')
     .description('X-Sample Contrastive learning (X-CLR) for TensorFlow.js: train, build graphs, evaluate, report')
-    .version(ownVersion(), '-V, --version', 'print the version of xclr')
+    .version(installedVersion('@xclr/train'), '-V, --version', 'print the version of xclr')
     .option('--debug', 'print stack traces on errors')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
@@ -87,10 +76,10 @@ function buildProgram(io: Io): Command {
     .command('synth')
     .description('write the synthetic captioned disambiguation set as WebDataset shards')
     .requiredOption('--out <dir>')
-    .option('--train <n>', 'training samples', (v) => Number.parseInt(v, 10), 20000)
-    .option('--test <n>', 'samples per test split', (v) => Number.parseInt(v, 10), 2000)
+    .option('--train <n>', 'training samples', int, 20000)
+    .option('--test <n>', 'samples per test split', int, 2000)
     .option('--seed <n>', 'seed', (v) => Number.parseInt(v, 10), 0)
-    .option('--shard-size <n>', 'samples per tar shard', (v) => Number.parseInt(v, 10), 1000)
+    .option('--shard-size <n>', 'samples per tar shard', int, 1000)
     .action((o) => writeSynthSplits({ ...o, trainCount: o.train, testCount: o.test, log: io.err }));
 
   const config = program.command('config').description('inspect run configurations');

@@ -15,11 +15,12 @@ import {
 import { progressReporter } from '@xclr/training';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 
-const int = (v: string) => {
+/** Commander parsers shared by the commands: a positive integer, a repeatable option. */
+export const int = (v: string) => {
   if (/^\d+$/.test(v) && Number(v) >= 1) return Number(v);
   throw new InvalidArgumentError('expected a positive integer');
 };
-const collect = (value: string, previous: string[]) => [...previous, value];
+export const collect = (value: string, previous: string[]) => [...previous, value];
 const backendOption = () => new Option('--backend <name>', 'tfjs backend').choices([...BACKEND_NAMES]).default('auto');
 
 /** The text encoder named by `--encoder`, on the requested backend when it runs on tfjs (use-lite). */

@@ -13,15 +13,12 @@ import { batchRows } from '@xclr/graph';
 import { type EvalResult, evaluateEncoder, headlineK, headlineScores, heldOutKnn, scoreCsv } from '@xclr/eval/protocol';
 import { type DataSource, type FitResult, fit, mapBatches, metricsLog, progressBar, type TrainingBatch } from '@xclr/training';
 import type { RunConfig } from '../config/schema.js';
-import { writeRunReport } from './report.js';
-import { writeJson } from './run-dir.js';
+import { writeJson, writeRunReport } from './run-dir.js';
 import { architecture, retrievalInputs, setUpRun, useConfiguredBackend } from './setup.js';
 
 export interface TrainOptions {
-  /** Continue the run in `runDir` from its `last` checkpoint. */
-  resume?: boolean;
-  /** Aborting saves a checkpoint after the current step and stops (Ctrl-C, SIGTERM). */
-  signal?: AbortSignal;
+  resume?: boolean; // from the run directory's `last` checkpoint
+  signal?: AbortSignal; // aborting saves a checkpoint after the current step and stops (Ctrl-C, SIGTERM)
   log?: (line: string) => void;
 }
 
@@ -29,11 +26,9 @@ export interface TrainOptions {
 export type Summary = ReturnType<typeof summarize>;
 
 /** What the run's batches depend on: a resume with other values could not continue exactly. */
-function fingerprint(config: RunConfig) {
-  const { seed } = config;
-  const { batchSize } = config.train;
-  const { dataset, fraction, augment, trainSplit, synth, imageSize } = config.data;
-  return { seed, batchSize, data: { dataset, fraction, augment, trainSplit, synth, imageSize } };
+function fingerprint({ seed, train, data }: RunConfig) {
+  const { dataset, fraction, augment, trainSplit, synth, imageSize } = data;
+  return { seed, batchSize: train.batchSize, data: { dataset, fraction, augment, trainSplit, synth, imageSize } };
 }
 
 /** Trains with @xclr/training's `fit`, evaluates with @xclr/eval, writes the run directory; `null` when stopped early. */
