@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { ClassSimilarity } from './class-graph.js';
 
 // Per-batch similarity graphs for the losses: for the N samples of a batch (their dataset indices
 // or labels), the [N, N] matrix `xclrLoss` turns into soft targets.
@@ -63,8 +64,23 @@ export function batchSimilarityFromTopK(
   return tf.tensor2d(out, [n, n]);
 }
 
-/** (c) From class labels and a class × class similarity matrix (e.g. a class-description graph). */
-export function batchSimilarityFromClasses(classSimilarity: Float32Array, numClasses: number, labels: Int32Array | number[]): tf.Tensor2D {
+/**
+ * (c) From class labels and a class × class similarity matrix (a class-description, taxonomy,
+ * edge-list or co-occurrence graph): `[N, N]` with entry (a, b) = similarity[labels[a], labels[b]].
+ * Takes the graph itself, `(graph, labels)`, or its matrix and class count, `(similarity, numClasses, labels)`.
+ */
+export function batchSimilarityFromClasses(graph: ClassSimilarity, labels: Int32Array | number[]): tf.Tensor2D;
+export function batchSimilarityFromClasses(classSimilarity: Float32Array, numClasses: number, labels: Int32Array | number[]): tf.Tensor2D;
+export function batchSimilarityFromClasses(
+  first: Float32Array | ClassSimilarity,
+  second: number | Int32Array | number[],
+  third?: Int32Array | number[],
+): tf.Tensor2D {
+  const graph = first instanceof Float32Array ? null : first;
+  const classSimilarity = graph ? graph.similarity : (first as Float32Array);
+  const numClasses = graph ? graph.classNames.length : (second as number);
+  const labels = graph ? (second as Int32Array | number[]) : third;
+  if (labels === undefined || typeof labels === 'number') throw new Error('batchSimilarityFromClasses: no labels given');
   if (classSimilarity.length !== numClasses * numClasses) {
     throw new Error(`batchSimilarityFromClasses: class matrix has ${classSimilarity.length} values, expected ${numClasses}×${numClasses}`);
   }

@@ -6,8 +6,17 @@ import { normalizeRows, type TextEncoder } from './text-encoder.js';
 /** CLIP-style prompt templates; `{}` is replaced by the class description. */
 export const DEFAULT_TEMPLATES = ['a photo of {}.', 'a picture of {}.', 'an image of {}.', 'a close-up photo of {}.', 'a low-resolution photo of {}.'];
 
-export interface ClassGraph {
+/**
+ * A class × class similarity graph, whatever it was built from (class descriptions, a taxonomy, an
+ * edge list, label co-occurrence): what `batchSimilarityFromClasses` turns into a batch's targets.
+ */
+export interface ClassSimilarity {
   classNames: string[];
+  /** `classes × classes` similarities, row-major, symmetric, 1 on the diagonal. */
+  similarity: Float32Array;
+}
+
+export interface ClassGraph extends ClassSimilarity {
   /** Texts the prompts were built from (descriptions, or names when there are none). */
   texts: string[];
   templates: string[];

@@ -6,7 +6,22 @@ export {
   identityGraph,
   sameLabelGraph,
 } from './batch-targets.js';
-export { buildClassGraph, type ClassGraph, cosineMatrix, DEFAULT_TEMPLATES } from './class-graph.js';
+export { buildClassGraph, type ClassGraph, type ClassSimilarity, cosineMatrix, DEFAULT_TEMPLATES } from './class-graph.js';
+export {
+  batchSimilarityFromLabelSets,
+  type CoOccurrenceOptions,
+  coOccurrenceClassGraph,
+  type LabelSet,
+} from './co-occurrence.js';
+export { type ClassEdge, type EdgeListFileOptions, type EdgeListOptions, edgeListClassGraph, readEdgeListFile } from './edge-list.js';
+export {
+  FASHION_MNIST_TAXONOMY,
+  readTaxonomyFile,
+  type Taxonomy,
+  type TaxonomyGraphOptions,
+  taxonomyClasses,
+  taxonomyClassGraph,
+} from './taxonomy.js';
 export {
   type CaptionEmbeddings,
   captionEmbeddingsFromFile,

@@ -66,7 +66,7 @@ async function* rows(file: string): AsyncGenerator<{ where: string; get: (field:
 }
 
 /** `a number`, `null`, `an object`, … for errors about a value of the wrong type. */
-function kindOf(value: unknown): string {
+export function kindOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   const type = typeof value;
@@ -106,7 +106,7 @@ async function openingQuoteLine(file: string): Promise<number | null> {
 }
 
 /** A csv-parse error with the file name and, for a quoting error, the line where the quoted field opens. */
-async function csvError(file: string, err: Error & { code?: string; lines?: number }): Promise<Error> {
+export async function csvError(file: string, err: Error & { code?: string; lines?: number }): Promise<Error> {
   if (!err.code?.startsWith('CSV_')) return err;
   const quoting = err.code === 'CSV_QUOTE_NOT_CLOSED' || err.code === 'CSV_INVALID_CLOSING_QUOTE';
   const opened = quoting ? await openingQuoteLine(file) : null;
