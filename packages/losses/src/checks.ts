@@ -34,3 +34,16 @@ export function checkSimilarity(fn: string, similarity: tf.Tensor, n: number): a
   }
   if (similarity.dtype !== 'float32') fail(fn, `similarity must be float32, got ${similarity.dtype}`);
 }
+
+export function checkNonNegative(fn: string, name: string, value: number): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    fail(fn, `${name} must be a finite number ≥ 0, got ${String(value)}`);
+  }
+}
+
+/** Batch statistics (variances, batch normalisation) need two samples at least. */
+export function checkBatchStatistics(fn: string, z: tf.Tensor2D): void {
+  if (z.shape[0] < 2) {
+    fail(fn, `needs at least 2 samples per view to compute batch statistics, got N = ${z.shape[0]}`);
+  }
+}

@@ -1,3 +1,11 @@
+export {
+  type BarlowTwinsGraphLossOptions,
+  type BarlowTwinsLossOptions,
+  barlowTwinsDefinition,
+  barlowTwinsGraphDefinition,
+  barlowTwinsGraphLoss,
+  barlowTwinsLoss,
+} from './barlow-twins.js';
 export { type ClipLossOptions, clipDefinition, clipLoss } from './clip.js';
 export {
   type LayersLoss,
@@ -24,5 +32,14 @@ export {
   type SoftTargetCrossEntropyOptions,
   softTargetCrossEntropy,
 } from './soft-target-cross-entropy.js';
+export type { SampleGraphOptions } from './sample-graph.js';
 export { type SupConLossOptions, supConDefinition, supConLoss } from './supcon.js';
 export { type XclrLossOptions, xclrDefinition, xclrLoss, xclrTargets } from './xclr.js';
+export {
+  type VicregGraphLossOptions,
+  type VicregLossOptions,
+  vicregDefinition,
+  vicregGraphDefinition,
+  vicregGraphLoss,
+  vicregLoss,
+} from './vicreg.js';

@@ -1,18 +1,29 @@
+import { barlowTwinsDefinition, barlowTwinsGraphDefinition } from './barlow-twins.js';
 import { clipDefinition } from './clip.js';
 import type { LossDefinition, PairLoss } from './loss-definition.js';
 import { ntXentDefinition } from './nt-xent.js';
 import { supConDefinition } from './supcon.js';
+import { vicregDefinition, vicregGraphDefinition } from './vicreg.js';
 import { xclrDefinition } from './xclr.js';
 
 /** Every loss by name; add a definition here and it is in `LOSSES`, `LOSS_NAMES` and `createLoss`. */
-const DEFINITIONS = [xclrDefinition, ntXentDefinition, supConDefinition, clipDefinition] as const;
+const DEFINITIONS = [
+  xclrDefinition,
+  ntXentDefinition,
+  supConDefinition,
+  clipDefinition,
+  vicregDefinition,
+  barlowTwinsDefinition,
+  vicregGraphDefinition,
+  barlowTwinsGraphDefinition,
+] as const;
 
 type Definitions = typeof DEFINITIONS;
 
 /** `[D₁['name'], D₂['name'], …]` of a tuple of definitions (generic, so that it maps the tuple's elements only). */
 type NamesOf<T extends readonly LossDefinition[]> = { readonly [I in keyof T]: T[I]['name'] };
 
-/** A loss's name: `'xclr' | 'ntxent' | 'supcon' | 'clip'`. */
+/** A loss's name: `'xclr' | 'ntxent' | 'supcon' | 'clip' | 'vicreg' | 'barlow' | 'vicreg-graph' | 'barlow-graph'`. */
 export type LossName = Definitions[number]['name'];
 
 /** The definition of the loss called `N`. */

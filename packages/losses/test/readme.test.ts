@@ -23,7 +23,16 @@ it("the README's 'One call shape, a loss by name' block runs every loss by name"
     const file = path.join(dir, 'README.md');
     fs.writeFileSync(file, section ?? '');
     const logged = await runReadmeExample(file, dir);
-    expect(logged.map((line) => line.split(' ')[0])).toEqual(['xclr', 'ntxent', 'supcon', 'clip']);
+    expect(logged.map((line) => line.split(' ')[0])).toEqual([
+      'xclr',
+      'ntxent',
+      'supcon',
+      'clip',
+      'vicreg',
+      'barlow',
+      'vicreg-graph',
+      'barlow-graph',
+    ]);
     for (const line of logged) expect(Number.isFinite(Number(line.split(' ').at(-1)))).toBe(true);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
+  type BarlowTwinsGraphLossOptions,
+  type BarlowTwinsLossOptions,
+  barlowTwinsDefinition,
+  barlowTwinsGraphDefinition,
+  barlowTwinsGraphLoss,
+  barlowTwinsLoss,
   type ClipLossOptions,
   clipDefinition,
   clipLoss,
@@ -15,6 +21,11 @@ import {
   type PairLoss,
   supConDefinition,
   supConLoss,
+  type VicregLossOptions,
+  vicregDefinition,
+  vicregGraphDefinition,
+  vicregGraphLoss,
+  vicregLoss,
   type XclrLossOptions,
   xclrDefinition,
   xclrLoss,
@@ -117,6 +128,48 @@ const cases: Case[] = [
     context: { logitScale: tf.keep(tf.scalar(7)) },
     direct: (a, b) => clipLoss(a, b, { logitScale: 7 }),
   },
+  {
+    title: 'vicreg, defaults',
+    name: 'vicreg',
+    byName: () => createLoss('vicreg'),
+    context: {},
+    direct: (a, b) => vicregLoss(a, b),
+  },
+  {
+    title: 'vicreg, weights',
+    name: 'vicreg',
+    byName: () => createLoss('vicreg', { invarianceWeight: 5, varianceWeight: 10, covarianceWeight: 2 }),
+    context: undefined as unknown as LossContext,
+    direct: (a, b) => vicregLoss(a, b, { invarianceWeight: 5, varianceWeight: 10, covarianceWeight: 2 }),
+  },
+  {
+    title: 'barlow',
+    name: 'barlow',
+    byName: () => createLoss('barlow', { redundancyWeight: 0.01 }),
+    context: {},
+    direct: (a, b) => barlowTwinsLoss(a, b, { redundancyWeight: 0.01 }),
+  },
+  {
+    title: 'vicreg-graph, the similarity as G',
+    name: 'vicreg-graph',
+    byName: () => createLoss('vicreg-graph'),
+    context: { similarity },
+    direct: (a, b) => vicregGraphLoss(a, b, { similarity }),
+  },
+  {
+    title: 'vicreg-graph, G the row softmax at τ_s',
+    name: 'vicreg-graph',
+    byName: () => createLoss('vicreg-graph', { targetTemperature: 0.1, invarianceWeight: 10 }),
+    context: { similarity },
+    direct: (a, b) => vicregGraphLoss(a, b, { similarity, targetTemperature: 0.1, invarianceWeight: 10 }),
+  },
+  {
+    title: 'barlow-graph, G the row softmax at τ_s',
+    name: 'barlow-graph',
+    byName: () => createLoss('barlow-graph', { targetTemperature: 0.1 }),
+    context: { similarity },
+    direct: (a, b) => barlowTwinsGraphLoss(a, b, { similarity, targetTemperature: 0.1 }),
+  },
 ];
 
 describe('createLoss(name, options)(zA, zB, context) equals the direct call', () => {
@@ -165,7 +218,7 @@ describe('createLoss(name, options)(zA, zB, context) equals the direct call', ()
 
 describe('the registry', () => {
   it('LOSS_NAMES lists every definition of LOSSES, in order', () => {
-    expect(LOSS_NAMES).toEqual(['xclr', 'ntxent', 'supcon', 'clip']);
+    expect(LOSS_NAMES).toEqual(['xclr', 'ntxent', 'supcon', 'clip', 'vicreg', 'barlow', 'vicreg-graph', 'barlow-graph']);
     expect(Object.keys(LOSSES)).toEqual([...LOSS_NAMES]);
     expect(Object.isFrozen(LOSS_NAMES)).toBe(true);
     expect(Object.isFrozen(LOSSES)).toBe(true);
@@ -173,6 +226,10 @@ describe('the registry', () => {
     expect(LOSSES.ntxent).toBe(ntXentDefinition);
     expect(LOSSES.supcon).toBe(supConDefinition);
     expect(LOSSES.clip).toBe(clipDefinition);
+    expect(LOSSES.vicreg).toBe(vicregDefinition);
+    expect(LOSSES.barlow).toBe(barlowTwinsDefinition);
+    expect(LOSSES['vicreg-graph']).toBe(vicregGraphDefinition);
+    expect(LOSSES['barlow-graph']).toBe(barlowTwinsGraphDefinition);
     for (const name of LOSS_NAMES) {
       expect(LOSSES[name].name).toBe(name);
       expect(LOSSES[name].description.length).toBeGreaterThan(20);
@@ -184,6 +241,10 @@ describe('the registry', () => {
     expect(LOSSES.ntxent.needs).toEqual([]);
     expect(LOSSES.supcon.needs).toEqual(['labels']);
     expect(LOSSES.clip.needs).toEqual([]);
+    expect(LOSSES.vicreg.needs).toEqual([]);
+    expect(LOSSES.barlow.needs).toEqual([]);
+    expect(LOSSES['vicreg-graph'].needs).toEqual(['similarity']);
+    expect(LOSSES['barlow-graph'].needs).toEqual(['similarity']);
   });
 
   it('a definition creates the same loss as createLoss', () => {
@@ -194,16 +255,26 @@ describe('the registry', () => {
   });
 
   it('types: the names are a literal tuple, options follow the name', () => {
-    expectTypeOf(LOSS_NAMES).toEqualTypeOf<readonly ['xclr', 'ntxent', 'supcon', 'clip']>();
-    expectTypeOf<LossName>().toEqualTypeOf<'xclr' | 'ntxent' | 'supcon' | 'clip'>();
+    expectTypeOf(LOSS_NAMES).toEqualTypeOf<
+      readonly ['xclr', 'ntxent', 'supcon', 'clip', 'vicreg', 'barlow', 'vicreg-graph', 'barlow-graph']
+    >();
+    expectTypeOf<LossName>().toEqualTypeOf<
+      'xclr' | 'ntxent' | 'supcon' | 'clip' | 'vicreg' | 'barlow' | 'vicreg-graph' | 'barlow-graph'
+    >();
     expectTypeOf<LossOptions['xclr']>().toEqualTypeOf<XclrLossOptions>();
     expectTypeOf<LossOptions['clip']>().toEqualTypeOf<ClipLossOptions>();
+    expectTypeOf<LossOptions['vicreg']>().toEqualTypeOf<VicregLossOptions>();
+    expectTypeOf<LossOptions['barlow']>().toEqualTypeOf<BarlowTwinsLossOptions>();
+    // By name, a graph form's G comes from context.similarity, not from its options.
+    expectTypeOf<LossOptions['barlow-graph']>().toEqualTypeOf<Omit<BarlowTwinsGraphLossOptions, 'similarity'>>();
     // @ts-expect-error: NT-Xent has no targetTemperature.
     expect(() => createLoss('ntxent', { targetTemperature: 0.1 })).not.toThrow();
   });
 
   it('an unknown name throws, listing the valid names', () => {
-    const message = `createLoss: unknown loss "simclr"; the losses are 'xclr', 'ntxent', 'supcon', 'clip'`;
+    const message =
+      `createLoss: unknown loss "simclr"; the losses are 'xclr', 'ntxent', 'supcon', 'clip', ` +
+      `'vicreg', 'barlow', 'vicreg-graph', 'barlow-graph'`;
     expect(() => createLoss('simclr' as LossName)).toThrow(message);
     expect(() => createLoss('toString' as LossName)).toThrow(/unknown loss "toString"/);
     expect(() => createLoss(undefined as unknown as LossName)).toThrow(/unknown loss undefined/);
@@ -227,6 +298,12 @@ describe('context', () => {
       'an int32 [N] tf.Tensor1D, an Int32Array or a number[] (N = 12 here)';
     expect(() => supcon(zA, zB)).toThrow(needsLabels);
     expect(() => supcon(zA, zB, { similarity })).toThrow(needsLabels);
+
+    for (const name of ['vicreg-graph', 'barlow-graph'] as const) {
+      const loss = createLoss(name);
+      expect(() => loss(zA, zB)).toThrow(`${name} loss needs context.similarity: the [N, N] target similarity`);
+      expect(() => loss(zA, zB, { labels })).toThrow(`${name} loss needs context.similarity`);
+    }
   });
 
   it('labels of the wrong length or kind throw', () => {

@@ -7,11 +7,13 @@ export { formatDuration, Progress, progressReporter } from './callbacks/progress
 export { type CheckpointOptions, DEFAULT_CHECKPOINT_EVERY, RunCheckpoints } from './checkpoints.js';
 export { type DataSource, type EpochSource, mapBatches } from './data-source.js';
 export { type FitOptions, type FitResult, fit } from './fit.js';
+export { type BarlowObjectiveOptions, barlowObjective } from './objectives/barlow.js';
 export { type ClipObjectiveOptions, type ClipTextTower, clipObjective } from './objectives/clip.js';
 export { type NtXentObjectiveOptions, ntXentObjective } from './objectives/ntxent.js';
 export { checkBatch, type Objective, type ObjectiveOptions } from './objectives/objective.js';
 export { createObjective, OBJECTIVE_NAMES, type ObjectiveName, type ObjectiveOptionsByName } from './objectives/registry.js';
 export { type SupConObjectiveOptions, supConObjective } from './objectives/supcon.js';
+export { type VicregObjectiveOptions, vicregObjective } from './objectives/vicreg.js';
 export { type SupervisedObjectiveOptions, supervisedObjective } from './objectives/supervised.js';
 export { type BatchTargets, type XclrObjectiveOptions, xclrObjective } from './objectives/xclr.js';
 export { INITIAL_STATE, type TrainingState } from './state.js';

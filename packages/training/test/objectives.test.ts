@@ -1,5 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { clipLoss, ntXentLoss, supConLoss, xclrLoss } from '@xclr/losses';
+import {
+  barlowTwinsGraphLoss,
+  barlowTwinsLoss,
+  clipLoss,
+  ntXentLoss,
+  supConLoss,
+  vicregGraphLoss,
+  vicregLoss,
+  xclrLoss,
+} from '@xclr/losses';
 import { describe, expect, it } from 'vitest';
 import { createObjective, fit, mapBatches, OBJECTIVE_NAMES, type TrainingBatch } from '../src/index.js';
 import { seededSource, tinyModel } from './helpers.js';
@@ -11,10 +20,10 @@ const batchOf = (): TrainingBatch => {
 
 describe('objectives', () => {
   it('are listed by name; an unknown name is a clear error', () => {
-    expect(OBJECTIVE_NAMES).toEqual(['xclr', 'ntxent', 'supcon', 'clip', 'supervised']);
+    expect(OBJECTIVE_NAMES).toEqual(['xclr', 'ntxent', 'supcon', 'clip', 'supervised', 'vicreg', 'barlow']);
     // @ts-expect-error: not an objective
     expect(() => createObjective('simsiam', { model: tinyModel() })).toThrow(
-      'unknown objective "simsiam"; available: xclr, ntxent, supcon, clip, supervised',
+      'unknown objective "simsiam"; available: xclr, ntxent, supcon, clip, supervised, vicreg, barlow',
     );
   });
 
@@ -45,6 +54,75 @@ describe('objectives', () => {
     });
     expect(byLabel.needs).toEqual(['labels']);
     expect(byLabel.loss({ ...batch, similarity: undefined }).dataSync()[0]).toBeCloseTo(expected.xclr.dataSync()[0], 5);
+  });
+
+  it('vicreg and barlow compute their standard loss of both views’ projections, plus weight decay', () => {
+    const model = tinyModel();
+    const batch = batchOf();
+    const [zA, zB] = model.projectViews(batch.views[0] as tf.Tensor4D, batch.views[1] as tf.Tensor4D);
+    const expected = {
+      vicreg: vicregLoss(zA, zB, { invarianceWeight: 10, varianceWeight: 20, covarianceWeight: 2 }),
+      barlow: barlowTwinsLoss(zA, zB, { redundancyWeight: 0.01 }),
+    };
+    const options = { model, invarianceWeight: 10, varianceWeight: 20, covarianceWeight: 2, redundancyWeight: 0.01 };
+    const penalty =
+      tf.addN(model.trainableWeights.filter((v) => v.rank >= 2).map((v) => tf.sum(tf.square(v)))).dataSync()[0] * 0.05;
+    for (const name of ['vicreg', 'barlow'] as const) {
+      const objective = createObjective(name, options);
+      expect(objective.name).toBe(name);
+      expect(objective.needs).toEqual([]);
+      // The standard forms read nothing but the views.
+      const viewsOnly = { views: batch.views } as TrainingBatch;
+      expect(objective.loss(viewsOnly).dataSync()[0]).toBeCloseTo(expected[name].dataSync()[0], 4);
+      const decayed = createObjective(name, { ...options, weightDecay: 0.1 });
+      expect(decayed.loss(batch).dataSync()[0]).toBeCloseTo(expected[name].dataSync()[0] + penalty, 3);
+    }
+    // The defaults are the papers': λ = μ = 25, ν = 1 and λ = 5e-3.
+    expect(createObjective('vicreg', { model }).loss(batch).dataSync()[0]).toBeCloseTo(vicregLoss(zA, zB).dataSync()[0], 4);
+    expect(createObjective('barlow', { model }).loss(batch).dataSync()[0]).toBeCloseTo(barlowTwinsLoss(zA, zB).dataSync()[0], 4);
+  });
+
+  it('vicreg and barlow given targets train their graph forms (X-VICReg, X-Barlow) on the softmax of the graph at τ_s', () => {
+    const model = tinyModel();
+    const batch = batchOf();
+    const [zA, zB] = model.projectViews(batch.views[0] as tf.Tensor4D, batch.views[1] as tf.Tensor4D);
+    const similarity = tf.tensor2d(batch.similarity as Float32Array, [8, 8]);
+    const targets = { needs: ['labels'] as const, of: () => similarity };
+    const expected = {
+      vicreg: vicregGraphLoss(zA, zB, { similarity, targetTemperature: 0.2 }),
+      barlow: barlowTwinsGraphLoss(zA, zB, { similarity, targetTemperature: 0.2 }),
+    };
+    const standard = { vicreg: vicregLoss(zA, zB), barlow: barlowTwinsLoss(zA, zB) };
+    for (const name of ['vicreg', 'barlow'] as const) {
+      const objective = createObjective(name, { model, targets, targetTemperature: 0.2 });
+      expect(objective.needs).toEqual(['labels']);
+      const value = objective.loss({ ...batch, similarity: undefined }).dataSync()[0];
+      expect(value).toBeCloseTo(expected[name].dataSync()[0], 4);
+      expect(Math.abs(value - standard[name].dataSync()[0])).toBeGreaterThan(1e-3);
+      expect(() => objective.loss({ views: batch.views } as TrainingBatch)).toThrow(`objective ${name} needs batch.labels: `);
+    }
+    // τ_s defaults to 0.1, as X-CLR's.
+    const byDefault = createObjective('vicreg', { model, targets }).loss(batch).dataSync()[0];
+    expect(byDefault).toBeCloseTo(vicregGraphLoss(zA, zB, { similarity, targetTemperature: 0.1 }).dataSync()[0], 4);
+  });
+
+  it('vicreg and barlow train: on one repeated batch the loss falls', async () => {
+    const fixed = batchOf();
+    for (const name of ['vicreg', 'barlow'] as const) {
+      const model = tinyModel(3);
+      const objective = createObjective(name, { model });
+      const losses: number[] = [];
+      await fit({
+        objective,
+        data: Array.from({ length: 15 }, () => ({ views: fixed.views.map((v) => v.clone()) }) as TrainingBatch),
+        optimizer: tf.train.adam(1e-2),
+        callbacks: [{ onStepEnd: (log) => void losses.push(log.loss) }],
+      });
+      expect(losses).toHaveLength(15);
+      expect(losses.every(Number.isFinite)).toBe(true);
+      expect(losses.at(-1)!).toBeLessThan(0.9 * losses[0]);
+      model.dispose();
+    }
   });
 
   it('clip trains a projection tower and a logit scale clamped after each step; its text embeddings serve retrieval', async () => {

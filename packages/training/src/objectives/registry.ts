@@ -1,8 +1,10 @@
+import { type BarlowObjectiveOptions, barlowObjective } from './barlow.js';
 import { type ClipObjectiveOptions, clipObjective } from './clip.js';
 import { type NtXentObjectiveOptions, ntXentObjective } from './ntxent.js';
 import type { Objective } from './objective.js';
 import { type SupConObjectiveOptions, supConObjective } from './supcon.js';
 import { type SupervisedObjectiveOptions, supervisedObjective } from './supervised.js';
+import { type VicregObjectiveOptions, vicregObjective } from './vicreg.js';
 import { type XclrObjectiveOptions, xclrObjective } from './xclr.js';
 
 /** The objectives by name, with the options each takes. */
@@ -12,6 +14,8 @@ export interface ObjectiveOptionsByName {
   supcon: SupConObjectiveOptions;
   clip: ClipObjectiveOptions;
   supervised: SupervisedObjectiveOptions;
+  vicreg: VicregObjectiveOptions;
+  barlow: BarlowObjectiveOptions;
 }
 
 export type ObjectiveName = keyof ObjectiveOptionsByName;
@@ -22,6 +26,8 @@ const FACTORIES: { [K in ObjectiveName]: (options: ObjectiveOptionsByName[K]) =>
   supcon: supConObjective,
   clip: clipObjective,
   supervised: supervisedObjective,
+  vicreg: vicregObjective,
+  barlow: barlowObjective,
 };
 
 /** Every objective name (e.g. for a config schema's enum). */
