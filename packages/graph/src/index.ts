@@ -6,6 +6,7 @@ export {
   identityGraph,
   sameLabelGraph,
 } from './batch-targets.js';
+export { CLASS_GRAPH_SOURCES, type ClassGraphFromOptions, type ClassGraphSource, classGraphFrom } from './class-graph-source.js';
 export { buildClassGraph, type ClassGraph, type ClassSimilarity, cosineMatrix, DEFAULT_TEMPLATES } from './class-graph.js';
 export {
   batchSimilarityFromLabelSets,

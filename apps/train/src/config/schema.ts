@@ -1,6 +1,6 @@
 import { BACKEND_NAMES } from '@xclr/backend';
 import { DATASET_NAMES } from '@xclr/data';
-import { isTextEncoderName } from '@xclr/graph';
+import { CLASS_GRAPH_SOURCES, isTextEncoderName } from '@xclr/graph';
 import { ENCODER_TYPES, type EncoderConfig } from '@xclr/models';
 import { OBJECTIVE_NAMES } from '@xclr/training';
 import { z } from 'zod';
@@ -86,11 +86,12 @@ export const runConfigSchema = z.strictObject({
     temperature: z.number().min(1e-3).max(100),
     /** X-CLR's τ_s (1e-4 makes its targets one-hot). */
     targetTemperature: z.number().min(1e-4).max(100),
-    /**
-     * Where X-CLR's similarity graph comes from: the class descriptions or names (labelled data),
-     * or the samples' own captions (captioned data: cosine similarity of caption embeddings).
-     */
-    graph: z.enum(['class-descriptions', 'class-names', 'captions']),
+    /** X-CLR's graph: class descriptions, names, a taxonomy or an edge list (labelled data), or the samples' captions. */
+    graph: z.enum([...CLASS_GRAPH_SOURCES, 'captions']),
+    /** `taxonomy`: a JSON tree or `child,parent` CSV (default: Fashion-MNIST's); `edges`: a CSV or Arrow of (i, j, weight). */
+    graphFile: z.string().min(1).optional(),
+    /** VICReg / Barlow Twins: train their graph forms against `loss.graph` (the paper's Theorem 1). */
+    graphForm: z.boolean().optional(),
     /** Sentence encoder of class descriptions and captions: `use-lite` (bundled) or `transformers:MODEL` (hub id or local directory). */
     textEncoder: z
       .string()

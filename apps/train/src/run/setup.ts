@@ -3,10 +3,10 @@ import { defaultCacheDir, type ImageDataset, type OpenedDataset, openDataset } f
 import {
   batchSimilarityFromClasses,
   batchSimilarityFromEmbeddings,
-  buildClassGraph,
   type CaptionEmbeddings,
   captionEmbeddingsFromFile,
-  createTextEncoder,
+  type ClassSimilarity,
+  classGraphFrom,
   embedDatasetCaptions,
 } from '@xclr/graph';
 import { ContrastiveModel } from '@xclr/models';
@@ -22,9 +22,8 @@ import type { RunConfig } from '../config/schema.js';
 export interface RunParts {
   data: OpenedDataset;
   numClasses: number;
-  classGraph: { similarity: Float32Array; numClasses: number } | null;
-  /** The class graph as graph.json stores it. */
-  graph: Record<string, unknown> | null;
+  /** The class graph, as built (graph.json stores it). */
+  classGraph: (ClassSimilarity & { from: string }) | null;
   captions: CaptionEmbeddings | null;
   model: ContrastiveModel;
   objective: Objective;
@@ -44,7 +43,7 @@ export function architecture(config: RunConfig) {
     model: config.model,
     loss: config.loss.type,
     dataset: config.data.dataset,
-    graph: config.loss.type === 'xclr' ? config.loss.graph : undefined,
+    graph: config.loss.type === 'xclr' || config.loss.graphForm ? config.loss.graph : undefined,
   };
 }
 
@@ -70,26 +69,16 @@ export async function setUpRun(config: RunConfig, log: (line: string) => void): 
   const { train, test, trainIndices } = data;
   log(`data: ${train.name} (${trainIndices.length} of ${train.size} images, ${train.source}), ${test.name} (${test.size})`);
   const numClasses = train.classNames?.length ?? Math.max(...(train.labels ?? [1])) + 1;
-  const { type, graph: graphSource, textEncoder } = config.loss;
+  const { type, graph: graphSource, graphFile: file, textEncoder: encoder } = config.loss;
 
-  let classGraph: RunParts['classGraph'] = null;
-  let graph: RunParts['graph'] = null;
-  if (type === 'xclr' && graphSource !== 'captions') {
-    if (!train.classNames)
-      throw new Error(`loss.graph=${graphSource} needs class names; ${train.name} has none (use loss.graph=captions)`);
-    const built = await buildClassGraph(() => createTextEncoder(textEncoder), train.classNames, {
-      descriptions: graphSource === 'class-descriptions' ? train.classDescriptions : undefined,
-      cacheDir: defaultCacheDir(),
-      encoderName: textEncoder,
-    });
-    classGraph = { similarity: built.similarity, numClasses };
-    graph = { ...built, embeddings: undefined, similarity: Array.from(built.similarity) };
-    log(`graph: ${numClasses} classes from ${graphSource} with ${built.encoder}`);
-  }
+  // X-CLR, and VICReg / Barlow Twins in their graph forms, train against a class or caption graph.
+  const usesGraph = type === 'xclr' || Boolean(config.loss.graphForm);
+  const classOptions = { ...train, classNames: train.classNames ?? [], file, encoder, cacheDir: defaultCacheDir() };
+  const classGraph = usesGraph && graphSource !== 'captions' ? await classGraphFrom(graphSource, classOptions) : null;
+  if (classGraph) log(`graph: ${numClasses} classes from ${graphSource} with ${classGraph.from}`);
   if (type === 'clip' && !train.captions) throw new Error(`loss clip needs captions; ${train.name} has none`);
   const tower = config.model.textTower ?? { type: 'projection' as const };
-  const usesCaptionEmbeddings =
-    (type === 'xclr' && graphSource === 'captions') || (type === 'clip' && tower.type === 'projection');
+  const usesCaptionEmbeddings = (usesGraph && graphSource === 'captions') || (type === 'clip' && tower.type === 'projection');
   const captions = usesCaptionEmbeddings ? await captionEmbeddings(config, train, log) : null;
   if (captions) log(`graph: ${captions.unique} distinct captions embedded with ${captions.encoder} (${captions.dim}-d)`);
 
@@ -100,7 +89,7 @@ export async function setUpRun(config: RunConfig, log: (line: string) => void): 
   // X-CLR's targets come from the caption graph (by sample index) or the class graph (by label).
   const targets: BatchTargets = captions
     ? { needs: ['indices'], of: (b) => batchSimilarityFromEmbeddings(captions.rows, captions.dim, b.indices!) }
-    : { needs: ['labels'], of: (b) => batchSimilarityFromClasses(classGraph!.similarity, numClasses, b.labels!) };
+    : { needs: ['labels'], of: (b) => batchSimilarityFromClasses(classGraph!, b.labels!) };
   const textTower: ClipTextTower =
     tower.type === 'projection'
       ? { type: 'projection', inputDim: captions?.dim ?? 0 }
@@ -112,11 +101,11 @@ export async function setUpRun(config: RunConfig, log: (line: string) => void): 
     weightDecay: config.train.weightDecay,
     seed: config.seed,
     numClasses,
-    targets,
+    targets: usesGraph ? targets : undefined,
     textTower,
   };
   const objective = createObjective(type, options as ObjectiveOptionsByName[typeof type]);
-  return { data, numClasses, classGraph, graph, captions, model, objective };
+  return { data, numClasses, classGraph, captions, model, objective };
 }
 
 /** The retrieval inputs of a CLIP run's test set (null for image-only losses). */

@@ -70,7 +70,14 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
           // After a resume was accepted: a refused one leaves the saved config as it was.
           onTrainBegin: (context) => {
             writeJson(path.join(runDir, 'config.resolved.json'), config);
-            if (parts.graph) writeJson(path.join(runDir, 'graph.json'), parts.graph);
+            const g = parts.classGraph;
+            if (g)
+              writeJson(path.join(runDir, 'graph.json'), {
+                encoder: g.from,
+                ...g,
+                embeddings: undefined,
+                similarity: [...g.similarity],
+              });
             const { step, epoch, stepInEpoch } = context.state;
             if (step > 0) log(`resumed at step ${step} (epoch ${epoch + 1}, batch ${stepInEpoch})`);
           },
