@@ -4,7 +4,7 @@ import { createTextEncoder } from './encoder-name.js';
 import { FASHION_MNIST_TAXONOMY, readTaxonomyFile, taxonomyClassGraph } from './taxonomy.js';
 
 /** Where a class graph can come from, by name (e.g. a config's `loss.graph`). */
-export const CLASS_GRAPH_SOURCES = ['class-descriptions', 'class-names', 'taxonomy', 'edges'] as const;
+export const CLASS_GRAPH_SOURCES = ['class-descriptions', 'class-names', 'taxonomy', 'edges', 'labels'] as const;
 export type ClassGraphSource = (typeof CLASS_GRAPH_SOURCES)[number];
 
 export interface ClassGraphFromOptions {
@@ -21,7 +21,8 @@ export interface ClassGraphFromOptions {
 
 /**
  * The class × class graph from a source by name: text embeddings of class descriptions or names,
- * a taxonomy (decay by tree distance) or an edge list. `from` says what built it (the encoder, or
+ * a taxonomy (decay by tree distance), an edge list, or the labels alone (the identity: SupCon's
+ * same-label graph). `from` says what built it (the encoder, or
  * the file), for logs and reports.
  */
 export async function classGraphFrom(
@@ -33,6 +34,15 @@ export async function classGraphFrom(
   if (source === 'taxonomy') {
     const taxonomy = o.file ? readTaxonomyFile(o.file) : FASHION_MNIST_TAXONOMY;
     return { ...taxonomyClassGraph(taxonomy, { classNames }), from: o.file ?? 'the Fashion-MNIST taxonomy' };
+  }
+  if (source === 'labels') {
+    // Labels only: every class similar to itself alone, SupCon's same-label graph.
+    const c = classNames.length;
+    return {
+      classNames,
+      similarity: Float32Array.from({ length: c * c }, (_, k) => (k % (c + 1) === 0 ? 1 : 0)),
+      from: 'labels only',
+    };
   }
   if (source === 'edges') {
     if (!o.file) throw new Error('class graph from edges: needs a file (CSV or Arrow rows of i, j, weight)');

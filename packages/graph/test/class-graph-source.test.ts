@@ -8,7 +8,9 @@ const classNames = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sand
 
 describe('classGraphFrom', () => {
   it('lists its sources and builds the taxonomy graph (the Fashion-MNIST one by default)', async () => {
-    expect(CLASS_GRAPH_SOURCES).toEqual(['class-descriptions', 'class-names', 'taxonomy', 'edges']);
+    expect(CLASS_GRAPH_SOURCES).toEqual(['class-descriptions', 'class-names', 'taxonomy', 'edges', 'labels']);
+    const labels = await classGraphFrom('labels', { classNames: ['a', 'b', 'c'] });
+    expect(Array.from(labels.similarity)).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 1]);
     const g = await classGraphFrom('taxonomy', { classNames });
     expect(g.from).toBe('the Fashion-MNIST taxonomy');
     expect(Array.from(g.similarity)).toEqual(Array.from(taxonomyClassGraph(FASHION_MNIST_TAXONOMY, { classNames }).similarity));
