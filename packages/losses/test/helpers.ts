@@ -36,3 +36,12 @@ export function flat(x: number[][]): number[] {
 export function randn(rows: number, cols: number, seed: number): tf.Tensor2D {
   return tf.randomNormal([rows, cols], 0, 1, 'float32', seed) as tf.Tensor2D;
 }
+
+/** The cosine similarity of `rows` seeded random "caption embeddings": an [rows, rows] sample graph. */
+export function randomSimilarity(rows: number, dim: number, seed: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const c = randn(rows, dim, seed);
+    const cn = tf.div(c, tf.norm(c, 2, 1, true));
+    return tf.matMul(cn, cn, false, true) as tf.Tensor2D;
+  });
+}

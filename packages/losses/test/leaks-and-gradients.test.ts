@@ -1,18 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { clipLoss, ntXentLoss, supConLoss, xclrLoss } from '../src/index.js';
-import { expectNoLeak, randn } from './helpers.js';
+import { expectNoLeak, randn, randomSimilarity } from './helpers.js';
 
 const n = 12;
 const d = 6;
-const labels = tf.keep(tf.tensor1d(Array.from({ length: n }, (_, i) => i % 3), 'int32'));
-const similarity = tf.keep(
-  tf.tidy(() => {
-    const c = randn(n, 5, 11);
-    const cn = tf.div(c, tf.norm(c, 2, 1, true));
-    return tf.matMul(cn, cn, false, true) as tf.Tensor2D;
-  }),
+const labels = tf.keep(
+  tf.tensor1d(
+    Array.from({ length: n }, (_, i) => i % 3),
+    'int32',
+  ),
 );
+const similarity = tf.keep(randomSimilarity(n, 5, 11));
 const logScale = tf.keep(tf.scalar(Math.log(10)));
 
 const losses: Record<string, (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Scalar> = {
@@ -35,7 +34,10 @@ describe('no leaked tensors', () => {
       const zB = randn(n, d, 2);
       expectNoLeak(() => loss(zA, zB));
       expectNoLeak(() => {
-        const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => loss(a as tf.Tensor2D, b as tf.Tensor2D))([zA, zB]);
+        const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => loss(a as tf.Tensor2D, b as tf.Tensor2D))([
+          zA,
+          zB,
+        ]);
         tf.dispose([value, ...grads]);
       });
       tf.dispose([zA, zB]);

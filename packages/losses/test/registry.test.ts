@@ -30,19 +30,13 @@ import {
   xclrDefinition,
   xclrLoss,
 } from '../src/index.js';
-import { expectClose, expectNoLeak, randn } from './helpers.js';
+import { expectClose, expectNoLeak, randn, randomSimilarity } from './helpers.js';
 
 const n = 12;
 const d = 6;
 const labelValues = Array.from({ length: n }, (_, i) => i % 3);
 const labels = tf.keep(tf.tensor1d(labelValues, 'int32'));
-const similarity = tf.keep(
-  tf.tidy(() => {
-    const c = randn(n, 5, 11);
-    const cn = tf.div(c, tf.norm(c, 2, 1, true));
-    return tf.matMul(cn, cn, false, true) as tf.Tensor2D;
-  }),
-);
+const similarity = tf.keep(randomSimilarity(n, 5, 11));
 const logScale = tf.keep(tf.scalar(Math.log(10)));
 const zA = tf.keep(randn(n, d, 1));
 const zB = tf.keep(randn(n, d, 2));

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { clipLoss, ntXentLoss, softTargetCrossEntropy, supConLoss, xclrLoss } from '../src/index.js';
-import { expectClose, randn } from './helpers.js';
+import { expectClose, randn, randomSimilarity } from './helpers.js';
 
 function expectFinite(t: tf.Tensor): void {
   for (const v of t.dataSync()) expect(Number.isFinite(v)).toBe(true);
@@ -14,11 +14,7 @@ function allLosses(temperature: number) {
     Array.from({ length: n }, (_, i) => i % 4),
     'int32',
   );
-  const s = tf.tidy(() => {
-    const c = randn(n, 8, 99);
-    const cn = tf.div(c, tf.norm(c, 2, 1, true));
-    return tf.matMul(cn, cn, false, true) as tf.Tensor2D;
-  });
+  const s = randomSimilarity(n, 8, 99);
   return {
     ntxent: (a: tf.Tensor2D, b: tf.Tensor2D) => ntXentLoss(a, b, { temperature }),
     xclrAll: (a: tf.Tensor2D, b: tf.Tensor2D) => xclrLoss(a, b, s, { temperature, targetTemperature: 0.01 }),
