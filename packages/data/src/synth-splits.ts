@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { defaultCacheDir, writeFileAtomic } from './cache.js';
 import { loadMnistFamily } from './mnist-family.js';
+import { loadSharp } from './sharp.js';
 import { generateSynthetic, type SynthSplit, writeWebDataset } from './synth.js';
 
 /** The synthetic set's test splits, in ImageNet-9's style. */
@@ -43,6 +44,8 @@ export interface WriteSynthOptions {
  */
 export async function writeSynthSplits(o: WriteSynthOptions): Promise<void> {
   const log = o.log ?? (() => {});
+  // A missing sharp is an error before Fashion-MNIST is decoded, not after.
+  await loadSharp('writing WebDataset shards (PNG encoding)');
   const splits: [SynthSplit, number, 'train' | 'test'][] = [
     ['train', o.trainCount, 'train'],
     ...SYNTH_TEST_SPLITS.map((s) => [s, o.testCount, 'test'] as [SynthSplit, number, 'test']),

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import type { ImageDataset } from './dataset.js';
 import { Rng } from './rng.js';
+import { loadSharp } from './sharp.js';
 import { TAR_END, tarEntry } from './tar.js';
 
 // A captioned set for attribute and background disambiguation, in the spirit of ImageNet-9's
@@ -120,6 +120,7 @@ export function generateSynthetic(objects: ImageDataset, count: number, seed: nu
 
 /** Writes samples as WebDataset tar shards (`key.png`, `key.txt`, `key.json`), each atomically. */
 export async function writeWebDataset(samples: SynthSample[], dir: string, prefix: string, shardSize = 1000): Promise<string[]> {
+  const sharp = await loadSharp('writing WebDataset shards (PNG encoding)');
   fs.mkdirSync(dir, { recursive: true });
   const files: string[] = [];
   for (let s = 0; s * shardSize < samples.length; s++) {

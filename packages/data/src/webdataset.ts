@@ -1,6 +1,7 @@
 import path from 'node:path';
-import sharp from 'sharp';
 import type { ImageDataset } from './dataset.js';
+import { MissingOptionalPackageError } from './optional.js';
+import { loadSharp } from './sharp.js';
 import { readTar, type TarFile, TruncatedTarError } from './tar.js';
 
 export interface CaptionedReadReport {
@@ -19,8 +20,11 @@ const IMAGE_EXT = ['.jpg', '.jpeg', '.png', '.webp'];
 /**
  * Decodes an image with sharp, resized to cover `size` and centre-cropped, as RGB bytes.
  * Truncated or corrupt image data is an error (sharp's `failOn: 'warning'`, its strictest level).
+ * sharp is an optional peer dependency, imported on first use: without it this is an error that
+ * says how to install it.
  */
 export async function decodeImage(bytes: Buffer, size: number): Promise<Uint8Array> {
+  const sharp = await loadSharp('decoding images');
   const { data } = await sharp(bytes, { failOn: 'warning' })
     .removeAlpha()
     .resize(size, size, { fit: 'cover', position: 'centre' })
@@ -54,6 +58,7 @@ export async function readWebDataset(
   options: { size?: number; classNames?: string[]; name?: string } = {},
 ): Promise<{ dataset: ImageDataset; report: CaptionedReadReport }> {
   const size = options.size ?? 32;
+  await loadSharp('decoding images'); // a missing sharp is an error up front, not a skip per image
   const pixels: Uint8Array[] = [];
   const captions: string[] = [];
   const ids: string[] = [];
@@ -92,6 +97,7 @@ export async function readWebDataset(
       try {
         decoded = await decodeImage(image.data, size);
       } catch (err) {
+        if (err instanceof MissingOptionalPackageError) throw err;
         return skip(key, `corrupt image (${shard}: ${image.name}: ${firstLine(err)})`);
       }
       pixels.push(decoded);
