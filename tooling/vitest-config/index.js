@@ -27,8 +27,10 @@ export function xclrVitestConfig(options = {}) {
       include: slow ? ['test/**/*.slow.test.ts'] : ['test/**/*.test.ts'],
       exclude: slow ? [] : ['test/**/*.slow.test.ts', '**/node_modules/**'],
       setupFiles: options.setup === false ? [] : [setupFile],
-      testTimeout: options.testTimeout ?? (slow ? 600_000 : 60_000),
-      hookTimeout: 120_000,
+      // Generous: CI and developers run on 2 shared cores, where a test may wait minutes for a
+      // core; a test must fail on wrong results, never on a slow machine.
+      testTimeout: options.testTimeout ?? (slow ? 600_000 : 300_000),
+      hookTimeout: 300_000,
       pool: 'forks',
       passWithNoTests: slow,
     },
