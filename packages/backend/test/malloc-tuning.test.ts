@@ -14,7 +14,7 @@ function runChild(env: NodeJS.ProcessEnv, code: number) {
     execFile(
       tsx,
       [child, String(code), 'extra arg'],
-      { env: { PATH: process.env.PATH, ...env }, timeout: 60_000 },
+      { env: { PATH: process.env.PATH, ...env }, timeout: 240_000 },
       (err, stdout) => {
         if (err && typeof err.code !== 'number') return reject(err);
         resolve({ code: err ? (err.code as number) : 0, report: JSON.parse(stdout.trim().split('\n').pop() as string) });

@@ -11,7 +11,7 @@ const child = fileURLToPath(new URL('./fixtures/report-backend.ts', import.meta.
 
 async function startIn(threads?: number) {
   const args = ['--conditions=@xclr/source', child, ...(threads ? [String(threads)] : [])];
-  const { stdout } = await run(tsx, args, { timeout: 60_000 });
+  const { stdout } = await run(tsx, args, { timeout: 240_000 });
   return JSON.parse(stdout.trim().split('\n').pop() as string) as {
     backend: string;
     threads: number;
