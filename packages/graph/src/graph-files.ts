@@ -10,7 +10,8 @@ import {
 } from './arrow-files.js';
 import type { ClassGraph } from './class-graph.js';
 import { computeTopK, type TopKEngine } from './topk-engine.js';
-import { checkTopKOptions, mergeTopKShards, parseShard } from './topk.js';
+import { type ResolvedShard, resolveShard, type ShardEnv } from './shards.js';
+import { checkTopKOptions, mergeTopKShards } from './topk.js';
 
 // File-to-file steps of a graph pipeline (what `xclr graph topk | merge | classes` run): each
 // reads its inputs from disk, computes with this package's functions and writes atomically.
@@ -21,8 +22,13 @@ export interface BuildTopKFileOptions {
   k: number;
   /** The top-k file to write: a full graph, or with `shard` a shard file for `mergeTopKFiles`. */
   out: string;
-  /** This array job's share: `"i/n"` (as `parseShard` reads it) or `{ index, count }`. Default: all rows. */
+  /**
+   * This array job's share: `"i/n"`, `"auto/n"` (the index from the scheduler's environment, see
+   * `resolveShard`) or `{ index, count }`. Default: all rows.
+   */
   shard?: string | { index: number; count: number };
+  /** Where `"auto/n"` reads the scheduler's variables. Default `process.env`. */
+  env?: ShardEnv;
   /** Query rows per block. Default: the engine's (tfjs 512, onnxruntime 256). */
   block?: number;
   /** Default `auto`: onnxruntime-node when installed, else tfjs on the current backend. */
@@ -33,14 +39,17 @@ export interface BuildTopKFileOptions {
 
 /**
  * Reads an embeddings file, computes its exact cosine top-k with `computeTopK` and writes a top-k
- * file (or a shard file when `shard` is given). Returns the rows computed and which engine ran
- * (e.g. `onnxruntime-node`, `tfjs (requested)`). The file's `xclr.source` is the embeddings
- * file's base name.
+ * file (or a shard file when `shard` is given). Returns the rows computed, which engine ran
+ * (e.g. `onnxruntime-node`, `tfjs (requested)`) and, for a shard, which one it resolved to. The
+ * file's `xclr.source` is the embeddings file's base name.
  */
 export async function buildTopKFile(
   options: BuildTopKFileOptions,
-): Promise<{ rows: number; note: string; engine: 'onnxruntime' | 'tfjs' }> {
-  const shard = typeof options.shard === 'string' ? parseShard(options.shard) : options.shard;
+): Promise<{ rows: number; note: string; engine: 'onnxruntime' | 'tfjs'; shard?: ResolvedShard }> {
+  const given = options.shard;
+  const resolved: ResolvedShard | undefined =
+    typeof given === 'string' ? resolveShard(given, options.env) : given && { label: `${given.index}/${given.count}`, ...given };
+  const shard = resolved && { index: resolved.index, count: resolved.count };
   // Before reading the embeddings, which may be large.
   checkTopKOptions('buildTopKFile', { k: options.k, blockRows: options.block, shard }, 'block');
   const e = readEmbeddingsFile(options.embeddings);
@@ -53,7 +62,7 @@ export async function buildTopKFile(
   });
   if (shard) writeTopKShardFile(options.out, graph);
   else writeTopKFile(options.out, graph);
-  return { rows: graph.rows.length, note, engine };
+  return { rows: graph.rows.length, note, engine, ...(resolved ? { shard: resolved } : {}) };
 }
 
 /** Joins the shard files of one array job (`buildTopKFile` with `shard`) into a full top-k file; refuses an incomplete or overlapping set. */

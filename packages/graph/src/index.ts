@@ -62,3 +62,4 @@ export {
 export { exactTopKOnnx, loadOnnxRuntime, type OnnxTopKOptions } from './onnx/topk-onnx.js';
 export { computeTopK, type TopKEngine } from './topk-engine.js';
 export { exactTopK, mergeTopKShards, parseShard, type TopKOptions, type TopKShard } from './topk.js';
+export { type ResolvedShard, resolveShard, type ShardEnv } from './shards.js';

@@ -10,6 +10,7 @@ import {
   mergeTopKFiles,
   parseTextEncoderName,
   readClassNames,
+  resolveShard,
   writeClassGraphFile,
 } from '@xclr/graph';
 import { progressReporter } from '@xclr/training';
@@ -90,7 +91,7 @@ export function addGraphCommands(program: Command, log: (line: string) => void):
     .requiredOption('--embeddings <file>')
     .requiredOption('--k <k>', 'neighbours per row', int)
     .requiredOption('--out <file>')
-    .option('--shard <i/n>', 'compute every n-th block starting at i (array jobs)')
+    .option('--shard <i/n|auto/n>', 'every n-th block from i (array jobs); auto/n: i from the scheduler')
     .option('--block <rows>', 'query rows per block (the same for every shard of a job)', int, 256)
     .addOption(
       new Option('--engine <name>', 'auto: onnxruntime-node when installed, else tfjs')
@@ -99,11 +100,12 @@ export function addGraphCommands(program: Command, log: (line: string) => void):
     )
     .addOption(backendOption())
     .action(async (o) => {
+      const shard = o.shard === undefined ? undefined : resolveShard(o.shard, process.env); // auto/n: the scheduler's index
       if (o.engine === 'tfjs') await useFastestBackend({ backend: o.backend });
       const progress = progressReporter('topk', 'rows');
-      const { rows, note } = await buildTopKFile({ ...o, onProgress: progress.update });
+      const { rows, note } = await buildTopKFile({ ...o, shard, onProgress: progress.update });
       progress.done();
-      log(`top-${o.k} of ${rows} rows${o.shard ? ` (shard ${o.shard})` : ''} on ${note} → ${o.out}`);
+      log(`top-${o.k} of ${rows} rows${shard ? ` (shard ${shard.label})` : ''} on ${note} → ${o.out}`);
     });
   graph
     .command('merge <shards...>')
