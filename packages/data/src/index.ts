@@ -36,8 +36,10 @@ export {
   SYNTH_BACKGROUNDS,
   SYNTH_COLORS,
   type SynthBackground,
+  type SynthOptions,
   type SynthSample,
   type SynthSplit,
+  synthSamples,
   writeWebDataset,
 } from './synth.js';
 export {
@@ -50,5 +52,19 @@ export {
   type WriteSynthOptions,
   writeSynthSplits,
 } from './synth-splits.js';
-export { readTar, TAR_END, TruncatedTarError, tarEntry } from './tar.js';
+export {
+  CaptionStream,
+  indexCaptionManifest,
+  indexWebDataset,
+  type ManifestStreamOptions,
+  type StreamBatch,
+  type StreamIndex,
+  type StreamOptions,
+  type StreamRecord,
+  type StreamSkip,
+  type StreamStats,
+  streamCaptionManifest,
+  streamWebDataset,
+} from './stream.js';
+export { readTar, TAR_END, TarFileReader, type TarEntryInfo, TruncatedTarError, tarEntry } from './tar.js';
 export { type CaptionedReadReport, decodeImage, readWebDataset } from './webdataset.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { defaultCacheDir, writeFileAtomic } from './cache.js';
 import { loadMnistFamily } from './mnist-family.js';
 import { loadSharp } from './sharp.js';
-import { generateSynthetic, type SynthSplit, writeWebDataset } from './synth.js';
+import { type SynthSplit, synthSamples, writeWebDataset } from './synth.js';
 
 /** The synthetic set's test splits, in ImageNet-9's style. */
 export const SYNTH_TEST_SPLITS: readonly SynthSplit[] = ['original', 'only-fg', 'mixed-same', 'mixed-rand'];
@@ -18,6 +18,8 @@ export interface SynthSize {
   /** Samples in each test split. */
   test: number;
   seed: number;
+  /** Side of the images (default 32). */
+  size?: number;
 }
 
 /** The synthetic set a dataset spec gets when it names none. */
@@ -31,6 +33,8 @@ export interface WriteSynthOptions {
   seed: number;
   /** Samples per tar shard. */
   shardSize: number;
+  /** Side of the images (default 32; e.g. 64). */
+  size?: number;
   /** Receives one line per split written. */
   log?: (line: string) => void;
   /** Where the Fashion-MNIST objects' decoded cache lives (default: `defaultCacheDir()`). */
@@ -40,7 +44,9 @@ export interface WriteSynthOptions {
 /**
  * Writes the synthetic captioned disambiguation set as WebDataset shards, `out/<split>/`: objects
  * from the Fashion-MNIST training split for `train` and from its test split for the four test
- * splits (what `xclr data synth` writes).
+ * splits (what `xclr data synth` writes). Samples are generated as they are written, so memory
+ * holds the Fashion-MNIST split the objects come from (47 MB for `train`) and a few samples, at
+ * any count and size; shards appear one by one, each complete when it is renamed into place.
  */
 export async function writeSynthSplits(o: WriteSynthOptions): Promise<void> {
   const log = o.log ?? (() => {});
@@ -53,12 +59,13 @@ export async function writeSynthSplits(o: WriteSynthOptions): Promise<void> {
   for (const [split, count, source] of splits) {
     const objects = loadMnistFamily('fashion-mnist', { split: source, cacheDir: o.cacheDir });
     const files = await writeWebDataset(
-      generateSynthetic(objects, count, o.seed, split),
+      synthSamples(objects, count, o.seed, split, { size: o.size }),
       path.join(o.out, split),
       split,
       o.shardSize,
     );
-    log(`${split}: ${count} samples in ${files.length} shards under ${path.join(o.out, split)}`);
+    const size = o.size ?? 32;
+    log(`${split}: ${count} samples (${size}×${size}) in ${files.length} shards under ${path.join(o.out, split)}`);
   }
 }
 
@@ -67,7 +74,8 @@ export const SYNTH_COMPLETE_MARKER = 'complete';
 
 /**
  * The folder of a synthetic set, generated there on first use: `spec.path` when given, else
- * `<cacheDir>/synth-v1-train<N>-test<M>-seed<S>` for `spec.synth` (default `DEFAULT_SYNTH`). A
+ * `<cacheDir>/synth-v1-train<N>-test<M>-seed<S>` for `spec.synth` (default `DEFAULT_SYNTH`;
+ * `-size<Z>` appended for images other than 32×32). A
  * folder counts as generated only once its `complete` marker exists; the marker is written
  * (atomically) after every split, so a generation that was killed is redone on the next call.
  */
@@ -78,7 +86,11 @@ export async function synthDir(
   const s = spec.synth ?? DEFAULT_SYNTH;
   const log = options.log ?? (() => {});
   const dir =
-    spec.path ?? path.join(options.cacheDir ?? defaultCacheDir(), `synth-v1-train${s.train}-test${s.test}-seed${s.seed}`);
+    spec.path ??
+    path.join(
+      options.cacheDir ?? defaultCacheDir(),
+      `synth-v1-train${s.train}-test${s.test}-seed${s.seed}${(s.size ?? 32) === 32 ? '' : `-size${s.size}`}`,
+    );
   const marker = path.join(dir, SYNTH_COMPLETE_MARKER);
   if (!fs.existsSync(marker)) {
     log(`data: generating the synthetic captioned set into ${dir} (once)`);
@@ -94,6 +106,7 @@ export async function synthDir(
       testCount: s.test,
       seed: s.seed,
       shardSize: 1000,
+      size: s.size,
       log,
       cacheDir: options.cacheDir,
     });

@@ -110,3 +110,95 @@ export async function* readTar(file: string): AsyncGenerator<TarFile> {
     throw new TruncatedTarError(file, headerName(pending), 'header', pending.length, BLOCK);
   }
 }
+
+/** Where one file of a tar archive lies: its name and its data's offset and size in bytes. */
+export interface TarEntryInfo {
+  name: string;
+  offset: number;
+  size: number;
+}
+
+const WINDOW = 64 * 1024;
+
+/**
+ * Random access to a tar archive: `entries()` walks its headers without reading the data of the
+ * entries in between (small entries come with the 64 KiB window each read fills, large ones are
+ * seeked over), and `read(offset, size)` reads one entry's data. What the streaming readers use to
+ * replay a shard without touching its images.
+ */
+export class TarFileReader {
+  private window: Buffer = Buffer.alloc(0);
+  private windowStart = 0;
+
+  private constructor(
+    readonly file: string,
+    private readonly handle: fs.promises.FileHandle,
+    /** The archive's size in bytes. */
+    readonly bytes: number,
+  ) {}
+
+  static async open(file: string): Promise<TarFileReader> {
+    const handle = await fs.promises.open(file, 'r');
+    try {
+      return new TarFileReader(file, handle, (await handle.stat()).size);
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+
+  /** `length` bytes at `offset` (fewer only past the end of the file). */
+  async read(offset: number, length: number): Promise<Buffer> {
+    const end = Math.min(offset + length, this.bytes);
+    if (offset >= this.windowStart && end <= this.windowStart + this.window.length) {
+      return Buffer.from(this.window.subarray(offset - this.windowStart, end - this.windowStart));
+    }
+    if (end - offset >= WINDOW) return readAt(this.handle, offset, end - offset);
+    this.window = await readAt(this.handle, offset, Math.min(WINDOW, this.bytes - offset));
+    this.windowStart = offset;
+    return Buffer.from(this.window.subarray(0, end - offset));
+  }
+
+  /**
+   * The regular files of the archive, in order, as `readTar` yields them, but without their data.
+   * An archive that ends inside an entry ends the walk with a `TruncatedTarError`, as in `readTar`.
+   */
+  async *entries(): AsyncGenerator<TarEntryInfo> {
+    let pos = 0;
+    while (pos < this.bytes) {
+      if (this.bytes - pos < BLOCK) {
+        const rest = await this.read(pos, BLOCK);
+        if (rest.every((b) => b === 0)) return; // a partial end-of-archive block
+        throw new TruncatedTarError(this.file, headerName(rest), 'header', rest.length, BLOCK);
+      }
+      const header = await this.read(pos, BLOCK);
+      pos += BLOCK;
+      if (header.every((b) => b === 0)) continue; // end-of-archive blocks
+      const name = headerName(header) ?? '';
+      const size = Number.parseInt(header.toString('ascii', 124, 136).replace(/\0.*$/s, '').trim() || '0', 8);
+      const type = String.fromCharCode(header[156] || 48);
+      const regular = type === '0' || type === '\0';
+      // The last entry's padding may be missing: its data is complete without it.
+      if (pos + size > this.bytes)
+        throw new TruncatedTarError(this.file, (regular && name) || null, 'data', this.bytes - pos, size);
+      if (regular && name) yield { name, offset: pos, size };
+      pos += Math.ceil(size / BLOCK) * BLOCK;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close();
+  }
+}
+
+/** Exactly `length` bytes at `offset` of an open file (the caller keeps within its size). */
+export async function readAt(handle: fs.promises.FileHandle, offset: number, length: number): Promise<Buffer> {
+  const out = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(out, done, length - done, offset + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done === length ? out : out.subarray(0, done);
+}

@@ -15,7 +15,8 @@ export interface CaptionedReadReport {
   skipped: { key: string; reason: string }[];
 }
 
-const IMAGE_EXT = ['.jpg', '.jpeg', '.png', '.webp'];
+/** Image extensions of a WebDataset sample, in the order the first present is taken. */
+export const IMAGE_EXT = ['.jpg', '.jpeg', '.png', '.webp'];
 
 /**
  * Decodes an image with sharp, resized to cover `size` and centre-cropped, as RGB bytes.
@@ -40,7 +41,7 @@ export function firstLine(err: unknown): string {
 }
 
 /** `dir/KEY.ext.more` → key `dir/KEY`, extension `.ext.more` (lower case), as WebDataset groups files. */
-function splitName(name: string): { key: string; ext: string } {
+export function splitName(name: string): { key: string; ext: string } {
   const base = path.posix.basename(name);
   const dot = base.indexOf('.');
   const key = `${path.posix.dirname(name)}/${dot < 0 ? base : base.slice(0, dot)}`.replace(/^\.\//, '');

@@ -71,8 +71,8 @@ describe('openDataset: synth', () => {
     expect(fs.readFileSync(path.join(dir, 'complete'), 'utf8')).toMatch(/^\d{4}-\d\d-\d\dT.*Z\n$/);
     expect(first.logged).toEqual([
       `data: generating the synthetic captioned set into ${dir} (once)`,
-      `train: 60 samples in 1 shards under ${path.join(dir, 'train')}`,
-      ...SYNTH_TEST_SPLITS.map((s) => `${s}: 20 samples in 1 shards under ${path.join(dir, s)}`),
+      `train: 60 samples (32×32) in 1 shards under ${path.join(dir, 'train')}`,
+      ...SYNTH_TEST_SPLITS.map((s) => `${s}: 20 samples (32×32) in 1 shards under ${path.join(dir, s)}`),
     ]);
     expect([a.train.name, a.train.size, a.test.name, a.test.size]).toEqual(['synth/train', 60, 'synth/original', 20]);
     expect(Object.keys(a.extraTests)).toEqual(['only-fg', 'mixed-same', 'mixed-rand']);
@@ -116,7 +116,7 @@ describe('openDataset: synth', () => {
     fs.writeFileSync(path.join(dir, 'mixed-rand'), 'a file where the last split folder goes');
     const { logged, log } = lines();
     await expect(openDataset({ dataset: 'synth', synth: tiny, path: dir }, { cacheDir, log })).rejects.toThrow(/EEXIST|ENOTDIR/);
-    expect(logged.at(-1)).toBe(`mixed-same: 20 samples in 1 shards under ${path.join(dir, 'mixed-same')}`);
+    expect(logged.at(-1)).toBe(`mixed-same: 20 samples (32×32) in 1 shards under ${path.join(dir, 'mixed-same')}`);
     expect(fs.existsSync(path.join(dir, 'complete'))).toBe(false);
   });
 

@@ -10,12 +10,19 @@ import {
   decodeImage,
   generateSynthetic,
   type ImageDataset,
+  indexWebDataset,
   loadMnistFamily,
+  readTar,
   readWebDataset,
   SYNTH_COLORS,
   type SynthBackground,
+  SYNTH_COMPLETE_MARKER,
+  type SynthSample,
+  synthDir,
+  synthSamples,
   TAR_END,
   tarEntry,
+  writeSynthSplits,
   writeWebDataset,
 } from '../src/index.js';
 
@@ -128,5 +135,84 @@ describe('WebDataset shards', () => {
         },
       ],
     });
+  });
+});
+
+describe('the synthetic set at scale: generated and written shard by shard', () => {
+  it('writeSynthSplits writes 3,000 samples at 64×64 into correct shards', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'xclr-synth64-'));
+    const lines: string[] = [];
+    await writeSynthSplits({
+      out,
+      trainCount: 3000,
+      testCount: 5,
+      seed: 4,
+      shardSize: 1000,
+      size: 64,
+      log: (l) => lines.push(l),
+    });
+    expect(lines[0]).toBe(`train: 3000 samples (64×64) in 3 shards under ${path.join(out, 'train')}`);
+    const names = fs.readdirSync(path.join(out, 'train')).sort();
+    expect(names).toEqual(['train-00000.tar', 'train-00001.tar', 'train-00002.tar']); // no temporary file left
+    const shards = names.map((n) => path.join(out, 'train', n));
+    const index = await indexWebDataset(shards);
+    expect(index.units.map((u) => u.samples)).toEqual([1000, 1000, 1000]);
+    expect(index.labelled).toBe(true);
+    // Every sample is the generator's, in order: key, caption, label, and (every 25th) the pixels.
+    const expected = synthSamples(loadMnistFamily('fashion-mnist', { split: 'train' }), 3000, 4, 'train', { size: 64 });
+    let n = 0;
+    let x: SynthSample | undefined;
+    for (const shard of shards) {
+      for await (const file of readTar(shard)) {
+        if (file.name.endsWith('.png')) {
+          x = expected.next().value as SynthSample;
+          expect(file.name).toBe(`${x.key}.png`);
+          if (n++ % 25 === 0) {
+            const { data, info } = await sharp(file.data).raw().toBuffer({ resolveWithObject: true });
+            expect([info.width, info.height, info.channels]).toEqual([64, 64, 3]);
+            expect(data.equals(Buffer.from(x.pixels))).toBe(true);
+          }
+        } else if (file.name.endsWith('.txt')) expect(file.data.toString()).toBe(x!.caption);
+        else expect(JSON.parse(file.data.toString()).label).toBe(x!.label);
+      }
+    }
+    expect(n).toBe(3000);
+    for (const split of ['original', 'only-fg', 'mixed-same', 'mixed-rand'])
+      expect(fs.readdirSync(path.join(out, split))).toEqual([`${split}-00000.tar`]);
+  });
+
+  it('writeWebDataset consumes a generator as it writes: at most one shard and a few samples ahead', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xclr-synth-lazy-'));
+    let produced = 0;
+    let maxAhead = 0;
+    function* counted(): Generator<SynthSample> {
+      for (const sample of synthSamples(objects, 2500, 6, 'train', { size: 64 })) {
+        const written = fs.readdirSync(dir).filter((f) => f.endsWith('.tar')).length * 500;
+        maxAhead = Math.max(maxAhead, ++produced - written);
+        yield sample;
+      }
+    }
+    const files = await writeWebDataset(counted(), dir, 'lazy', 500);
+    expect(files).toHaveLength(5);
+    expect(maxAhead).toBeGreaterThan(500);
+    expect(maxAhead).toBeLessThanOrEqual(500 + 8); // the shard being written and the PNGs being encoded
+    // 32×32 stays the default, and the layout (captions, labels) does not depend on the size.
+    const small = generateSynthetic(objects, 50, 6, 'train');
+    expect(small[0].pixels.length).toBe(32 * 32 * 3);
+    const big = generateSynthetic(objects, 50, 6, 'train', { size: 64 });
+    expect(big.map((b) => b.caption)).toEqual(small.map((b) => b.caption));
+  });
+
+  it('synthDir names a cached set of another size apart', async () => {
+    const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xclr-synth-cache-'));
+    // Marked complete, so that only the folder's name is looked at (nothing is generated).
+    for (const name of ['synth-v1-train20-test4-seed0-size48', 'synth-v1-train20-test4-seed0']) {
+      fs.mkdirSync(path.join(cacheDir, name));
+      fs.writeFileSync(path.join(cacheDir, name, SYNTH_COMPLETE_MARKER), '');
+    }
+    const dir = (size?: number) => synthDir({ synth: { train: 20, test: 4, seed: 0, size } }, { cacheDir });
+    expect(path.basename(await dir(48))).toBe('synth-v1-train20-test4-seed0-size48');
+    expect(path.basename(await dir(32))).toBe('synth-v1-train20-test4-seed0');
+    expect(path.basename(await dir())).toBe('synth-v1-train20-test4-seed0');
   });
 });
