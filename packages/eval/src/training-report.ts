@@ -65,7 +65,7 @@ export async function writeTrainingReport(options: TrainingReportOptions): Promi
     ]);
   await add(lineSpec(vsK, { title: 'test kNN accuracy vs k', x: 'k', y: 'top-1', logX: true }), 'knn-vs-k');
   if (graph) {
-    const title = `target: class-description similarity (${graph.encoder})`;
+    const title = `target: class similarity graph (${graph.encoder})`;
     await add(heatmapSpec(graph.similarity, graph.classNames, title, [0, 1]), 'target-similarity');
     const learned = 'learned: class-mean feature similarity';
     await add(heatmapSpec(evalResult.learnedClassSimilarity, graph.classNames, learned, [-1, 1]), 'learned-similarity');
