@@ -13,3 +13,5 @@ node experiments/synth-captions.mjs --seeds 0,1
 node experiments/data-efficiency.mjs --seeds 0,1
 node experiments/synth-captions.mjs --seeds 0,1,2
 node experiments/synth-captions.mjs --seeds 0,1 --encoder convnet
+node experiments/graph-sources.mjs --seeds 0,1,2
+node experiments/graph-losses.mjs --seeds 0,1,2

@@ -33,6 +33,29 @@ table(
   ],
 );
 
+console.log('## VICReg and Barlow Twins, standard and graph forms (SimCLR augmentations)\n');
+const graphLosses = load('graph-losses.json');
+table(
+  ['variant', 'seeds', 'kNN@20 %', 'linear %'],
+  ['fmnist-vicreg', 'fmnist-x-vicreg', 'fmnist-barlow', 'fmnist-x-barlow'].map((v) => {
+    const ss = group(graphLosses, v);
+    return [v, String(ss.length), cell(ss, 'knnTop1'), cell(ss, 'linearTop1')];
+  }),
+);
+
+console.log('## X-CLR graph sources (the fmnist-xclr preset)\n');
+const sources = load('graph-sources.json');
+table(
+  ['graph', 'seeds', 'kNN@20 %', 'linear %', 'learned vs target (Pearson)'],
+  ['class-descriptions', 'taxonomy', 'labels'].map((g) => {
+    const ss = group(sources, `fmnist-xclr-${g}`);
+    const r = ss.filter((s) => s.graphCorrelation && Number.isFinite(s.graphCorrelation.pearson));
+    const m = meanStd(r.map((s) => s.graphCorrelation.pearson));
+    const corr = g === 'labels' || !r.length ? '–' : m.n > 1 ? `${m.mean.toFixed(2)} ± ${m.std.toFixed(2)}` : m.mean.toFixed(2);
+    return [g, String(ss.length), cell(ss, 'knnTop1'), cell(ss, 'linearTop1'), corr];
+  }),
+);
+
 console.log('## Synthetic captions (object classes; background shift)\n');
 const synth = load('synth-captions.json');
 const splits = ['only-fg', 'mixed-same', 'mixed-rand'];
