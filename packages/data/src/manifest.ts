@@ -34,21 +34,23 @@ const IMAGE_FIELDS = ['image', 'file_name', 'filepath', 'path', 'url'];
  * without a caption are skipped and reported with the manifest line, never fatal. An image path
  * that leaves the image folder (absolute, or with ../) and a malformed row are errors.
  */
-export async function readCaptionManifest(
-  manifest: string,
-  options: ManifestOptions = {},
-): Promise<{ dataset: ImageDataset; report: CaptionedReadReport }> {
-  const size = options.size ?? 32;
-  const imageDir = path.resolve(options.imageDir ?? path.dirname(manifest));
-  const captionField = options.captionField ?? 'caption';
-  const concurrency = options.concurrency ?? 8;
-  await loadSharp('decoding images'); // a missing sharp is an error up front, not a skip per image
-  const report: CaptionedReadReport = { read: 0, skipped: [] };
-  type Row = { id: string; caption: string; label: number; pixels: Uint8Array | null };
-  const rows: Row[] = [];
-  let imageField = options.imageField;
-  let pending: Promise<void>[] = [];
+/** One manifest row as both readers take it: an image inside the folder, its caption and label, or a skip. */
+export type ManifestRow =
+  | { key: string; caption: string; label: number; imagePath: string; where: string }
+  | { skip: { key: string; reason: string } };
 
+/**
+ * The rows of a manifest under the rules every reader shares: a row without an image field, an
+ * image path outside `imageDir` (absolute, or ../ that leaves it; symbolic links inside it are
+ * followed) and a bad label are errors naming the file and line; a row without a caption is skipped.
+ */
+export async function* manifestRows(
+  manifest: string,
+  imageDir: string,
+  options: Pick<ManifestOptions, 'imageField' | 'captionField' | 'labelField' | 'idField'>,
+): AsyncGenerator<ManifestRow> {
+  const captionField = options.captionField ?? 'caption';
+  let imageField = options.imageField;
   for await (const { line, record } of readRecords(manifest)) {
     imageField ??= IMAGE_FIELDS.find((f) => f in record);
     if (!imageField || !(imageField in record)) {
@@ -58,8 +60,6 @@ export async function readCaptionManifest(
     }
     const file = String(record[imageField]);
     const where = `${manifest}:${line}`;
-    // Images are confined to the folder the user named: a path that resolves outside it (absolute,
-    // or with ../ that leaves it) is an error. Symbolic links inside the folder are followed.
     const imagePath = path.resolve(imageDir, file);
     const relative = path.relative(imageDir, imagePath);
     if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
@@ -67,10 +67,10 @@ export async function readCaptionManifest(
         `${where}: field "${imageField}": ${JSON.stringify(file)} is outside the image folder ${imageDir}; image paths must stay inside it (relative to it, without ../ that leaves it)`,
       );
     }
-    const id = options.idField ? String(record[options.idField]) : file;
+    const key = options.idField ? String(record[options.idField]) : file;
     const caption = record[captionField];
     if (typeof caption !== 'string' || !caption.trim()) {
-      report.skipped.push({ key: id, reason: `missing caption (${where}: field "${captionField}" is empty or absent)` });
+      yield { skip: { key, reason: `missing caption (${where}: field "${captionField}" is empty or absent)` } };
       continue;
     }
     let label = -1;
@@ -82,7 +82,30 @@ export async function readCaptionManifest(
         );
       }
     }
-    const row: Row = { id, caption: caption.trim(), label, pixels: null };
+    yield { key, caption: caption.trim(), label, imagePath, where };
+  }
+}
+
+export async function readCaptionManifest(
+  manifest: string,
+  options: ManifestOptions = {},
+): Promise<{ dataset: ImageDataset; report: CaptionedReadReport }> {
+  const size = options.size ?? 32;
+  const imageDir = path.resolve(options.imageDir ?? path.dirname(manifest));
+  const concurrency = options.concurrency ?? 8;
+  await loadSharp('decoding images'); // a missing sharp is an error up front, not a skip per image
+  const report: CaptionedReadReport = { read: 0, skipped: [] };
+  type Row = { id: string; caption: string; label: number; pixels: Uint8Array | null };
+  const rows: Row[] = [];
+  let pending: Promise<void>[] = [];
+
+  for await (const entry of manifestRows(manifest, imageDir, options)) {
+    if ('skip' in entry) {
+      report.skipped.push(entry.skip);
+      continue;
+    }
+    const { key: id, caption, label, imagePath, where } = entry;
+    const row: Row = { id, caption, label, pixels: null };
     rows.push(row);
     pending.push(
       fs

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type AugmentConfig, augmentBatch } from './augment.js';
 import type { Batch } from './loader.js';
 import { MissingOptionalPackageError } from './optional.js';
-import { readRecords } from './records.js';
+import { manifestRows } from './manifest.js';
 import { Rng } from './rng.js';
 import { loadSharp } from './sharp.js';
 import { readAt, TarFileReader, TruncatedTarError } from './tar.js';
@@ -247,50 +247,19 @@ export interface ManifestStreamOptions extends StreamOptions {
   idField?: string;
 }
 
-const IMAGE_FIELDS = ['image', 'file_name', 'filepath', 'path', 'url'];
-
 const manifestFormat = (manifests: string[], o: ManifestStreamOptions): Format => ({
   units: manifests,
   source: `manifest:${manifests.join(', ')}`,
   async *scan(u, skip) {
     const manifest = manifests[u];
     const imageDir = path.resolve(o.imageDir ?? path.dirname(manifest));
-    const captionField = o.captionField ?? 'caption';
-    let imageField = o.imageField;
-    for await (const { line, record } of readRecords(manifest)) {
-      // The same rules as readCaptionManifest: a malformed row, a path outside the image folder and
-      // a bad label are errors; a row without a caption is skipped.
-      imageField ??= IMAGE_FIELDS.find((f) => f in record);
-      if (!imageField || !(imageField in record)) {
-        throw new Error(
-          `${manifest}:${line}: no image field (looked for ${o.imageField ?? IMAGE_FIELDS.join(', ')}; fields: ${Object.keys(record).join(', ')}); pass imageField`,
-        );
-      }
-      const file = String(record[imageField]);
-      const where = `${manifest}:${line}`;
-      const imagePath = path.resolve(imageDir, file);
-      const relative = path.relative(imageDir, imagePath);
-      if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
-        throw new Error(
-          `${where}: field "${imageField}": ${JSON.stringify(file)} is outside the image folder ${imageDir}; image paths must stay inside it (relative to it, without ../ that leaves it)`,
-        );
-      }
-      const key = o.idField ? String(record[o.idField]) : file;
-      const caption = record[captionField];
-      if (typeof caption !== 'string' || !caption.trim()) {
-        skip(key, `missing caption (${where}: field "${captionField}" is empty or absent)`);
+    for await (const row of manifestRows(manifest, imageDir, o)) {
+      if ('skip' in row) {
+        skip(row.skip.key, row.skip.reason);
         continue;
       }
-      let label = -1;
-      if (o.labelField) {
-        label = Number(record[o.labelField]);
-        if (!Number.isInteger(label) || label < 0) {
-          throw new Error(
-            `${where}: field "${o.labelField}" must be a non-negative integer label, got ${JSON.stringify(record[o.labelField])}`,
-          );
-        }
-      }
-      yield { key, caption: caption.trim(), label, image: { kind: 'file', path: imagePath, where } };
+      const { key, caption, label, imagePath, where } = row;
+      yield { key, caption, label, image: { kind: 'file', path: imagePath, where } };
     }
   },
   read: (image) => fs.promises.readFile((image as FileImage).path),
