@@ -80,6 +80,7 @@ function buildProgram(io: Io): Command {
     .option('--test <n>', 'samples per test split', int, 2000)
     .option('--seed <n>', 'seed', (v) => Number.parseInt(v, 10), 0)
     .option('--shard-size <n>', 'samples per tar shard', int, 1000)
+    .option('--size <n>', 'side of the square images (default 32; 64 and more work)', int, 32)
     .action((o) => writeSynthSplits({ ...o, trainCount: o.train, testCount: o.test, log: io.err }));
 
   const config = program.command('config').description('inspect run configurations');

@@ -28,7 +28,20 @@ describe('xclr graph', () => {
     expect(Array.from(e.embeddings.subarray(0, 512))).toEqual(Array.from(e.embeddings.subarray(1024, 1536)));
     expect(r.err).toMatch(/embedded 4 unique captions of 5 rows/);
     const full = path.join(dir, 'topk.arrow');
-    const topk = await xclr(['graph', 'topk', '--embeddings', emb, '--k', '2', '--out', full, '--block', '2', '--backend', 'cpu']);
+    const topk = await xclr([
+      'graph',
+      'topk',
+      '--embeddings',
+      emb,
+      '--k',
+      '2',
+      '--out',
+      full,
+      '--block',
+      '2',
+      '--backend',
+      'cpu',
+    ]);
     expect(topk.code).toBe(0);
     expect(topk.err).toContain('top-2 of 5 rows on onnxruntime-node');
     const g = readTopKFile(full);
@@ -37,7 +50,28 @@ describe('xclr graph', () => {
     // The engines are interchangeable within one array job: shard 0 on tfjs, shard 1 on onnxruntime.
     for (const [i, f] of shards.entries()) {
       const engine = i === 0 ? 'tfjs' : 'auto';
-      expect((await xclr(['graph', 'topk', '--embeddings', emb, '--k', '2', '--out', f, '--block', '2', '--shard', `${i}/2`, '--engine', engine, '--backend', 'cpu'])).code).toBe(0);
+      expect(
+        (
+          await xclr([
+            'graph',
+            'topk',
+            '--embeddings',
+            emb,
+            '--k',
+            '2',
+            '--out',
+            f,
+            '--block',
+            '2',
+            '--shard',
+            `${i}/2`,
+            '--engine',
+            engine,
+            '--backend',
+            'cpu',
+          ])
+        ).code,
+      ).toBe(0);
     }
     const merged = path.join(dir, 'merged.arrow');
     const incomplete = await xclr(['graph', 'merge', shards[0], '--out', merged]);
@@ -50,7 +84,15 @@ describe('xclr graph', () => {
   it('an interrupted embed resumes with no duplicate or missing rows, equal to an uninterrupted one', async () => {
     const whole = path.join(dir, 'whole.arrow');
     const resumed = path.join(dir, 'resumed.arrow');
-    const base = { input: jsonl, textField: 'caption', idField: 'id', encoder: 'use-lite', chunk: 2, backend: 'cpu' as const, log: () => {} };
+    const base = {
+      input: jsonl,
+      textField: 'caption',
+      idField: 'id',
+      encoder: 'use-lite',
+      chunk: 2,
+      backend: 'cpu' as const,
+      log: () => {},
+    };
     await embedCaptions({ ...base, out: whole });
     const first = await embedCaptions({ ...base, out: resumed, maxNewChunks: 1 });
     expect(first.complete).toBe(false);
@@ -65,16 +107,43 @@ describe('xclr graph', () => {
     const csv = path.join(dir, 'c.csv');
     fs.writeFileSync(csv, 'key,text\n1,"a coat, warm"\n2,a bag\n');
     const out = path.join(dir, 'csv.arrow');
-    expect((await xclr(['graph', 'embed', '--input', csv, '--text-field', 'text', '--out', out, '--backend', 'cpu'])).code).toBe(0);
+    expect((await xclr(['graph', 'embed', '--input', csv, '--text-field', 'text', '--out', out, '--backend', 'cpu'])).code).toBe(
+      0,
+    );
     expect(readEmbeddingsFile(out).ids).toEqual(['0', '1']);
     const missing = await xclr(['graph', 'embed', '--input', csv, '--out', out]);
     expect(missing.err).toBe(`xclr: ${csv}:2: no text field "caption" (fields: key, text)`);
-    const enc = await xclr(['graph', 'embed', '--input', csv, '--text-field', 'text', '--encoder', 'bert', '--out', path.join(dir, 'x.arrow'), '--backend', 'cpu']);
+    const enc = await xclr([
+      'graph',
+      'embed',
+      '--input',
+      csv,
+      '--text-field',
+      'text',
+      '--encoder',
+      'bert',
+      '--out',
+      path.join(dir, 'x.arrow'),
+      '--backend',
+      'cpu',
+    ]);
     expect(enc.err).toMatch(/--encoder bert: unknown encoder; use use-lite or transformers:MODEL/);
     expect((await xclr(['graph', 'topk', '--embeddings', out, '--k', '2.5', '--out', out])).err).toBe(
       "error: option '--k <k>' argument '2.5' is invalid. expected a positive integer",
     );
-    const notModel = await xclr(['graph', 'embed', '--input', csv, '--text-field', 'text', '--encoder', `transformers:${dir}`, '--offline', '--out', path.join(dir, 'x.arrow')]);
+    const notModel = await xclr([
+      'graph',
+      'embed',
+      '--input',
+      csv,
+      '--text-field',
+      'text',
+      '--encoder',
+      `transformers:${dir}`,
+      '--offline',
+      '--out',
+      path.join(dir, 'x.arrow'),
+    ]);
     expect(notModel.err).toBe(`xclr: ${dir}: not a transformers.js model directory (no config.json)`);
   });
 
@@ -100,5 +169,17 @@ describe('xclr data synth', () => {
     const { dataset, report } = await readWebDataset(shards);
     expect(report.read).toBe(30);
     expect(dataset.captions?.[0]).toMatch(/^a \w+ .+ on a \w+ background$/);
+    const big = tmpDir('xclr-synth64-');
+    expect((await xclr(['data', 'synth', '--out', big, '--train', '12', '--test', '4', '--size', '64'])).code).toBe(0);
+    // The PNGs themselves are 64 × 64 (IHDR width and height at bytes 16 and 20).
+    const { readTar } = await import('@xclr/data');
+    const shard = path.join(big, 'train', fs.readdirSync(path.join(big, 'train'))[0]);
+    let pngs = 0;
+    for await (const entry of readTar(shard)) {
+      if (!entry.name.endsWith('.png')) continue;
+      pngs++;
+      expect([entry.data.readUInt32BE(16), entry.data.readUInt32BE(20)]).toEqual([64, 64]);
+    }
+    expect(pngs).toBe(12);
   });
 });
