@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { FASHION_MNIST_TAXONOMY } from '@xclr/graph';
 import { describe, expect, it } from 'vitest';
 import { runDirIn, stepLosses, TINY, tmpDir, xclr } from './helpers.js';
 
@@ -30,6 +31,12 @@ describe('VICReg and Barlow Twins, standard and graph forms; graphs from a taxon
     expect(graph.classNames[9]).toBe('Ankle boot');
     expect(graph.similarity).toHaveLength(100);
     expect(taxonomy.losses[0][1]).not.toBe(standard.losses[0][1]);
+
+    const tree = path.join(tmpDir('xclr-tree-'), 'taxonomy.json');
+    fs.writeFileSync(tree, JSON.stringify(FASHION_MNIST_TAXONOMY));
+    const fromFile = await losses('loss.graphForm=true', 'loss.graph=taxonomy', `loss.graphFile=${tree}`);
+    expect(fromFile.err).toContain(`graph: 10 classes from taxonomy with ${tree}`);
+    expect(fromFile.losses).toEqual(taxonomy.losses); // the same tree from a file: the same targets
 
     const file = path.join(tmpDir('xclr-edges-'), 'edges.csv');
     fs.writeFileSync(file, 'i,j,weight\nSneaker,Sandal,0.8\nSneaker,Ankle boot,0.8\nShirt,T-shirt/top,0.7\n');
