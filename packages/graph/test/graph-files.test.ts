@@ -2,42 +2,25 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { unitRows, writeRandomEmbeddings } from './helpers/embeddings.js';
 import {
   buildTopKFile,
   type ClassGraph,
   cosineMatrix,
   exactTopK,
   mergeTopKFiles,
-  normalizeRows,
   readClassNames,
   readEmbeddingsFile,
   readTopKFile,
   writeClassGraphFile,
-  writeEmbeddingsFile,
 } from '../src/index.js';
-
-function unitRows(n: number, dim: number, seed: number): Float32Array {
-  let s = seed;
-  const rand = () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-  return normalizeRows(Float32Array.from({ length: n * dim }, rand), dim);
-}
 
 describe('graph file builders', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xclr-graph-files-'));
   const dim = 8;
   const n = 23;
-  const embeddings = unitRows(n, dim, 7);
   const embFile = path.join(dir, 'emb.arrow');
-  writeEmbeddingsFile(embFile, {
-    ids: Array.from({ length: n }, (_, i) => `r${i}`),
-    dim,
-    embeddings,
-    encoder: 'test',
-    normalized: true,
-  });
+  const embeddings = writeRandomEmbeddings(embFile, n, dim, 7);
 
   it('buildTopKFile writes the exact top-k of an embeddings file', async () => {
     const out = path.join(dir, 'topk.arrow');

@@ -4,16 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import {
-  buildTopKFile,
-  exactTopK,
-  mergeTopKFiles,
-  normalizeRows,
-  type ResolvedShard,
-  readTopKFile,
-  resolveShard,
-  writeEmbeddingsFile,
-} from '../src/index.js';
+import { writeRandomEmbeddings } from './helpers/embeddings.js';
+import { buildTopKFile, exactTopK, mergeTopKFiles, type ResolvedShard, readTopKFile, resolveShard } from '../src/index.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const child = fileURLToPath(new URL('./fixtures/topk-shard.ts', import.meta.url));
@@ -89,20 +81,8 @@ describe('resolveShard', () => {
 describe('a top-k array job on one machine', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xclr-shards-'));
   const [n, dim, k, block, count] = [300, 16, 8, 32, 4];
-  let s = 11;
-  const rand = () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-  const embeddings = normalizeRows(Float32Array.from({ length: n * dim }, rand), dim);
   const embFile = path.join(dir, 'emb.arrow');
-  writeEmbeddingsFile(embFile, {
-    ids: Array.from({ length: n }, (_, i) => `r${i}`),
-    dim,
-    embeddings,
-    encoder: 'test',
-    normalized: true,
-  });
+  const embeddings = writeRandomEmbeddings(embFile, n, dim, 11);
 
   /** Starts one task as an Indexed Job would: JOB_COMPLETION_INDEX=i and no Slurm variables. */
   function task(i: number): Promise<{ code: number | null; out: string; err: string }> {
