@@ -27,8 +27,8 @@ describe('xclr graph', () => {
     expect(e.dim).toBe(512);
     expect(Array.from(e.embeddings.subarray(0, 512))).toEqual(Array.from(e.embeddings.subarray(1024, 1536)));
     expect(r.err).toMatch(/embedded 4 unique captions of 5 rows/);
-    const full = path.join(dir, 'topk.arrow');
-    const topk = await xclr([
+    /** `xclr graph topk` of the captions' embeddings at k = 2 in blocks of 2 rows, on cpu. */
+    const topkArgs = (out: string, ...extra: string[]) => [
       'graph',
       'topk',
       '--embeddings',
@@ -36,12 +36,15 @@ describe('xclr graph', () => {
       '--k',
       '2',
       '--out',
-      full,
+      out,
       '--block',
       '2',
       '--backend',
       'cpu',
-    ]);
+      ...extra,
+    ];
+    const full = path.join(dir, 'topk.arrow');
+    const topk = await xclr(topkArgs(full));
     expect(topk.code).toBe(0);
     expect(topk.err).toContain('top-2 of 5 rows on onnxruntime-node');
     const g = readTopKFile(full);
@@ -50,28 +53,7 @@ describe('xclr graph', () => {
     // The engines are interchangeable within one array job: shard 0 on tfjs, shard 1 on onnxruntime.
     for (const [i, f] of shards.entries()) {
       const engine = i === 0 ? 'tfjs' : 'auto';
-      expect(
-        (
-          await xclr([
-            'graph',
-            'topk',
-            '--embeddings',
-            emb,
-            '--k',
-            '2',
-            '--out',
-            f,
-            '--block',
-            '2',
-            '--shard',
-            `${i}/2`,
-            '--engine',
-            engine,
-            '--backend',
-            'cpu',
-          ])
-        ).code,
-      ).toBe(0);
+      expect((await xclr(topkArgs(f, '--shard', `${i}/2`, '--engine', engine))).code).toBe(0);
     }
     const merged = path.join(dir, 'merged.arrow');
     const incomplete = await xclr(['graph', 'merge', shards[0], '--out', merged]);
