@@ -86,6 +86,7 @@ const KINDS = {
 } as const;
 type Kind = keyof typeof KINDS;
 export const EXPECTED_EMBEDDINGS = KINDS.embeddings[0];
+export const EXPECTED_TOPK = KINDS.topk[0];
 
 function incomplete(file: string, expected: string): Error {
   return new Error(`${file}: not a complete Arrow IPC file (truncated or not Arrow); expected ${expected}`);
@@ -305,10 +306,16 @@ export function readTopKShardFile(file: string): TopKShardFile {
   return { ...g, rows: Int32Array.from(t.getChild('row')!.toArray() as Int32Array), shard: { index, count }, totalRows };
 }
 
-function topKFromTable(t: Table, file: string, kind: Kind): TopKGraph {
-  const k = listWidth(file, t.schema, kind, 'neighbors', 'Int32');
-  const k2 = listWidth(file, t.schema, kind, 'scores', 'Float32');
+/** Checks a top-k file's schema (neighbors and scores columns of one width); returns k. */
+export function topKWidth(file: string, schema: Schema, kind: Kind = 'topk'): number {
+  const k = listWidth(file, schema, kind, 'neighbors', 'Int32');
+  const k2 = listWidth(file, schema, kind, 'scores', 'Float32');
   if (k !== k2) throw new Error(`${file}: neighbors have ${k} per row but scores ${k2}`);
+  return k;
+}
+
+function topKFromTable(t: Table, file: string, kind: Kind): TopKGraph {
+  const k = topKWidth(file, t.schema, kind);
   const neighbors = listValues<Int32Array>(t, 'neighbors', k, 'Int32Array');
   const scores = listValues<Float32Array>(t, 'scores', k, 'Float32Array');
   return { k, neighbors, scores, source: t.schema.metadata.get('xclr.source') ?? '' };

@@ -37,6 +37,7 @@ export function batchRows(embeddings: Float32Array, dim: number, indices: Int32A
 /**
  * (b) From a sparse top-k graph: listed neighbours get their score, each sample 1 with itself,
  * pairs not listed get `floor`. The result is symmetrised by the maximum of (i, j) and (j, i).
+ * A neighbour of -1 (none, or not a training sample: `topKGraphForKeys`) is skipped.
  */
 export function batchSimilarityFromTopK(
   graph: { neighbors: Int32Array; scores: Float32Array; k: number },
@@ -54,7 +55,9 @@ export function batchSimilarityFromTopK(
   Array.from(indices).forEach((i, a) => {
     out[a * n + a] = 1;
     for (let t = 0; t < graph.k; t++) {
-      const b = position.get(graph.neighbors[i * graph.k + t]);
+      const j = graph.neighbors[i * graph.k + t];
+      if (j < 0) continue;
+      const b = position.get(j);
       if (b === undefined || b === a) continue;
       const s = graph.scores[i * graph.k + t];
       out[a * n + b] = Math.max(out[a * n + b], s);

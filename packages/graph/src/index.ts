@@ -59,6 +59,7 @@ export {
   writeTopKFile,
   writeTopKShardFile,
 } from './arrow-files.js';
+export { type SampleTopKGraph, topKGraphForKeys } from './sample-topk.js';
 export { exactTopKOnnx, loadOnnxRuntime, type OnnxTopKOptions } from './onnx/topk-onnx.js';
 export { computeTopK, type TopKEngine } from './topk-engine.js';
 export { exactTopK, mergeTopKShards, parseShard, type TopKOptions, type TopKShard } from './topk.js';
