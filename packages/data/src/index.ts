@@ -11,6 +11,7 @@ export {
   type OpenedDataset,
   openDataset,
 } from './open-dataset.js';
+export { type NeighborBatches } from './neighbors.js';
 export { MissingOptionalPackageError } from './optional.js';
 export { type RecordRow, readRecords } from './records.js';
 export { encodeIdx, type IdxArray, parseIdx } from './idx.js';

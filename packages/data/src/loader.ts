@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type AugmentConfig, augmentBatch } from './augment.js';
 import type { ImageDataset } from './dataset.js';
+import { checkNeighbors, drawNeighbors, type NeighborBatches } from './neighbors.js';
 import { Rng } from './rng.js';
 
 export interface LoaderOptions {
@@ -22,6 +23,14 @@ export interface LoaderOptions {
    * tfjs-node queue, file I/O); on the synchronous wasm and cpu backends it costs nothing extra.
    */
   prefetch?: number;
+  /**
+   * Neighbour-aware batches: each batch holds `batchSize − count` anchors in the epoch's order,
+   * then `count` neighbours of theirs from `graph` (one row per dataset sample: `dataset.size`
+   * rows), drawn from (seed, epoch, step), so an epoch has ⌊samples / (batchSize − count)⌋ steps,
+   * more than without. With `indices`, only those samples are anchors or neighbours. See
+   * `NeighborBatches` for how the neighbours are drawn.
+   */
+  neighbors?: NeighborBatches;
 }
 
 export interface Batch {
@@ -30,6 +39,8 @@ export interface Batch {
   step: number;
   /** Dataset indices of the N samples (what per-batch similarity graphs are built from). */
   indices: Int32Array;
+  /** With the `neighbors` option: the first `anchors` samples are the epoch's, the rest their neighbours. */
+  anchors?: number;
   /** Labels of the samples, when the dataset has labels. */
   labels?: Int32Array;
   /** Captions of the samples, when the dataset has captions. */
@@ -42,12 +53,17 @@ export interface Batch {
 
 /**
  * Seeded two-view batches for contrastive training. Epoch e's order is a permutation drawn from
- * (seed, e), and step s's augmentations from (seed, e, s): any batch can be recreated from its
- * epoch and step alone, which is what makes a resumed run equal an uninterrupted one.
+ * (seed, e), and step s's augmentations (and neighbours, with `neighbors`) from (seed, e, s): any
+ * batch can be recreated from its epoch and step alone, which is what makes a resumed run equal
+ * an uninterrupted one.
  */
 export class ContrastiveLoader {
   readonly indices: Int32Array;
   readonly batchSize: number;
+  /** Samples per batch taken in the epoch's order: `batchSize`, less `neighbors.count`. */
+  readonly anchorsPerBatch: number;
+  /** Which dataset samples are in `indices`, when `neighbors` is set and `indices` given. */
+  private readonly member: Uint8Array | null = null;
 
   constructor(
     readonly dataset: ImageDataset,
@@ -61,23 +77,33 @@ export class ContrastiveLoader {
     if (this.indices.length < this.batchSize && (options.dropLast ?? true)) {
       throw new Error(`ContrastiveLoader: ${dataset.name} has ${this.indices.length} samples, fewer than one batch of ${this.batchSize}`);
     }
+    this.anchorsPerBatch = this.batchSize;
+    if (options.neighbors) {
+      checkNeighbors('ContrastiveLoader', options.neighbors, this.batchSize, dataset.size);
+      this.anchorsPerBatch -= options.neighbors.count;
+      if (options.indices) {
+        this.member = new Uint8Array(dataset.size);
+        for (const i of this.indices) this.member[i] = 1;
+      }
+    }
   }
 
-  /** Batches per epoch. */
+  /** Batches per epoch: each takes `anchorsPerBatch` samples of the epoch's order. */
   get stepsPerEpoch(): number {
-    const n = this.indices.length / this.batchSize;
+    const n = this.indices.length / this.anchorsPerBatch;
     return (this.options.dropLast ?? true) ? Math.floor(n) : Math.ceil(n);
   }
 
-  /** The sample order of an epoch. */
+  /** The sample order of an epoch (with `neighbors`: of its anchors). */
   order(epoch: number): Int32Array {
     return new Rng(this.options.seed, 0xe90c, epoch).shuffle(Int32Array.from(this.indices));
   }
 
   /** Builds batch `step` of `epoch`; the caller disposes its tensors (`disposeBatch`). */
   batch(epoch: number, step: number, order = this.order(epoch)): Batch {
-    const start = step * this.batchSize;
-    const indices = order.slice(start, Math.min(start + this.batchSize, order.length));
+    const start = step * this.anchorsPerBatch;
+    const anchors = order.slice(start, Math.min(start + this.anchorsPerBatch, order.length));
+    const indices = this.withNeighbors(anchors, epoch, step);
     const { height: h, width: w, channels: c } = this.dataset;
     const pixelsPerImage = h * w * c;
     const host = new Float32Array(indices.length * pixelsPerImage);
@@ -92,11 +118,24 @@ export class ContrastiveLoader {
       epoch,
       step,
       indices,
+      ...(this.options.neighbors && { anchors: anchors.length }),
       labels: this.dataset.labels ? Int32Array.from(indices, (i) => this.dataset.labels![i]) : undefined,
       captions: this.dataset.captions ? Array.from(indices, (i) => this.dataset.captions![i]) : undefined,
       images,
       views,
     };
+  }
+
+  /** A batch's anchors followed by their neighbours (the anchors alone without `neighbors`). */
+  private withNeighbors(anchors: Int32Array, epoch: number, step: number): Int32Array {
+    const neighbors = this.options.neighbors;
+    if (!neighbors?.count) return anchors;
+    const rng = new Rng(this.options.seed, 0x9e1b, epoch, step);
+    const drawn = drawNeighbors(anchors, neighbors.count, neighbors.graph, this.indices, this.member, rng);
+    const indices = new Int32Array(anchors.length + drawn.length);
+    indices.set(anchors);
+    indices.set(drawn, anchors.length);
+    return indices;
   }
 
   /**

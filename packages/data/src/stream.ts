@@ -5,7 +5,9 @@ import { type AugmentConfig, augmentBatch } from './augment.js';
 import type { Batch } from './loader.js';
 import { MissingOptionalPackageError } from './optional.js';
 import { manifestRows } from './manifest.js';
+import { checkNeighbors, drawNeighbors, type NeighborBatches } from './neighbors.js';
 import { Rng } from './rng.js';
+import { SampleTable } from './sample-table.js';
 import { loadSharp } from './sharp.js';
 import { readAt, TarFileReader, TruncatedTarError } from './tar.js';
 import { type CaptionedReadReport, decodeImage, firstLine, IMAGE_EXT, splitName } from './webdataset.js';
@@ -76,6 +78,16 @@ export interface StreamOptions {
   onSkip?: (skip: StreamSkip) => void;
   classNames?: string[];
   name?: string;
+  /**
+   * Neighbour-aware batches: each batch holds `batchSize − count` anchors in the epoch's order,
+   * then `count` neighbours of theirs from `graph` (one row per usable sample, in index order:
+   * `samples` rows), drawn from (seed, epoch, step), so an epoch has ⌊samples / (batchSize −
+   * count)⌋ steps, more than without. The neighbours' images are read by index, through the same
+   * bounded decoding as the anchors': the stream keeps a table of every sample (where its image
+   * lies, key, caption, label), built in the indexing pass (or before the first epoch when
+   * `index` is given); see the README for its RAM. See `NeighborBatches` for how neighbours are drawn.
+   */
+  neighbors?: NeighborBatches;
 }
 
 /** A streamed batch: `ContrastiveLoader`'s shape plus the samples' keys. */
@@ -115,6 +127,9 @@ export interface Format {
   corrupt(image: Item['image'], err: unknown): string;
   labelled(labels: boolean): boolean;
   source: string;
+  /** An image's location as two numbers and a string (the sample table's columns), and back. */
+  pack(u: number, image: Item['image']): { offset: number; size: number; text: string };
+  unpack(u: number, offset: number, size: number, text: string): Item['image'];
 }
 
 /** File handles of the shards being read from, the least recently used closed beyond a few. */
@@ -231,6 +246,11 @@ const webDatasetFormat = (shards: string[]): Format => ({
   unreadable: () => null, // an I/O error on a shard is an error, not a bad sample
   corrupt: (image, err) => `corrupt image (${(image as ShardImage).file}: ${(image as ShardImage).name}: ${firstLine(err)})`,
   labelled: (all) => all,
+  pack: (_, image) => {
+    const { offset, size, name } = image as ShardImage;
+    return { offset, size, text: name };
+  },
+  unpack: (u, offset, size, name) => ({ kind: 'shard', file: shards[u], name, offset, size }),
 });
 
 /** Options of `streamCaptionManifest`: the stream's, and how to read the manifest's rows (as `readCaptionManifest`). */
@@ -271,9 +291,20 @@ const manifestFormat = (manifests: string[], o: ManifestStreamOptions): Format =
   },
   corrupt: (image, err) => `corrupt image (${(image as FileImage).where}: ${(image as FileImage).path}: ${firstLine(err)})`,
   labelled: (all) => all && o.labelField !== undefined,
+  // `where` is MANIFEST:LINE: the line is kept, the manifest is the unit's.
+  pack: (u, image) => {
+    const { path: file, where } = image as FileImage;
+    return { offset: Number(where.slice(manifests[u].length + 1)), size: 0, text: file };
+  },
+  unpack: (u, line, _, file) => ({ kind: 'file', path: file, where: `${manifests[u]}:${line}` }),
 });
 
-async function buildIndex(format: Format, skip: (key: string, reason: string) => void): Promise<StreamIndex> {
+/** One pass over the units; with `table`, every usable sample is added to it in index order. */
+async function buildIndex(
+  format: Format,
+  skip: (key: string, reason: string) => void,
+  table?: SampleTable,
+): Promise<StreamIndex> {
   const units: StreamIndex['units'] = [];
   let labelled = true;
   for (let u = 0; u < format.units.length; u++) {
@@ -283,6 +314,7 @@ async function buildIndex(format: Format, skip: (key: string, reason: string) =>
     for await (const item of format.scan(u, skip)) {
       samples++;
       if (item.label < 0) labelled = false;
+      table?.push(u, item);
     }
     units.push({ file, bytes, samples });
   }
@@ -335,6 +367,8 @@ export class CaptionStream {
   readonly samples: number;
   readonly stepsPerEpoch: number;
   readonly batchSize: number;
+  /** Samples per batch taken in the epoch's order: `batchSize`, less `neighbors.count`. */
+  readonly anchorsPerBatch: number;
   readonly height: number;
   readonly width: number;
   readonly channels = 3;
@@ -348,6 +382,8 @@ export class CaptionStream {
   readonly stats: StreamStats = { decoded: 0, imagesHeld: 0, maxImagesHeld: 0, buffered: 0, maxBuffered: 0 };
   private readonly offsets: number[];
   private readonly skip: (key: string, reason: string) => void;
+  /** Every sample by index, with `neighbors` (built by the indexing pass, or on first use). */
+  private table: Promise<SampleTable> | null;
 
   /** Use `streamWebDataset` or `streamCaptionManifest`. */
   constructor(
@@ -355,6 +391,7 @@ export class CaptionStream {
     readonly index: StreamIndex,
     readonly options: StreamOptions,
     skips: Skips = new Skips(options.onSkip),
+    table?: SampleTable,
   ) {
     this.report = skips.report;
     this.skip = skips.add;
@@ -363,7 +400,7 @@ export class CaptionStream {
     this.height = this.width = options.imageSize ?? 32;
     this.labelled = index.labelled;
     this.classNames = index.labelled ? options.classNames : undefined;
-    this.name = options.name ?? format.units.map((f) => path.basename(f)).join(',');
+    this.name = streamName(format, options);
     this.source = format.source;
     const { batchSize, imageSize = 32, shuffleBuffer = 10_000, concurrency = 16 } = options;
     const positive = (what: string, v: number, min: number) => {
@@ -378,7 +415,14 @@ export class CaptionStream {
       throw new Error(`${this.name}: the index given is of other files (${index.units.map((u) => u.file).join(', ')})`);
     if (this.samples < batchSize && dropLast)
       throw new Error(`${this.name}: ${this.samples} usable samples, fewer than one batch of ${batchSize}`);
-    this.stepsPerEpoch = dropLast ? Math.floor(this.samples / batchSize) : Math.ceil(this.samples / batchSize);
+    this.anchorsPerBatch = batchSize;
+    if (options.neighbors) {
+      checkNeighbors(this.name, options.neighbors, batchSize, this.samples);
+      this.anchorsPerBatch -= options.neighbors.count;
+    }
+    const steps = this.samples / this.anchorsPerBatch;
+    this.stepsPerEpoch = dropLast ? Math.floor(steps) : Math.ceil(steps);
+    this.table = table && table.length === this.samples ? Promise.resolve(table) : null;
     this.offsets = [];
     let at = 0;
     for (const u of index.units) {
@@ -392,9 +436,50 @@ export class CaptionStream {
     for (let u = 0; u < this.format.units.length; u++) for await (const item of this.unit(u)) yield record(item);
   }
 
-  /** The samples of epoch `epoch` in the order its batches take them, no image read. */
+  /** The samples of epoch `epoch` in the order its batches take them (with `neighbors`: the anchors), no image read. */
   async *order(epoch: number): AsyncGenerator<StreamRecord> {
     for await (const item of this.shuffled(epoch)) yield record(item);
+  }
+
+  /** The sample table `neighbors` reads neighbours from: one pass over the units when the indexing pass did not build it. */
+  private sampleTable(): Promise<SampleTable> {
+    if (!this.table) {
+      this.table = (async () => {
+        const table = new SampleTable(this.format);
+        for (let u = 0; u < this.format.units.length; u++) for await (const item of this.unit(u)) table.push(u, item);
+        return table;
+      })();
+      this.table.catch(() => {
+        this.table = null; // a failed pass (a changed shard) is tried again, and fails again, on the next epoch
+      });
+    }
+    return this.table;
+  }
+
+  /**
+   * The samples of the steps from `fromStep` on, in batch order: each step's anchors (from
+   * `pull`, the epoch's order), then, with a table, their neighbours drawn from (seed, epoch, step).
+   */
+  private async *batchItems(
+    epoch: number,
+    fromStep: number,
+    pull: () => Promise<Indexed | null>,
+    table: SampleTable | null,
+  ): AsyncGenerator<Indexed> {
+    const { seed, neighbors } = this.options;
+    for (let step = fromStep; step < this.stepsPerEpoch; step++) {
+      const anchors: number[] = [];
+      const want = Math.min(this.anchorsPerBatch, this.samples - step * this.anchorsPerBatch);
+      for (let k = 0; k < want; k++) {
+        const item = await pull();
+        if (!item) return; // the data ended early: the batch being built says so
+        anchors.push(item.index);
+        yield item;
+      }
+      if (!table || !neighbors) continue;
+      const rng = new Rng(seed, 0x9e1b, epoch, step);
+      for (const j of drawNeighbors(anchors, neighbors.count, neighbors.graph, this.samples, null, rng)) yield table.get(j);
+    }
   }
 
   /** The usable samples of one unit with their stable numbers; a unit changed since indexing is an error. */
@@ -486,17 +571,21 @@ export class CaptionStream {
    * (s + 1)·N − 1 of the epoch's order, less any whose image fails to decode (skipped, never
    * replaced, so that a resumed run stays in step); its augmentations are drawn from (seed, epoch,
    * s), as in `ContrastiveLoader`. The batches before `fromStep` are replayed without reading their
-   * images. The caller disposes each batch (`disposeBatch`).
+   * images. With `neighbors`, step s takes the samples s·A to (s + 1)·A − 1 (A = `anchorsPerBatch`)
+   * and then their neighbours, drawn from (seed, epoch, s) and those anchors alone, so a resumed
+   * epoch draws the same ones. The caller disposes each batch (`disposeBatch`).
    */
   async *epoch(epoch: number, fromStep = 0): AsyncGenerator<StreamBatch> {
     if (!Number.isInteger(fromStep) || fromStep < 0 || fromStep > this.stepsPerEpoch)
       throw new Error(`${this.name}: fromStep must be an integer in [0, ${this.stepsPerEpoch}], got ${fromStep}`);
-    const { seed, augment, views = 2, viewSize, concurrency = 16 } = this.options;
+    const { seed, augment, views = 2, viewSize, concurrency = 16, neighbors } = this.options;
+    const table = neighbors?.count ? await this.sampleTable() : null;
+    const anchorsPerBatch = this.anchorsPerBatch;
     const order = this.shuffled(epoch);
     const files = new OpenFiles();
     const window: ReturnType<CaptionStream['decode']>[] = [];
     // What the epoch's batches take: no image past the last batch is read.
-    const limit = Math.min(this.samples, this.stepsPerEpoch * this.batchSize);
+    const limit = Math.min(this.samples, this.stepsPerEpoch * anchorsPerBatch);
     let pulled = 0;
     const pull = async () => {
       if (pulled === limit) return null;
@@ -505,26 +594,29 @@ export class CaptionStream {
       pulled++;
       return next.value;
     };
-    // Starts reads and decodes, in order, until `concurrency` are held.
+    const items = this.batchItems(epoch, fromStep, pull, table);
+    // Starts reads and decodes, in batch order, until `concurrency` are held.
     const fill = async () => {
       while (window.length < concurrency) {
-        const item = await pull();
-        if (!item) return;
-        window.push(this.decode(item, files));
+        const next = await items.next();
+        if (next.done) return;
+        window.push(this.decode(next.value, files));
       }
     };
     const size = this.height * this.width * this.channels;
     try {
-      for (let i = 0; i < fromStep * this.batchSize; i++) if (!(await pull())) break; // replay: no image is read
+      for (let i = 0; i < fromStep * anchorsPerBatch; i++) if (!(await pull())) break; // replay: no image is read
       for (let step = fromStep; step < this.stepsPerEpoch; step++) {
-        const take = Math.min(this.batchSize, this.samples - step * this.batchSize);
+        const anchors = Math.min(anchorsPerBatch, this.samples - step * anchorsPerBatch);
+        const take = anchors + (table && neighbors ? Math.min(neighbors.count, this.samples - anchors) : 0);
         const host = new Float32Array(take * size);
         const kept: Indexed[] = [];
+        let anchorsKept = 0;
         for (let k = 0; k < take; k++) {
           await fill();
           const next = window.shift();
           if (!next)
-            throw new Error(`${this.name}: the data ended before sample ${step * this.batchSize + k} of ${this.samples}`);
+            throw new Error(`${this.name}: the data ended before sample ${step * anchorsPerBatch + k} of ${this.samples}`);
           const result = await next;
           this.stats.imagesHeld--;
           if ('error' in result) throw result.error;
@@ -533,6 +625,7 @@ export class CaptionStream {
           const at = kept.length * size;
           for (let p = 0; p < size; p++) host[at + p] = pixels[p] / 255;
           kept.push(item);
+          if (k < anchors) anchorsKept++;
         }
         await fill(); // the next batch's first images are read and decoded while this one trains
         if (!kept.length)
@@ -551,6 +644,7 @@ export class CaptionStream {
           epoch,
           step,
           indices: Int32Array.from(kept, (x) => x.index),
+          ...(neighbors && { anchors: anchorsKept }),
           keys: kept.map((x) => x.key),
           captions: kept.map((x) => x.caption),
           labels: this.labelled ? Int32Array.from(kept, (x) => x.label) : undefined,
@@ -559,6 +653,7 @@ export class CaptionStream {
         };
       }
     } finally {
+      await items.return(undefined);
       await order.return(undefined);
       for (const pending of window.splice(0)) {
         await pending;
@@ -583,10 +678,7 @@ function record(item: Indexed): StreamRecord {
 export async function streamWebDataset(shards: string[], options: StreamOptions): Promise<CaptionStream> {
   if (!shards.length) throw new Error('streamWebDataset: no shards given');
   await loadSharp('decoding images'); // a missing sharp is an error up front, not a skip per image
-  const format = webDatasetFormat(shards);
-  const skips = new Skips(options.onSkip);
-  const index = options.index ?? (await buildIndex(format, skips.add));
-  return new CaptionStream(format, index, options, skips);
+  return openStream(webDatasetFormat(shards), options);
 }
 
 /**
@@ -601,8 +693,19 @@ export async function streamCaptionManifest(
   const list = typeof manifests === 'string' ? [manifests] : manifests;
   if (!list.length) throw new Error('streamCaptionManifest: no manifest given');
   await loadSharp('decoding images');
-  const format = manifestFormat(list, options);
+  return openStream(manifestFormat(list, options), options);
+}
+
+function streamName(format: Format, options: StreamOptions): string {
+  return options.name ?? format.units.map((f) => path.basename(f)).join(',');
+}
+
+/** Indexes the data unless `options.index` is given, building the sample table in the same pass when `neighbors` needs it. */
+async function openStream(format: Format, options: StreamOptions): Promise<CaptionStream> {
+  // What can be checked before the indexing pass; the graph's rows are checked against its count.
+  if (options.neighbors) checkNeighbors(streamName(format, options), options.neighbors, options.batchSize);
   const skips = new Skips(options.onSkip);
-  const index = options.index ?? (await buildIndex(format, skips.add));
-  return new CaptionStream(format, index, options, skips);
+  const table = options.neighbors?.count && !options.index ? new SampleTable(format) : undefined;
+  const index = options.index ?? (await buildIndex(format, skips.add, table));
+  return new CaptionStream(format, index, options, skips, table);
 }
