@@ -10,8 +10,11 @@ export {
   type OpenDatasetOptions,
   type OpenedDataset,
   openDataset,
+  type StreamedSplit,
+  type TrainingBatchesOptions,
+  trainingBatches,
 } from './open-dataset.js';
-export { type NeighborBatches } from './neighbors.js';
+export type { NeighborBatches } from './neighbors.js';
 export { MissingOptionalPackageError } from './optional.js';
 export { type RecordRow, readRecords } from './records.js';
 export { encodeIdx, type IdxArray, parseIdx } from './idx.js';

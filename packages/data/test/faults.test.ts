@@ -161,11 +161,19 @@ describe('truncated tar shards', () => {
     fs.writeFileSync(cut, train.subarray(0, train.length - 512 + 5));
     fs.writeFileSync(path.join(dir, 'test', '0.tar'), Buffer.concat([...(await sample('c', 3)), TAR_END]));
     const logged: string[] = [];
-    const d = await openDataset({ dataset: 'webdataset', path: dir, imageSize: 8 }, { log: (line) => logged.push(line) });
+    const spec = { dataset: 'webdataset', path: dir, imageSize: 8, stream: false } as const;
+    const d = await openDataset(spec, { log: (line) => logged.push(line) });
     expect(d.train.ids).toEqual(['z', 'a']);
     const reason = `truncated shard (${cut}: the file ends inside b.json, 5 of 11 bytes; the rest of the shard is skipped)`;
     expect(d.skipped).toEqual({ train: [{ key: 'b', reason }] });
     expect(logged).toEqual([`data: train: skipped 1 samples (first: b: ${reason})`, `data: train: b: ${reason}`]);
+    // Streamed (the default): said once when the index pass meets it, however many passes follow.
+    logged.length = 0;
+    const s = await openDataset({ ...spec, stream: true }, { log: (line) => logged.push(line) });
+    expect(s.streamed!.ids).toEqual(['z', 'a']);
+    expect(s.skipped).toEqual({ train: [{ key: 'b', reason }] });
+    expect(logged[0]).toBe(`data: train: skipped b: ${reason}`);
+    expect(logged.slice(1)).toEqual([expect.stringMatching(/^data: webdataset\/train: 2 samples in 2 files, indexed in/)]);
   });
 
   it("missing end-of-archive blocks, a partial one, or the last entry's padding are fine", async () => {

@@ -8,11 +8,13 @@ import {
   DATASET_NAMES,
   type DatasetName,
   defaultCacheDir,
+  disposeBatch,
   FASHION_MNIST_CLASSES,
   FASHION_MNIST_DESCRIPTIONS,
   generateSynthetic,
   type ImageDataset,
   loadMnistFamily,
+  NO_AUGMENT,
   openDataset,
   readTar,
   SYNTH_TEST_SPLITS,
@@ -170,7 +172,7 @@ describe('openDataset: webdataset and manifest folders', () => {
     );
     const { logged, log } = lines();
     const d = await openDataset(
-      { dataset: 'webdataset', path: dir, imageSize: 16, testSplit: 'val', fraction: 0.5 },
+      { dataset: 'webdataset', path: dir, imageSize: 16, testSplit: 'val', fraction: 0.5, stream: false },
       { log, seed: 3 },
     );
     expect([d.train.name, d.train.size, d.test.name, d.test.size]).toEqual(['webdataset/train', 30, 'webdataset/val', 10]);
@@ -200,14 +202,67 @@ describe('openDataset: webdataset and manifest folders', () => {
     const rows = colours.map((_, i) => JSON.stringify({ image: `images/c${i}.png`, caption: `colour ${i}`, label: i }));
     fs.writeFileSync(path.join(dir, 'train.jsonl'), `${rows.join('\n')}\n`);
     fs.writeFileSync(path.join(dir, 'test.csv'), 'image,caption,label\nimages/c2.png,"blue, last",2\nimages/c0.png,red,0\n');
-    const d = await openDataset({ dataset: 'manifest', path: dir, imageSize: 8 });
+    const d = await openDataset({ dataset: 'manifest', path: dir, imageSize: 8, stream: false });
     expect([d.train.name, d.train.size, d.test.name, d.test.size]).toEqual(['train', 3, 'test', 2]);
     expect(d.test.captions).toEqual(['blue, last', 'red']);
     expect(Array.from(d.test.labels!)).toEqual([2, 0]);
     expect(Array.from(d.train.pixels.subarray(0, 3))).toEqual([200, 20, 20]);
     expect(d.train.height).toBe(8);
-    const swapped = await openDataset({ dataset: 'manifest', path: dir, trainSplit: 'test', testSplit: 'train' });
+    const swapped = await openDataset({ dataset: 'manifest', path: dir, trainSplit: 'test', testSplit: 'train', stream: false });
     expect([swapped.train.size, swapped.test.size]).toEqual([2, 3]);
+    // Streamed (the default): the samples are listed, the images read while training.
+    const s = await openDataset({ dataset: 'manifest', path: dir, imageSize: 8 });
+    expect([s.streamed!.size, s.streamed!.captions, Array.from(s.streamed!.labels!)]).toEqual([
+      3,
+      ['colour 0', 'colour 1', 'colour 2'],
+      [0, 1, 2],
+    ]);
+    const stream = await s.streamed!.open({ batchSize: 3, seed: 0, augment: NO_AUGMENT });
+    for await (const batch of stream.epoch(0)) {
+      expect([...batch.indices].sort()).toEqual([0, 1, 2]);
+      expect(batch.images.shape).toEqual([3, 8, 8, 3]);
+      disposeBatch(batch);
+    }
+  });
+});
+
+describe('openDataset: streamed webdataset and manifest training splits', () => {
+  it('lists the samples, decodes a sample for evaluation, and opens a stream whose batches follow the stable numbers', async () => {
+    const dir = fresh('wds-stream');
+    const objects = fakeObjects(40);
+    const train = generateSynthetic(objects, 40, 1, 'train');
+    await writeWebDataset(train, path.join(dir, 'train'), 'train', 8);
+    await writeWebDataset(generateSynthetic(objects, 10, 2, 'original'), path.join(dir, 'test'), 'test', 100);
+    const { logged, log } = lines();
+    const d = await openDataset({ dataset: 'webdataset', path: dir, imageSize: 16 }, { log, seed: 3, trainSample: 12 });
+    const streamed = d.streamed!;
+    expect([streamed.size, streamed.index.units.length]).toEqual([40, 5]);
+    expect(streamed.captions).toEqual(train.map((s) => s.caption));
+    expect(Array.from(streamed.labels!)).toEqual(train.map((s) => s.label));
+    expect(d.numClasses).toBe(Math.max(...train.map((s) => s.label)) + 1);
+    expect(Array.from(d.trainIndices)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    // The evaluation sample: 12 decoded images whose labels, captions and keys are those of their samples.
+    expect([d.train.size, d.train.height, d.train.channels]).toEqual([12, 16, 3]);
+    for (let k = 0; k < 12; k++) {
+      const i = streamed.ids.indexOf(d.train.ids![k]);
+      expect([d.train.captions![k], d.train.labels![k]]).toEqual([streamed.captions[i], streamed.labels![i]]);
+    }
+    expect(new Set(d.train.ids).size).toBe(12);
+    expect(logged).toEqual([
+      expect.stringMatching(/^data: webdataset\/train: 40 samples in 5 files, indexed in [\d.]+ s \(streamed while training\)$/),
+    ]);
+    const stream = await streamed.open({ batchSize: 8, seed: 0, augment: NO_AUGMENT });
+    expect(stream.stepsPerEpoch).toBe(5);
+    for await (const batch of stream.epoch(0)) {
+      for (let k = 0; k < batch.indices.length; k++) {
+        expect(batch.captions![k]).toBe(streamed.captions[batch.indices[k]]);
+        expect(batch.labels![k]).toBe(streamed.labels![batch.indices[k]]);
+      }
+      disposeBatch(batch);
+    }
+    await expect(openDataset({ dataset: 'webdataset', path: dir, fraction: 0.5 })).rejects.toThrow(
+      'fraction: a streamed webdataset split trains on all its samples (got 0.5); set stream: false to train on a class-balanced fraction in memory',
+    );
   });
 });
 
