@@ -61,7 +61,10 @@ function modelIdentity(name: string): unknown {
  * and modification times) and the sorted distinct captions; a later call with the same key reads
  * that file and loads no encoder.
  */
-export async function embedDatasetCaptions(captions: readonly string[], options: EmbedDatasetCaptionsOptions): Promise<CaptionEmbeddings> {
+export async function embedDatasetCaptions(
+  captions: readonly string[],
+  options: EmbedDatasetCaptionsOptions,
+): Promise<CaptionEmbeddings> {
   const name = options.encoder;
   const spec = parseTextEncoderName(name);
   if (captions.length === 0) throw new Error('embedDatasetCaptions: no captions');
@@ -89,7 +92,9 @@ export async function embedDatasetCaptions(captions: readonly string[], options:
     }
   }
   if (!embeddings) {
-    options.log?.(`graph: embedding ${unique.length} distinct captions with ${name}${cacheFile ? ` (cached in ${cacheFile})` : ''}`);
+    options.log?.(
+      `graph: embedding ${unique.length} distinct captions with ${name}${cacheFile ? ` (cached in ${cacheFile})` : ''}`,
+    );
     const encoder = await createTextEncoder(name, { offline: options.offline });
     try {
       embeddings = await encoder.embed(unique);
@@ -163,4 +168,29 @@ export async function captionEmbeddingsFromFile(file: string, keys: readonly str
     );
   }
   return { encoder: meta.get('xclr.encoder') ?? 'unknown', dim, rows, unique: positions.size };
+}
+
+/** A split's name, keys and captions, as `@xclr/data`'s datasets and streamed splits hold them. */
+export interface CaptionedSplit {
+  name: string;
+  ids?: readonly string[];
+  captions?: readonly string[];
+}
+
+/**
+ * One caption embedding per sample of a split, in sample order: looked up by sample key in
+ * `file` (an Arrow embeddings file, `xclr graph embed` output) when given, else embedded with
+ * `encoder` (`embedDatasetCaptions`). Errors say what the split lacks: keys for a file, captions
+ * for an encoder.
+ */
+export async function splitCaptionEmbeddings(
+  split: CaptionedSplit,
+  options: EmbedDatasetCaptionsOptions & { file?: string },
+): Promise<CaptionEmbeddings> {
+  if (options.file) {
+    if (!split.ids) throw new Error(`${options.file}: ${split.name} has no sample keys to look the embeddings up by`);
+    return captionEmbeddingsFromFile(options.file, split.ids);
+  }
+  if (!split.captions) throw new Error(`caption embeddings need a captioned dataset; ${split.name} has no captions`);
+  return embedDatasetCaptions(split.captions, options);
 }

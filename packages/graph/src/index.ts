@@ -25,9 +25,11 @@ export {
 } from './taxonomy.js';
 export {
   type CaptionEmbeddings,
+  type CaptionedSplit,
   captionEmbeddingsFromFile,
   type EmbedDatasetCaptionsOptions,
   embedDatasetCaptions,
+  splitCaptionEmbeddings,
 } from './dataset-captions.js';
 export {
   type CreateTextEncoderOptions,
