@@ -1,12 +1,12 @@
-import { Command, CommanderError, Option } from 'commander';
 import { BACKEND_NAMES, type BackendRequest, describeEnvironment, installedVersion, useFastestBackend } from '@xclr/backend';
-import { ConfigError, resolveConfig } from './config/overrides.js';
-import { DEFAULT_PRESET, PRESETS } from './config/presets.js';
 import { describeDataSources, writeSynthSplits } from '@xclr/data';
 import { describeTextEncoders } from '@xclr/graph';
+import { Command, CommanderError, Option } from 'commander';
 import { type EvalKind, evalCommand } from './commands/eval.js';
 import { addGraphCommands, collect, int } from './commands/graph.js';
 import { Stopped, trainCommand } from './commands/train.js';
+import { ConfigError, resolveConfig } from './config/overrides.js';
+import { DEFAULT_PRESET, PRESETS } from './config/presets.js';
 import { writeRunReport } from './run/run-dir.js';
 
 export interface Io {

@@ -69,6 +69,6 @@ describe('captioned training: the synthetic set, CLIP and X-CLR with a caption g
   it('a caption graph on a dataset without captions is a clear error', async () => {
     const r = await xclr(['train', ...TINY, '--set', 'loss.graph=captions', '--runs-dir', tmpDir('xclr-nocap-')]);
     expect(r.code).toBe(1);
-    expect(r.err).toContain('xclr: loss xclr with caption embeddings needs a captioned dataset; fashion-mnist/train has no captions');
+    expect(r.err).toContain('xclr: caption embeddings need a captioned dataset; fashion-mnist/train has no captions');
   });
 });

@@ -50,18 +50,9 @@ export async function evalCommand(kind: EvalKind, runDir: string, o: EvalCommand
     } else if (kind === 'knn') {
       const knn = knnBySplit(sets, ks);
       result = { knn, headlineK: headlineK(ks) };
-      lines = [
-        row(
-          'split',
-          ks.map((k) => `k=${k}`),
-        ),
-        ...Object.entries(knn).map(([s, acc]) =>
-          row(
-            s,
-            ks.map((k) => pct(acc[k])),
-          ),
-        ),
-      ];
+      const header = ks.map((k) => `k=${k}`);
+      const perSplit = Object.entries(knn).map(([split, acc]) => [split, ks.map((k) => pct(acc[k]))] as const);
+      lines = [row('split', header), ...perSplit.map(([split, cells]) => row(split, cells))];
     } else {
       const probe = linearBySplit(sets, linearEpochs);
       result = { linear: probe };

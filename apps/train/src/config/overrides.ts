@@ -1,8 +1,8 @@
-import type { z } from 'zod';
-import { closest, distance } from 'fastest-levenshtein';
-import { parse as parseYaml } from 'yaml';
 import fs from 'node:fs';
 import path from 'node:path';
+import { closest, distance } from 'fastest-levenshtein';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
 import { DEFAULT_PRESET, PRESETS } from './presets.js';
 import { type RunConfig, runConfigSchema } from './schema.js';
 
@@ -108,5 +108,9 @@ export function resolveConfig(options: { preset?: string; config?: string; set?:
     if (!preset) throw new ConfigError(`unknown preset "${name}"; available: ${Object.keys(PRESETS).join(', ')}`);
     base = validateConfig(preset, `presets/${name}.yaml`);
   }
-  return applyOverrides(base, options.set ?? []);
+  const config = applyOverrides(base, options.set ?? []);
+  // data.imageSize sets the encoder's input side too: one setting, not two that must agree.
+  const side = config.data.imageSize;
+  if (side) config.model.encoder.inputShape = [side, side, config.model.encoder.inputShape[2]];
+  return config;
 }

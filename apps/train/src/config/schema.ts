@@ -51,8 +51,14 @@ export const runConfigSchema = z.strictObject({
     dataDir: z.string().optional(),
     /** Folder of a `webdataset` or `manifest` dataset, or where `synth` is written (default: the cache). */
     path: z.string().optional(),
-    /** Side of the square images captioned datasets are resized to. */
+    /** Side of the square images captioned datasets are resized to (and the encoder's input side). */
     imageSize: count().optional(),
+    /** webdataset / manifest: read the training split while training (default true), not into memory first. */
+    stream: z.boolean().optional(),
+    /** Streamed training split: sample descriptors (not images) its shuffle buffer holds (default 10,000). */
+    shuffleBuffer: count().optional(),
+    /** Neighbour-aware batches: this many of each batch are loss.graph topk neighbours of the others (epochs get longer). */
+    neighbors: z.number().int().nonnegative().optional(),
     /** Size and seed of the synthetic set (the data's seed, independent of the run's). */
     synth: z.strictObject({ train: count(), test: count(), seed: z.number().int().nonnegative() }).optional(),
     /** Fraction of the training set, class-balanced (data-efficiency experiments). */
@@ -86,9 +92,9 @@ export const runConfigSchema = z.strictObject({
     temperature: z.number().min(1e-3).max(100),
     /** X-CLR's τ_s (1e-4 makes its targets one-hot). */
     targetTemperature: z.number().min(1e-4).max(100),
-    /** X-CLR's graph: class descriptions, names, a taxonomy or an edge list (labelled data), or the samples' captions. */
-    graph: z.enum([...CLASS_GRAPH_SOURCES, 'captions']),
-    /** `taxonomy`: a JSON tree or `child,parent` CSV (default: Fashion-MNIST's); `edges`: a CSV or Arrow of (i, j, weight). */
+    /** X-CLR's graph: class descriptions, names, a taxonomy or an edge list (labelled data), the samples' captions or a top-k file. */
+    graph: z.enum([...CLASS_GRAPH_SOURCES, 'captions', 'topk']),
+    /** `taxonomy`: a JSON tree or `child,parent` CSV (default: Fashion-MNIST's); `edges`: a CSV or Arrow of (i, j, weight); `topk`: `xclr graph topk` output. */
     graphFile: z.string().min(1).optional(),
     /** VICReg / Barlow Twins: train their graph forms against `loss.graph` (the paper's Theorem 1). */
     graphForm: z.boolean().optional(),

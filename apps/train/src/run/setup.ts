@@ -1,13 +1,16 @@
 import { type BackendChoice, describeBackend, useFastestBackend } from '@xclr/backend';
-import { defaultCacheDir, type ImageDataset, type OpenedDataset, openDataset } from '@xclr/data';
+import { defaultCacheDir, type OpenedDataset, openDataset } from '@xclr/data';
 import {
   batchSimilarityFromClasses,
   batchSimilarityFromEmbeddings,
+  batchSimilarityFromTopK,
   type CaptionEmbeddings,
-  captionEmbeddingsFromFile,
+  type CaptionedSplit,
   type ClassSimilarity,
   classGraphFrom,
-  embedDatasetCaptions,
+  type SampleTopKGraph,
+  splitCaptionEmbeddings,
+  topKGraphForKeys,
 } from '@xclr/graph';
 import { ContrastiveModel } from '@xclr/models';
 import {
@@ -25,6 +28,8 @@ export interface RunParts {
   /** The class graph, as built (graph.json stores it). */
   classGraph: (ClassSimilarity & { from: string }) | null;
   captions: CaptionEmbeddings | null;
+  /** The samples' top-k graph (`loss.graph: topk`): targets, and neighbours for `data.neighbors`. */
+  topk: SampleTopKGraph | null;
   model: ContrastiveModel;
   objective: Objective;
 }
@@ -48,52 +53,51 @@ export function architecture(config: RunConfig) {
 }
 
 /** Per-sample caption embeddings of a split: from the configured file (by sample key) or the configured encoder. */
-async function captionEmbeddings(
-  config: RunConfig,
-  split: ImageDataset,
-  log: (line: string) => void,
-): Promise<CaptionEmbeddings> {
-  const file = config.loss.captionEmbeddings;
-  if (file) {
-    if (!split.ids) throw new Error(`loss.captionEmbeddings: ${split.name} has no sample keys to look the embeddings up by`);
-    return captionEmbeddingsFromFile(file, split.ids);
-  }
-  if (!split.captions)
-    throw new Error(`loss ${config.loss.type} with caption embeddings needs a captioned dataset; ${split.name} has no captions`);
-  return embedDatasetCaptions(split.captions, { encoder: config.loss.textEncoder, cacheDir: defaultCacheDir(), log });
-}
+const captionEmbeddings = ({ loss }: RunConfig, split: CaptionedSplit, log: (line: string) => void) =>
+  splitCaptionEmbeddings(split, { file: loss.captionEmbeddings, encoder: loss.textEncoder, cacheDir: defaultCacheDir(), log });
 
 /** Everything a run trains or evaluates: data, target graph, caption embeddings, model and objective. */
 export async function setUpRun(config: RunConfig, log: (line: string) => void): Promise<RunParts> {
-  const data = await openDataset(config.data, { seed: config.seed, cacheDir: defaultCacheDir(), log });
-  const { train, test, trainIndices } = data;
-  log(`data: ${train.name} (${trainIndices.length} of ${train.size} images, ${train.source}), ${test.name} (${test.size})`);
-  const numClasses = train.classNames?.length ?? Math.max(...(train.labels ?? [1])) + 1;
+  const trainSample = config.eval.trainSize || undefined; // a streamed split decodes this many images for evaluation
+  const data = await openDataset(config.data, { seed: config.seed, cacheDir: defaultCacheDir(), log, trainSample });
+  const { train, test, trainIndices, streamed, numClasses } = data;
+  const all = streamed ?? train; // every training sample's keys, captions and labels
+  log(`data: ${train.name} (${trainIndices.length} of ${all.size} images, ${train.source}), ${test.name} (${test.size})`);
   const { type, graph: graphSource, graphFile: file, textEncoder: encoder } = config.loss;
 
   // X-CLR, and VICReg / Barlow Twins in their graph forms, train against a class or caption graph.
   const usesGraph = type === 'xclr' || Boolean(config.loss.graphForm);
   const classOptions = { ...train, classNames: train.classNames ?? [], file, encoder, cacheDir: defaultCacheDir() };
-  const classGraph = usesGraph && graphSource !== 'captions' ? await classGraphFrom(graphSource, classOptions) : null;
+  const sampleGraph = graphSource === 'captions' || graphSource === 'topk';
+  const classGraph = usesGraph && !sampleGraph ? await classGraphFrom(graphSource, classOptions) : null;
   if (classGraph) log(`graph: ${numClasses} classes from ${graphSource} with ${classGraph.from}`);
-  if (type === 'clip' && !train.captions) throw new Error(`loss clip needs captions; ${train.name} has none`);
+  if (type === 'clip' && !all.captions) throw new Error(`loss clip needs captions; ${train.name} has none`);
   const tower = config.model.textTower ?? { type: 'projection' as const };
   const usesCaptionEmbeddings = (usesGraph && graphSource === 'captions') || (type === 'clip' && tower.type === 'projection');
-  const captions = usesCaptionEmbeddings ? await captionEmbeddings(config, train, log) : null;
+  const captions = usesCaptionEmbeddings ? await captionEmbeddings(config, all, log) : null;
   if (captions) log(`graph: ${captions.unique} distinct captions embedded with ${captions.encoder} (${captions.dim}-d)`);
+  // A top-k graph file of the samples (xclr graph topk), its rows found by key in the embeddings file it was built from.
+  const embeddings = config.loss.captionEmbeddings;
+  if (graphSource === 'topk' && !(file && embeddings && all.ids))
+    throw new Error('loss.graph topk: set loss.graphFile (a top-k file) and loss.captionEmbeddings (the file it was built from)');
+  const topk = graphSource === 'topk' ? await topKGraphForKeys(file!, embeddings!, all.ids!) : null;
+  if (topk) log(`graph: top-${topk.k} neighbours of ${all.size} samples from ${file} (${topk.outside} outside the split)`);
+  if (config.data.neighbors && !topk) throw new Error('data.neighbors: the neighbours come from loss.graph topk; set it');
 
   const model = new ContrastiveModel(
     { encoder: config.model.encoder, head: type === 'supervised' ? null : config.model.head },
     config.seed,
   );
   // X-CLR's targets come from the caption graph (by sample index) or the class graph (by label).
-  const targets: BatchTargets = captions
-    ? { needs: ['indices'], of: (b) => batchSimilarityFromEmbeddings(captions.rows, captions.dim, b.indices!) }
-    : { needs: ['labels'], of: (b) => batchSimilarityFromClasses(classGraph!, b.labels!) };
+  const targets: BatchTargets = topk
+    ? { needs: ['indices'], of: (b) => batchSimilarityFromTopK(topk, b.indices!) }
+    : captions
+      ? { needs: ['indices'], of: (b) => batchSimilarityFromEmbeddings(captions.rows, captions.dim, b.indices!) }
+      : { needs: ['labels'], of: (b) => batchSimilarityFromClasses(classGraph!, b.labels!) };
   const textTower: ClipTextTower =
     tower.type === 'projection'
       ? { type: 'projection', inputDim: captions?.dim ?? 0 }
-      : { ...tower, vocabularyFrom: train.captions ?? [] };
+      : { ...tower, vocabularyFrom: all.captions ?? [] };
   // Every objective reads the options it takes from one object.
   const options = {
     ...config.loss,
@@ -105,7 +109,7 @@ export async function setUpRun(config: RunConfig, log: (line: string) => void): 
     textTower,
   };
   const objective = createObjective(type, options as ObjectiveOptionsByName[typeof type]);
-  return { data, numClasses, classGraph, captions, model, objective };
+  return { data, numClasses, classGraph, captions, topk, model, objective };
 }
 
 /** The retrieval inputs of a CLIP run's test set (null for image-only losses). */

@@ -1,16 +1,8 @@
 import path from 'node:path';
 import { type BackendChoice, fusedAdam } from '@xclr/backend';
-import {
-  type Batch,
-  ContrastiveLoader,
-  defaultCacheDir,
-  disposeBatch,
-  NO_AUGMENT,
-  simclrAugment,
-  writeFileAtomic,
-} from '@xclr/data';
-import { batchRows } from '@xclr/graph';
+import { type Batch, defaultCacheDir, disposeBatch, trainingBatches, writeFileAtomic } from '@xclr/data';
 import { type EvalResult, evaluateEncoder, headlineK, headlineScores, heldOutKnn, scoreCsv } from '@xclr/eval/protocol';
+import { batchRows } from '@xclr/graph';
 import { type DataSource, type FitResult, fit, mapBatches, metricsLog, progressBar, type TrainingBatch } from '@xclr/training';
 import type { RunConfig } from '../config/schema.js';
 import { writeJson, writeRunReport } from './run-dir.js';
@@ -26,9 +18,10 @@ export interface TrainOptions {
 export type Summary = ReturnType<typeof summarize>;
 
 /** What the run's batches depend on: a resume with other values could not continue exactly. */
-function fingerprint({ seed, train, data }: RunConfig) {
-  const { dataset, fraction, augment, trainSplit, synth, imageSize } = data;
-  return { seed, batchSize: train.batchSize, data: { dataset, fraction, augment, trainSplit, synth, imageSize } };
+function fingerprint({ seed, train, data }: RunConfig, samples: number) {
+  const { dataset, fraction, augment, trainSplit, synth, imageSize, stream, shuffleBuffer, neighbors } = data;
+  const batches = { dataset, fraction, augment, trainSplit, synth, imageSize, stream, shuffleBuffer, neighbors, samples };
+  return { seed, batchSize: train.batchSize, data: batches };
 }
 
 /** Trains with @xclr/training's `fit`, evaluates with @xclr/eval, writes the run directory; `null` when stopped early. */
@@ -40,12 +33,9 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
   const { data, classGraph, model, objective, numClasses, captions } = parts;
   const { train, test, extraTests, trainIndices, skipped } = data;
   const embed = (x: Parameters<typeof model.embed>[0]) => model.embed(x, config.eval.features);
-  const loader = new ContrastiveLoader(train, {
-    batchSize: config.train.batchSize,
-    seed: config.seed,
-    augment: config.data.augment === 'simclr' ? simclrAugment(train.channels) : NO_AUGMENT,
-    indices: trainIndices,
-  });
+  const { neighbors: count, augment } = config.data;
+  const neighbors = count ? { graph: parts.topk!, count } : undefined; // batches fill up with anchors' graph neighbours
+  const loader = await trainingBatches(data, { batchSize: config.train.batchSize, seed: config.seed, augment, neighbors });
   // The CLIP projection tower reads each sample's frozen caption embedding.
   const batches: DataSource<Batch & TrainingBatch> =
     captions && objective.needs.includes('captionEmbeddings')
@@ -62,7 +52,7 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
       validate: () => heldOutKnn(embed, train, { numClasses }),
       checkpoint: { dir: ckptDir, every: config.train.checkpointEvery, architecture: architecture(config) },
       resume: options.resume,
-      fingerprint: fingerprint(config),
+      fingerprint: fingerprint(config, trainIndices.length),
       signal: options.signal,
       disposeBatch,
       callbacks: [

@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { generateSynthetic, type ImageDataset, openDataset, writeWebDataset } from '@xclr/data';
+import { readTopKFile } from '@xclr/graph';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runDirIn, stepLosses, TINY, tmpDir, xclr } from './helpers.js';
+
+// The sparse-graph pipeline a user runs on captioned shards: embed the captions keyed by sample,
+// build the top-k graph, train X-CLR against it, with neighbour-aware batches.
+const dir = tmpDir('xclr-topk-train-');
+const files = {
+  captions: path.join(dir, 'captions.jsonl'),
+  embeddings: path.join(dir, 'emb.arrow'),
+  topk: path.join(dir, 'topk.arrow'),
+};
+
+function objects(count: number): ImageDataset {
+  const pixels = new Uint8Array(count * 784);
+  for (let i = 0; i < count; i++) pixels.fill(40 + 20 * (i % 10), i * 784 + 100 + 10 * i, i * 784 + 500);
+  const labels = Int32Array.from({ length: count }, (_, i) => i % 10);
+  const classNames = Array.from({ length: 10 }, (_, i) => `class ${i}`);
+  return { name: 'objects', size: count, height: 28, width: 28, channels: 1, pixels, labels, classNames, source: 'test' };
+}
+
+beforeAll(async () => {
+  const o = objects(40);
+  await writeWebDataset(generateSynthetic(o, 96, 1, 'train'), path.join(dir, 'data', 'train'), 'train', 32);
+  await writeWebDataset(generateSynthetic(o, 40, 2, 'original'), path.join(dir, 'data', 'test'), 'test', 100);
+  const { streamed } = await openDataset(
+    { dataset: 'webdataset', path: path.join(dir, 'data'), imageSize: 16 },
+    { trainSample: 8 },
+  );
+  const rows = streamed!.ids.map((key, i) => JSON.stringify({ key, caption: streamed!.captions[i] }));
+  fs.writeFileSync(files.captions, `${rows.join('\n')}\n`);
+  const embed = ['graph', 'embed', '--input', files.captions, '--id-field', 'key', '--out', files.embeddings, '--backend', 'cpu'];
+  expect((await xclr(embed)).code).toBe(0);
+  expect((await xclr(['graph', 'topk', '--embeddings', files.embeddings, '--k', '4', '--out', files.topk])).code).toBe(0);
+});
+
+const base = [
+  'train',
+  '--preset',
+  'synth-xclr',
+  ...TINY,
+  ...['--set', 'data.dataset=webdataset', '--set', `data.path=${path.join(dir, 'data')}`, '--set', 'data.imageSize=16'],
+  ...['--set', 'train.batchSize=16', '--set', 'train.maxSteps=3', '--set', 'eval.trainSize=40', '--set', 'eval.testSize=40'],
+];
+const topk = [
+  '--set',
+  'loss.graph=topk',
+  '--set',
+  `loss.graphFile=${files.topk}`,
+  '--set',
+  `loss.captionEmbeddings=${files.embeddings}`,
+];
+
+describe('loss.graph topk and data.neighbors', () => {
+  it('trains X-CLR against a top-k graph file, with and without neighbour-aware batches', async () => {
+    expect(readTopKFile(files.topk).k).toBe(4);
+    const runs = [tmpDir('xclr-topk-a-'), tmpDir('xclr-topk-b-')];
+    const plain = await xclr([...base, ...topk, '--runs-dir', runs[0]]);
+    expect(plain.code, plain.err).toBe(0);
+    expect(plain.err).toMatch(/graph: top-4 neighbours of 96 samples from .*topk\.arrow \(0 outside the split\)/);
+    const neighbours = await xclr([...base, ...topk, '--set', 'data.neighbors=8', '--runs-dir', runs[1]]);
+    expect(neighbours.code, neighbours.err).toBe(0);
+    const [a, b] = runs.map((r) => stepLosses(runDirIn(r)));
+    expect(a.map(([s]) => s)).toEqual([1, 2, 3]);
+    // Same model, seed and targets' graph: only the batches differ, so the losses do.
+    expect(b[0][1]).not.toBe(a[0][1]);
+  });
+
+  it('says which settings topk and neighbours need', async () => {
+    const missing = await xclr([...base, '--set', 'loss.graph=topk']);
+    expect(missing.err).toContain(
+      'xclr: loss.graph topk: set loss.graphFile (a top-k file) and loss.captionEmbeddings (the file it was built from)',
+    );
+    const noGraph = await xclr([...base, '--set', 'data.neighbors=4']);
+    expect(noGraph.err).toContain('xclr: data.neighbors: the neighbours come from loss.graph topk; set it');
+    const tooMany = await xclr([...base, ...topk, '--set', 'data.neighbors=16']);
+    expect(tooMany.code).toBe(1);
+    expect(tooMany.err).toMatch(/neighbors.*16/);
+  });
+});
