@@ -78,9 +78,11 @@ export async function benchTrainStep(options: {
   profile?: boolean;
   /** Run the encoder on this many images at a time (chunkedEmbeddingStep); default: the whole batch. */
   chunk?: number;
+  /** Input of the model instead of its bench shape (e.g. `[64, 64, 3]`). */
+  inputShape?: [number, number, number];
 }): Promise<BenchResult> {
   const choice = await useFastestBackend({ backend: options.backend, threads: options.threads, native: options.native });
-  const encoder = BENCH_MODELS[options.model];
+  const encoder = { ...BENCH_MODELS[options.model], ...(options.inputShape ? { inputShape: options.inputShape } : {}) };
   const model = new ContrastiveModel({ encoder, head: null }, 0);
   // ResNet-18's 512-d features get the fixed 128-d linear head.
   const head = options.model === 'resnet18' ? tf.variable(tf.randomNormal([512, 128], 0, 0.04, 'float32', 1)) : null;
