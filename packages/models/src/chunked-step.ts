@@ -25,9 +25,11 @@ function chunksOf(n: number, size: number): Array<[number, number]> {
  * 4. the summed gradients are applied as `trainStep` does (global norm, optional clipping).
  *
  * The update equals `trainStep`'s for encoders without batch statistics, at the cost of one more
- * forward pass. With batch norm, statistics are per chunk and the moving averages are updated in
- * both passes. This is what lets ResNet-18 train on two views of 256 images within the wasm
- * backend's 4 GB heap.
+ * forward pass; memory is one chunk's activations plus the `[N, D]` embeddings and their
+ * gradients. With batch norm in `embed`, statistics are per chunk and the moving averages are
+ * updated in both passes (keep such layers in `loss`, which sees the full batch, as
+ * `@xclr/training`'s `fit` does with a projection head). This is what lets ResNet-18 train on
+ * two views of 256 images within the wasm backend's 4 GB heap.
  *
  * @param embed the encoder: `[n, …]` inputs → `[n, D]` embeddings (training mode).
  * @param views the inputs of each view, `[N, …]` each, same N.
@@ -54,18 +56,22 @@ export function chunkedEmbeddingStep(
   return tidied(() => {
     // 1. Embeddings of every chunk, as temporary variables so that step 2 differentiates with
     //    respect to them and to the loss's own variables in one call.
-    const embeddings = views.map((v) =>
-      tf.variable(tf.concat(plan.map(([start, size]) => tf.tidy(() => embed(tf.slice(v, start, size)))))),
-    );
+    const embeddings = views.map((v) => {
+      const parts = plan.map(([start, size]) => tf.tidy(() => embed(tf.slice(v, start, size))));
+      const all = tf.concat(parts);
+      tf.dispose(parts);
+      return tf.variable(all);
+    });
     try {
       // 2. The loss on the full batch; its gradient with respect to each embedding row.
       const { value, grads } = tf.variableGrads(
         () => loss(embeddings as unknown as tf.Tensor2D[]),
         [...embeddings, ...variables],
       );
-      const total: tf.NamedTensorMap = {};
-      for (const v of variables) if (grads[v.name]) total[v.name] = grads[v.name];
-      // 3. Backpropagate each chunk's rows of those gradients through the encoder.
+      const total = new Map<string, tf.Tensor>();
+      for (const v of variables) if (grads[v.name]) total.set(v.name, grads[v.name]);
+      // 3. Backpropagate each chunk's rows of those gradients through the encoder. Sums replace
+      //    their terms at once, so memory holds one set of gradients, not one per chunk.
       views.forEach((view, i) => {
         const dz = grads[embeddings[i].name];
         if (dz == null) throw new Error(`${fn}: the loss does not depend on view ${i}`);
@@ -75,13 +81,24 @@ export function chunkedEmbeddingStep(
             variables,
           );
           for (const [name, g] of Object.entries(chunk)) {
-            const before = total[name];
-            total[name] = before == null ? g : tf.add(before, g);
+            if (g == null) continue;
+            const before = total.get(name);
+            if (before == null) total.set(name, g);
+            else {
+              total.set(name, tf.add(before, g));
+              tf.dispose([before, g]);
+            }
           }
         }
       });
-      // 4. The update.
-      return applyGradients(value, total, options);
+      // 4. The update, with gradients in `variables` order as `trainStep` gives them: Adam keys
+      //    its moments by position, so a run may switch between the two steps (e.g. on resume).
+      const ordered: tf.NamedTensorMap = {};
+      for (const v of variables) {
+        const g = total.get(v.name);
+        if (g != null) ordered[v.name] = g;
+      }
+      return applyGradients(value, ordered, options);
     } finally {
       tf.dispose(embeddings);
     }

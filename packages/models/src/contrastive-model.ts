@@ -15,9 +15,13 @@ export interface ContrastiveModelConfig {
 /** Layers whose training-mode output for one sample depends on the rest of its batch. */
 const BATCH_DEPENDENT_LAYERS = new Set(['BatchNormalization']);
 
-function hasBatchDependentLayers(model: tfl.LayersModel): boolean {
+/**
+ * Whether a layer of `model` (batch norm) makes one sample's training-mode output depend on the
+ * rest of its batch: such a model cannot be run on chunks of a batch with the same result.
+ */
+export function isBatchDependent(model: tfl.LayersModel): boolean {
   return model.layers.some(
-    (l) => BATCH_DEPENDENT_LAYERS.has(l.getClassName()) || ('layers' in l && hasBatchDependentLayers(l as tfl.LayersModel)),
+    (l) => BATCH_DEPENDENT_LAYERS.has(l.getClassName()) || ('layers' in l && isBatchDependent(l as tfl.LayersModel)),
   );
 }
 
@@ -36,7 +40,7 @@ export class ContrastiveModel {
   ) {
     this.encoder = createEncoder(config.encoder, seed);
     this.head = config.head ? createProjectionHead(encoderWidth(config.encoder), config.head, seed) : null;
-    this.batchDependent = hasBatchDependentLayers(this.encoder) || (this.head != null && hasBatchDependentLayers(this.head));
+    this.batchDependent = isBatchDependent(this.encoder) || (this.head != null && isBatchDependent(this.head));
   }
 
   /** Embeddings for the loss (training mode: batch norm uses batch statistics). */

@@ -1,7 +1,7 @@
 // The root entry is browser-safe (no Node built-ins): checkpoints (node:fs) are the Node-only
 // subpath `@xclr/models/checkpoint`.
 export { type ChunkedStepOptions, chunkedEmbeddingStep } from './chunked-step.js';
-export { ContrastiveModel, type ContrastiveModelConfig } from './contrastive-model.js';
+export { ContrastiveModel, type ContrastiveModelConfig, isBatchDependent } from './contrastive-model.js';
 export {
   createEncoder,
   createProjectionHead,

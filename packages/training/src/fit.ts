@@ -1,10 +1,10 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { trainStep } from '@xclr/models';
+import { chunkedEmbeddingStep, trainStep } from '@xclr/models';
 import { batchSize, disposeBatchTensors, type TrainingBatch } from './batch.js';
 import type { Callback, FitContext } from './callbacks/callback.js';
 import { type CheckpointOptions, RunCheckpoints } from './checkpoints.js';
 import { batchesOf, type DataSource, stepsPerEpochOf } from './data-source.js';
-import type { Objective } from './objectives/objective.js';
+import type { EmbeddingSplit, Objective } from './objectives/objective.js';
 import { lockDir } from './run-lock.js';
 import { INITIAL_STATE, type TrainingState } from './state.js';
 
@@ -19,6 +19,14 @@ export interface FitOptions<B extends TrainingBatch = TrainingBatch> {
   maxSteps?: number;
   /** Clip the global gradient norm (as torch.nn.utils.clip_grad_norm_). */
   clipNorm?: number;
+  /**
+   * Gradient caching: run the encoder on at most this many samples of a view at a time (embed
+   * every chunk without a tape, take the loss and its gradient with respect to the embeddings on
+   * the whole batch, back-propagate chunk by chunk). The gradients equal the whole batch's; the
+   * cost is one more forward pass of the encoder. Needs `objective.embeddingSplit` and an encoder
+   * without batch norm. Default: the whole batch in one pass.
+   */
+  chunkSize?: number;
   /** Read the objective's metrics (a host sync) every this many steps (default 1). */
   logEvery?: number;
   /** Called at every epoch's end; higher is better. The best value's weights are saved as `best`. */
@@ -54,6 +62,17 @@ export interface FitResult {
 
 const nextTick = () => new Promise((resolve) => setImmediate(resolve));
 
+/** The objective's embedding split when `chunkSize` asks for gradient caching; clear errors otherwise. */
+function embeddingSplitFor(objective: Objective, chunkSize: number | undefined): EmbeddingSplit | null {
+  if (chunkSize === undefined) return null;
+  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new Error(`fit: chunkSize must be an integer ≥ 1, got ${chunkSize}`);
+  if (!objective.embeddingSplit)
+    throw new Error(
+      `fit: chunkSize needs an objective whose loss is a function of per-sample embeddings (objective.embeddingSplit); objective "${objective.name}" has none: train it without chunkSize`,
+    );
+  return objective.embeddingSplit();
+}
+
 /**
  * Trains `objective`'s variables on `data`: one optimiser step per batch, epoch by epoch, with
  * checkpoints every `checkpoint.every` steps and at epoch ends, exact resume from the last one,
@@ -70,6 +89,7 @@ export async function fit<B extends TrainingBatch>(options: FitOptions<B>): Prom
     throw new Error(`fit: maxSteps must be an integer ≥ 1, got ${options.maxSteps}`);
   if (!Number.isInteger(logEvery) || logEvery < 1) throw new Error(`fit: logEvery must be an integer ≥ 1, got ${logEvery}`);
   if (options.resume && !options.checkpoint) throw new Error('fit: resume needs checkpoint.dir');
+  const split = embeddingSplitFor(objective, options.chunkSize);
 
   const fingerprint = options.fingerprint ?? {};
   const checkpoints = options.checkpoint ? new RunCheckpoints(options.checkpoint, objective, optimizer) : null;
@@ -129,11 +149,15 @@ export async function fit<B extends TrainingBatch>(options: FitOptions<B>): Prom
         let result: { loss: number; gradNorm: number };
         try {
           n = batchSize(batch);
-          result = trainStep(() => objective.loss(batch), {
-            optimizer,
-            variables: objective.variables,
-            clipNorm: options.clipNorm,
-          });
+          const step = { optimizer, variables: objective.variables, clipNorm: options.clipNorm };
+          const chunkSize = options.chunkSize ?? n;
+          result =
+            split && n > chunkSize
+              ? chunkedEmbeddingStep(split.embed, split.inputs(batch), (z) => split.lossOfEmbeddings(z, batch), {
+                  ...step,
+                  chunkSize,
+                })
+              : trainStep(() => objective.loss(batch), step);
           objective.afterStep?.();
         } finally {
           disposeBatch(batch);

@@ -10,7 +10,7 @@ export { type FitOptions, type FitResult, fit } from './fit.js';
 export { type BarlowObjectiveOptions, barlowObjective } from './objectives/barlow.js';
 export { type ClipObjectiveOptions, type ClipTextTower, clipObjective } from './objectives/clip.js';
 export { type NtXentObjectiveOptions, ntXentObjective } from './objectives/ntxent.js';
-export { checkBatch, type Objective, type ObjectiveOptions } from './objectives/objective.js';
+export { checkBatch, type EmbeddingSplit, type Objective, type ObjectiveOptions } from './objectives/objective.js';
 export { createObjective, OBJECTIVE_NAMES, type ObjectiveName, type ObjectiveOptionsByName } from './objectives/registry.js';
 export { type SupConObjectiveOptions, supConObjective } from './objectives/supcon.js';
 export { type VicregObjectiveOptions, vicregObjective } from './objectives/vicreg.js';

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createLoss } from '@xclr/losses';
 import { createTextProjection, LogitScale, SmallTextEncoder, Vocabulary } from '@xclr/models';
-import { asMatrix, batchSize } from '../batch.js';
-import { checkBatch, type Objective, type ObjectiveOptions, withWeightDecay } from './objective.js';
+import { asMatrix, batchSize, type TrainingBatch } from '../batch.js';
+import { checkBatch, encoderCut, type Objective, type ObjectiveOptions, withWeightDecay } from './objective.js';
 
 /** CLIP's text tower: a trainable projection of frozen caption embeddings, or a small word-level encoder. */
 export type ClipTextTower =
@@ -62,16 +62,30 @@ export function clipObjective(options: ClipObjectiveOptions): Objective {
   const loss = createLoss('clip');
   const variables = [...model.trainableWeights, ...tower.variables, scale.logScale];
   const needs = textTower.type === 'projection' ? (['captionEmbeddings'] as const) : (['captions'] as const);
+  const lossOf = (image: tf.Tensor2D, batch: TrainingBatch) => {
+    const rows = batch.captionEmbeddings ? asMatrix(batch.captionEmbeddings, batchSize(batch), 'captionEmbeddings') : null;
+    const text = tower.embed(batch.captions ?? [], rows);
+    return withWeightDecay(loss(image, text, { logitScale: scale.value() }), variables, weightDecay);
+  };
   return {
     name: 'clip',
     needs,
     variables,
     loss: (batch) => {
       checkBatch('clip', needs, batch);
-      const image = model.project(batch.views[0] as tf.Tensor4D);
-      const rows = batch.captionEmbeddings ? asMatrix(batch.captionEmbeddings, batchSize(batch), 'captionEmbeddings') : null;
-      const text = tower.embed(batch.captions ?? [], rows);
-      return withWeightDecay(loss(image, text, { logitScale: scale.value() }), variables, weightDecay);
+      return lossOf(model.project(batch.views[0] as tf.Tensor4D), batch);
+    },
+    // The image tower is chunked; the text tower runs on the full batch with the loss.
+    embeddingSplit: () => {
+      const { embed, head } = encoderCut(model, 'clip');
+      return {
+        inputs: (batch) => {
+          checkBatch('clip', needs, batch);
+          return [batch.views[0]];
+        },
+        embed,
+        lossOfEmbeddings: ([features], batch) => lossOf(head(features), batch),
+      };
     },
     afterStep: () => scale.clamp(),
     metrics: () => ({ logitScale: scale.current() }),

@@ -1,5 +1,6 @@
+import type * as tf from '@tensorflow/tfjs-core';
 import { createLoss } from '@xclr/losses';
-import { checkBatch, type Objective, type ObjectiveOptions, projectPair, withWeightDecay } from './objective.js';
+import { checkBatch, type Objective, type ObjectiveOptions, pairSplit, projectPair, withWeightDecay } from './objective.js';
 
 export interface NtXentObjectiveOptions extends ObjectiveOptions {
   /** τ (default 0.1). */
@@ -11,6 +12,7 @@ export function ntXentObjective(options: NtXentObjectiveOptions): Objective {
   const { model, temperature = 0.1, weightDecay } = options;
   const loss = createLoss('ntxent', { temperature });
   const variables = model.trainableWeights;
+  const lossOf = (zA: tf.Tensor2D, zB: tf.Tensor2D) => withWeightDecay(loss(zA, zB), variables, weightDecay);
   return {
     name: 'ntxent',
     needs: [],
@@ -18,8 +20,9 @@ export function ntXentObjective(options: NtXentObjectiveOptions): Objective {
     loss: (batch) => {
       checkBatch('ntxent', [], batch);
       const [zA, zB] = projectPair(model, 'ntxent', batch);
-      return withWeightDecay(loss(zA, zB), variables, weightDecay);
+      return lossOf(zA, zB);
     },
+    embeddingSplit: () => pairSplit(model, 'ntxent', [], lossOf),
     dispose: () => {},
   };
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ContrastiveModel } from '@xclr/models';
+import { type ContrastiveModel, isBatchDependent } from '@xclr/models';
 import { BATCH_FIELD_SHAPES, type BatchField, type TrainingBatch } from '../batch.js';
 
 /**
@@ -21,8 +21,27 @@ export interface Objective {
   metrics?(): Record<string, number>;
   /** CLIP: text embeddings of captions (or of frozen caption embedding rows) for retrieval. */
   embedText?(captions: readonly string[], rows: Float32Array | null): tf.Tensor2D;
+  /**
+   * The loss cut at per-sample embeddings, for gradient caching (`fit`'s `chunkSize`); throws
+   * where chunks would change the loss (an encoder with batch norm). Absent: no chunking.
+   */
+  embeddingSplit?(): EmbeddingSplit;
   /** Disposes the objective's own variables (not the model's). */
   dispose(): void;
+}
+
+/**
+ * An objective's loss as a function of per-sample embeddings: `loss(batch)` equals
+ * `lossOfEmbeddings(inputs(batch).map(embed), batch)`, and a row's embedding depends on that row
+ * alone, so `embed` may run on any chunk of rows with the same result.
+ */
+export interface EmbeddingSplit {
+  /** The `[N, …]` inputs of a batch that `embed` maps (e.g. both views); checks the batch. */
+  inputs(batch: TrainingBatch): tf.Tensor[];
+  /** Training-mode embeddings `[n, D]` of `n` rows of one input. */
+  embed(rows: tf.Tensor): tf.Tensor2D;
+  /** The batch's loss, weight decay included, from the embeddings of `inputs(batch)` in order. */
+  lossOfEmbeddings(embeddings: tf.Tensor2D[], batch: TrainingBatch): tf.Scalar;
 }
 
 /** Options every objective takes. */
@@ -57,8 +76,53 @@ export function withWeightDecay(main: tf.Scalar, variables: tf.Variable[], weigh
   return penalty ? (tf.add(main, penalty) as tf.Scalar) : main;
 }
 
+function checkPair(objective: string, batch: TrainingBatch): void {
+  if (batch.views.length !== 2) throw new Error(`objective ${objective}: needs two views per batch, got ${batch.views.length}`);
+}
+
 /** Both views' projections, checked to be a pair. */
 export function projectPair(model: ContrastiveModel, objective: string, batch: TrainingBatch): [tf.Tensor2D, tf.Tensor2D] {
-  if (batch.views.length !== 2) throw new Error(`objective ${objective}: needs two views per batch, got ${batch.views.length}`);
+  checkPair(objective, batch);
   return model.projectViews(batch.views[0] as tf.Tensor4D, batch.views[1] as tf.Tensor4D);
+}
+
+/**
+ * The model cut for gradient caching: the encoder runs on chunks of rows; the projection head,
+ * whose batch norm needs every row of a view, runs after it on the view's full `[N, width]`
+ * features (as `projectViews` runs it, one view at a time).
+ */
+export function encoderCut(
+  model: ContrastiveModel,
+  objective: string,
+): { embed: (rows: tf.Tensor) => tf.Tensor2D; head: (features: tf.Tensor2D) => tf.Tensor2D } {
+  if (isBatchDependent(model.encoder))
+    throw new Error(
+      `objective ${objective}: chunkSize needs an encoder whose output for a sample does not depend on the rest of the batch, ` +
+        `but encoder "${model.config.encoder.type}" has batch normalization, whose statistics would be per chunk: ` +
+        'train it without chunkSize, or with an encoder without batch norm (mlp, convnet)',
+    );
+  const { head } = model;
+  return {
+    embed: (rows) => model.encoder.apply(rows, { training: true }) as tf.Tensor2D,
+    head: (features) => (head ? (head.apply(features, { training: true }) as tf.Tensor2D) : features),
+  };
+}
+
+/** The split of a two-view objective whose loss is `lossOf` both views' projections. */
+export function pairSplit(
+  model: ContrastiveModel,
+  objective: string,
+  needs: readonly BatchField[],
+  lossOf: (zA: tf.Tensor2D, zB: tf.Tensor2D, batch: TrainingBatch) => tf.Scalar,
+): EmbeddingSplit {
+  const { embed, head } = encoderCut(model, objective);
+  return {
+    inputs: (batch) => {
+      checkBatch(objective, needs, batch);
+      checkPair(objective, batch);
+      return batch.views;
+    },
+    embed,
+    lossOfEmbeddings: ([a, b], batch) => lossOf(head(a), head(b), batch),
+  };
 }

@@ -1,5 +1,7 @@
+import type * as tf from '@tensorflow/tfjs-core';
 import { createLoss } from '@xclr/losses';
-import { checkBatch, type Objective, type ObjectiveOptions, projectPair, withWeightDecay } from './objective.js';
+import type { TrainingBatch } from '../batch.js';
+import { checkBatch, type Objective, type ObjectiveOptions, pairSplit, projectPair, withWeightDecay } from './objective.js';
 
 export interface SupConObjectiveOptions extends ObjectiveOptions {
   /** τ (default 0.1); the base temperature is the same, as SupContrast trains. */
@@ -12,6 +14,8 @@ export function supConObjective(options: SupConObjectiveOptions): Objective {
   const loss = createLoss('supcon', { temperature, baseTemperature: temperature });
   const variables = model.trainableWeights;
   const needs = ['labels'] as const;
+  const lossOf = (zA: tf.Tensor2D, zB: tf.Tensor2D, batch: TrainingBatch) =>
+    withWeightDecay(loss(zA, zB, { labels: batch.labels }), variables, weightDecay);
   return {
     name: 'supcon',
     needs,
@@ -19,8 +23,9 @@ export function supConObjective(options: SupConObjectiveOptions): Objective {
     loss: (batch) => {
       checkBatch('supcon', needs, batch);
       const [zA, zB] = projectPair(model, 'supcon', batch);
-      return withWeightDecay(loss(zA, zB, { labels: batch.labels }), variables, weightDecay);
+      return lossOf(zA, zB, batch);
     },
+    embeddingSplit: () => pairSplit(model, 'supcon', needs, lossOf),
     dispose: () => {},
   };
 }

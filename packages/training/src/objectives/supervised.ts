@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { checkBatch, type Objective, type ObjectiveOptions, withWeightDecay } from './objective.js';
+import type { TrainingBatch } from '../batch.js';
+import { checkBatch, encoderCut, type Objective, type ObjectiveOptions, withWeightDecay } from './objective.js';
 
 export interface SupervisedObjectiveOptions extends ObjectiveOptions {
   numClasses: number;
@@ -23,16 +24,29 @@ export function supervisedObjective(options: SupervisedObjectiveOptions): Object
   });
   const variables = [...model.trainableWeights, ...classifier.trainableWeights.map((w) => w.read() as tf.Variable)];
   const needs = ['labels'] as const;
+  const lossOf = (features: tf.Tensor2D, batch: TrainingBatch) => {
+    const logits = classifier.apply(features, { training: true }) as tf.Tensor2D;
+    const onehot = tf.oneHot(tf.tensor1d(batch.labels as Int32Array, 'int32'), numClasses);
+    return withWeightDecay(tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar, variables, weightDecay);
+  };
   return {
     name: 'supervised',
     needs,
     variables,
     loss: (batch) => {
       checkBatch('supervised', needs, batch);
-      const features = model.encoder.apply(batch.views[0], { training: true }) as tf.Tensor2D;
-      const logits = classifier.apply(features, { training: true }) as tf.Tensor2D;
-      const onehot = tf.oneHot(tf.tensor1d(batch.labels as Int32Array, 'int32'), numClasses);
-      return withWeightDecay(tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar, variables, weightDecay);
+      return lossOf(model.encoder.apply(batch.views[0], { training: true }) as tf.Tensor2D, batch);
+    },
+    embeddingSplit: () => {
+      const { embed } = encoderCut(model, 'supervised');
+      return {
+        inputs: (batch) => {
+          checkBatch('supervised', needs, batch);
+          return [batch.views[0]];
+        },
+        embed,
+        lossOfEmbeddings: ([features], batch) => lossOf(features, batch),
+      };
     },
     dispose: () => classifier.dispose(),
   };

@@ -1,6 +1,7 @@
+import type * as tf from '@tensorflow/tfjs-core';
 import { createLoss, type VicregLossOptions } from '@xclr/losses';
-import type { BatchField } from '../batch.js';
-import { checkBatch, type Objective, type ObjectiveOptions, projectPair, withWeightDecay } from './objective.js';
+import type { BatchField, TrainingBatch } from '../batch.js';
+import { checkBatch, type Objective, type ObjectiveOptions, pairSplit, projectPair, withWeightDecay } from './objective.js';
 import type { BatchTargets } from './xclr.js';
 
 export interface VicregObjectiveOptions extends ObjectiveOptions, VicregLossOptions {
@@ -22,6 +23,8 @@ export function vicregObjective(options: VicregObjectiveOptions): Objective {
   const loss = targets ? createLoss('vicreg-graph', { ...weights, targetTemperature }) : createLoss('vicreg', weights);
   const needs: readonly BatchField[] = targets ? targets.needs : [];
   const variables = model.trainableWeights;
+  const lossOf = (zA: tf.Tensor2D, zB: tf.Tensor2D, batch: TrainingBatch) =>
+    withWeightDecay(loss(zA, zB, targets ? { similarity: targets.of(batch) } : {}), variables, weightDecay);
   return {
     name: 'vicreg',
     needs,
@@ -29,8 +32,9 @@ export function vicregObjective(options: VicregObjectiveOptions): Objective {
     loss: (batch) => {
       checkBatch('vicreg', needs, batch);
       const [zA, zB] = projectPair(model, 'vicreg', batch);
-      return withWeightDecay(loss(zA, zB, targets ? { similarity: targets.of(batch) } : {}), variables, weightDecay);
+      return lossOf(zA, zB, batch);
     },
+    embeddingSplit: () => pairSplit(model, 'vicreg', needs, lossOf),
     dispose: () => {},
   };
 }

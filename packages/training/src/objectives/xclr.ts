@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { createLoss } from '@xclr/losses';
 import { asMatrix, type BatchField, batchSize, type TrainingBatch } from '../batch.js';
-import { checkBatch, type Objective, type ObjectiveOptions, projectPair, withWeightDecay } from './objective.js';
+import { checkBatch, type Objective, type ObjectiveOptions, pairSplit, projectPair, withWeightDecay } from './objective.js';
 
 /** Where X-CLR's per-batch targets come from when the batch does not carry `similarity` itself. */
 export interface BatchTargets {
@@ -26,6 +26,12 @@ export function xclrObjective(options: XclrObjectiveOptions): Objective {
   const loss = createLoss('xclr', { temperature, targetTemperature });
   const needs = targets ? targets.needs : (['similarity'] as const);
   const variables = model.trainableWeights;
+  const lossOf = (zA: tf.Tensor2D, zB: tf.Tensor2D, batch: TrainingBatch) => {
+    const similarity = targets
+      ? targets.of(batch)
+      : asMatrix(batch.similarity as tf.Tensor2D | Float32Array, batchSize(batch), 'similarity');
+    return withWeightDecay(loss(zA, zB, { similarity }), variables, weightDecay);
+  };
   return {
     name: 'xclr',
     needs,
@@ -33,11 +39,9 @@ export function xclrObjective(options: XclrObjectiveOptions): Objective {
     loss: (batch) => {
       checkBatch('xclr', needs, batch);
       const [zA, zB] = projectPair(model, 'xclr', batch);
-      const similarity = targets
-        ? targets.of(batch)
-        : asMatrix(batch.similarity as tf.Tensor2D | Float32Array, batchSize(batch), 'similarity');
-      return withWeightDecay(loss(zA, zB, { similarity }), variables, weightDecay);
+      return lossOf(zA, zB, batch);
     },
+    embeddingSplit: () => pairSplit(model, 'xclr', needs, lossOf),
     dispose: () => {},
   };
 }
