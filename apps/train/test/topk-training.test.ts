@@ -69,6 +69,23 @@ describe('loss.graph topk and data.neighbors', () => {
     expect(b[0][1]).not.toBe(a[0][1]);
   });
 
+  it('joins a keyed embeddings file to the streamed samples; a sample without one is an error naming its key', async () => {
+    const runs = tmpDir('xclr-topk-emb-');
+    const r = await xclr([...base, '--set', `loss.captionEmbeddings=${files.embeddings}`, '--runs-dir', runs]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/graph: 96 distinct captions embedded with use-lite \(512-d\)/);
+    const lines = fs.readFileSync(files.captions, 'utf8').trim().split('\n');
+    const partial = path.join(dir, 'partial.jsonl');
+    fs.writeFileSync(partial, `${lines.slice(1).join('\n')}\n`);
+    const partialEmb = path.join(dir, 'partial.arrow');
+    expect(
+      (await xclr(['graph', 'embed', '--input', partial, '--id-field', 'key', '--out', partialEmb, '--backend', 'cpu'])).code,
+    ).toBe(0);
+    const missing = await xclr([...base, '--set', `loss.captionEmbeddings=${partialEmb}`]);
+    const key = JSON.parse(lines[0]).key;
+    expect(missing.err).toContain(`xclr: ${partialEmb}: no embedding for sample key "${key}" (1 of 96 distinct keys missing`);
+  });
+
   it('says which settings topk and neighbours need', async () => {
     const missing = await xclr([...base, '--set', 'loss.graph=topk']);
     expect(missing.err).toContain(
