@@ -118,6 +118,8 @@ export const runConfigSchema = z.strictObject({
     logEvery: count(),
     /** Save the `last` checkpoint every this many steps (default 50), besides every epoch end. */
     checkpointEvery: count().optional(),
+    /** Gradient caching: the encoder runs this many samples at a time (exact gradients, memory of one chunk). */
+    chunkSize: count().optional(),
   }),
   eval: z.strictObject({
     /** Training images used as the kNN memory bank and linear-probe training set (0 = all). */
