@@ -25,6 +25,8 @@ export {
 } from './loss-definition.js';
 export { l2Normalize } from './normalize.js';
 export { type NtXentLossOptions, ntXentDefinition, ntXentLoss } from './nt-xent.js';
+export { type NtXentQueueLossOptions, ntXentQueueLoss } from './nt-xent-queue.js';
+export type { LossQueue } from './queue.js';
 export { createLoss, LOSS_NAMES, LOSSES, type LossDefinitionOf, type LossName, type LossOptions } from './registry.js';
 export {
   MASKED_LOGIT,
@@ -34,7 +36,9 @@ export {
 } from './soft-target-cross-entropy.js';
 export type { SampleGraphOptions } from './sample-graph.js';
 export { type SupConLossOptions, supConDefinition, supConLoss } from './supcon.js';
+export { type SupConQueueLossOptions, supConQueueLoss } from './supcon-queue.js';
 export { type XclrLossOptions, xclrDefinition, xclrLoss, xclrTargets } from './xclr.js';
+export { type XclrQueueLossOptions, xclrQueueLoss, xclrQueueTargets } from './xclr-queue.js';
 export {
   type VicregGraphLossOptions,
   type VicregLossOptions,

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { LossQueue } from './queue.js';
 
 /** What a loss may need from the batch, beside the two embedding matrices; a loss ignores the keys it does not use. */
 export interface LossContext {
@@ -8,6 +9,11 @@ export interface LossContext {
   labels?: tf.Tensor1D | Int32Array | readonly number[];
   /** Multiplier of CLIP's cosine logits; a `tf.Scalar` such as `tf.exp(logScale)` lets the gradient reach it. */
   logitScale?: number | tf.Scalar;
+  /**
+   * A memory queue of earlier batches' embeddings: X-CLR, NT-Xent and SupCon then use their
+   * queued forms (X-CLR reads `queue.similarity`, SupCon `queue.labels`).
+   */
+  queue?: LossQueue;
 }
 
 /** A key of `LossContext`. */
@@ -34,6 +40,7 @@ const EXPECTED: Record<ContextKey, string> = {
   similarity: "the [N, N] target similarity of the batch's samples (e.g. batchSimilarityFromEmbeddings from @xclr/graph)",
   labels: 'one integer class label per sample: an int32 [N] tf.Tensor1D, an Int32Array or a number[]',
   logitScale: 'a number > 0 or a tf.Scalar such as tf.exp(logScale)',
+  queue: 'a memory queue: { embeddings: [Q, D], similarity: [N, Q] (X-CLR), labels: [Q] (SupCon) }',
 };
 
 /** The context a loss's body sees: the keys it needs are present. */

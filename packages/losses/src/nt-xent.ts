@@ -5,6 +5,7 @@ import { defineLoss } from './loss-definition.js';
 import { softTargetCrossEntropy } from './soft-target-cross-entropy.js';
 import { notSelfMask, scaledLogits, stackViews } from './two-view.js';
 import { indexRange, oneHotRows } from './one-hot.js';
+import { ntXentQueueLoss } from './nt-xent-queue.js';
 
 export interface NtXentLossOptions {
   /** Temperature τ. Default 0.1. */
@@ -38,10 +39,11 @@ export function ntXentLoss(zA: tf.Tensor2D, zB: tf.Tensor2D, options: NtXentLoss
   });
 }
 
-/** NT-Xent by name (`createLoss('ntxent', options)`): needs no context. */
+/** NT-Xent by name (`createLoss('ntxent', options)`): needs no context; with `context.queue`, `ntXentQueueLoss`. */
 export const ntXentDefinition = defineLoss({
   name: 'ntxent',
   needs: [],
   description: "SimCLR's NT-Xent: each embedding's positive is the other view of its sample (Chen et al., 2020)",
-  build: (options: NtXentLossOptions) => (zA, zB) => ntXentLoss(zA, zB, options),
+  build: (options: NtXentLossOptions) => (zA, zB, context) =>
+    context.queue ? ntXentQueueLoss(zA, zB, context.queue, options) : ntXentLoss(zA, zB, options),
 });

@@ -4,6 +4,7 @@ import { checkEmbeddings, checkPositive, checkSameShape, fail } from './checks.j
 import { defineLoss } from './loss-definition.js';
 import { maybeNormalize } from './normalize.js';
 import { softTargetCrossEntropy } from './soft-target-cross-entropy.js';
+import { supConQueueLoss } from './supcon-queue.js';
 import { notSelfMask, scaledLogits, stackViews } from './two-view.js';
 
 export interface SupConLossOptions {
@@ -119,7 +120,8 @@ export function supConLoss(
 
 /**
  * SupCon by name (`createLoss('supcon', options)`): `context.labels` holds one integer label per
- * sample, as an int32 `[N]` tensor, an Int32Array or a number array.
+ * sample, as an int32 `[N]` tensor, an Int32Array or a number array; with `context.queue` (its
+ * `labels`), the queued form, `supConQueueLoss`.
  */
 export const supConDefinition = defineLoss({
   name: 'supcon',
@@ -127,6 +129,7 @@ export const supConDefinition = defineLoss({
   description: "Supervised contrastive loss: every other embedding with the anchor's label is a positive (Khosla et al., 2020)",
   build: (options: SupConLossOptions) => (zA, zB, context) => {
     const { labels } = context;
+    if (context.queue) return supConQueueLoss(zA, zB, labels, context.queue, options);
     if (labels instanceof tf.Tensor) return supConLoss(zA, zB, labels, options);
     checkEmbeddings(FN, 'zA', zA);
     const n = zA.shape[0];

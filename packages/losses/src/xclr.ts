@@ -5,6 +5,7 @@ import { defineLoss } from './loss-definition.js';
 import { maybeNormalize } from './normalize.js';
 import { softTargetCrossEntropy } from './soft-target-cross-entropy.js';
 import { identityMatrix, notSelfMask, scaledLogits, stackViews, tileForViews } from './two-view.js';
+import { xclrQueueLoss } from './xclr-queue.js';
 
 export interface XclrLossOptions {
   /** Temperature τ of the embedding logits. Default 0.1. */
@@ -118,10 +119,16 @@ export function xclrLoss(zA: tf.Tensor2D, zB: tf.Tensor2D, similarity: tf.Tensor
   });
 }
 
-/** X-CLR by name (`createLoss('xclr', options)`): `context.similarity` is the batch's `[N, N]` sample graph. */
+/**
+ * X-CLR by name (`createLoss('xclr', options)`): `context.similarity` is the batch's `[N, N]` sample
+ * graph; with `context.queue` (its `similarity` `[N, Q]`) the queued form, `xclrQueueLoss`.
+ */
 export const xclrDefinition = defineLoss({
   name: 'xclr',
   needs: ['similarity'],
   description: "X-CLR: cross-entropy against the softmax at τ_s of the batch's sample similarities (Sobal et al., 2025)",
-  build: (options: XclrLossOptions) => (zA, zB, context) => xclrLoss(zA, zB, context.similarity, options),
+  build: (options: XclrLossOptions) => (zA, zB, context) =>
+    context.queue
+      ? xclrQueueLoss(zA, zB, context.similarity, context.queue, options)
+      : xclrLoss(zA, zB, context.similarity, options),
 });
