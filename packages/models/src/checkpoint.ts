@@ -16,6 +16,8 @@ export interface CheckpointManifest {
   state: Record<string, unknown>;
   weights: tf.io.WeightsManifestEntry[];
   optimizer: tf.io.WeightsManifestEntry[];
+  /** Named tensors beside the weights (`tensors.bin`, e.g. a memory queue); absent when none were saved. */
+  tensors?: tf.io.WeightsManifestEntry[];
   savedAt: string;
 }
 
@@ -27,6 +29,8 @@ export interface SaveCheckpointOptions {
   step: number;
   epoch: number;
   state?: Record<string, unknown>;
+  /** Other tensors a resume needs (a memory queue, a momentum encoder), by name; read back with `readCheckpointTensors`. */
+  tensors?: Record<string, tf.Tensor>;
   versions?: Record<string, string>;
 }
 
@@ -99,6 +103,9 @@ export async function saveCheckpoint(dir: string, options: SaveCheckpointOptions
     const optimizer = await tf.io.encodeWeights(optimizerWeights.map((w, i) => ({ name: `o/${i}/${w.name}`, tensor: w.tensor })));
     fs.writeFileSync(path.join(tmp, 'weights.bin'), new Uint8Array(weights.data));
     fs.writeFileSync(path.join(tmp, 'optimizer.bin'), new Uint8Array(optimizer.data));
+    const named = Object.entries(options.tensors ?? {}).map(([name, tensor]) => ({ name, tensor }));
+    const tensors = named.length > 0 ? await tf.io.encodeWeights(named) : null;
+    if (tensors) fs.writeFileSync(path.join(tmp, 'tensors.bin'), new Uint8Array(tensors.data));
     const manifest: CheckpointManifest = {
       format: CHECKPOINT_FORMAT,
       architecture: options.architecture,
@@ -108,6 +115,7 @@ export async function saveCheckpoint(dir: string, options: SaveCheckpointOptions
       state: options.state ?? {},
       weights: weights.specs,
       optimizer: optimizer.specs,
+      ...(tensors ? { tensors: tensors.specs } : {}),
       savedAt: new Date().toISOString(),
     };
     fs.writeFileSync(path.join(tmp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -128,6 +136,18 @@ export function readCheckpointManifest(checkpoint: string): CheckpointManifest {
     throw new Error(`${file}: format "${manifest.format}" is not ${CHECKPOINT_FORMAT}`);
   }
   return manifest;
+}
+
+/**
+ * The named tensors saved with `saveCheckpoint`'s `tensors` option (`{}` when there are none), as
+ * new tensors the caller disposes.
+ */
+export function readCheckpointTensors(checkpoint: string): tf.NamedTensorMap {
+  const dir = findCheckpoint(checkpoint) ?? checkpoint;
+  const manifest = readCheckpointManifest(dir);
+  if (!manifest.tensors?.length) return {};
+  const b = fs.readFileSync(path.join(dir, 'tensors.bin'));
+  return tf.io.decodeWeights(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength), manifest.tensors);
 }
 
 /** Where two JSON values first differ, as `path: a ≠ b`, or null when equal. */
