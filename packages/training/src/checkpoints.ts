@@ -1,6 +1,13 @@
 import path from 'node:path';
-import type * as tf from '@tensorflow/tfjs-core';
-import { findCheckpoint, firstDifference, loadCheckpoint, saveCheckpoint } from '@xclr/models/checkpoint';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  findCheckpoint,
+  firstDifference,
+  loadCheckpoint,
+  readCheckpointManifest,
+  readCheckpointTensors,
+  saveCheckpoint,
+} from '@xclr/models/checkpoint';
 import type { Objective } from './objectives/objective.js';
 import { stateFromManifest, type TrainingState } from './state.js';
 
@@ -41,6 +48,8 @@ export class RunCheckpoints {
 
   async save(name: 'last' | 'best', state: TrainingState): Promise<void> {
     const { step, epoch, ...rest } = state;
+    // The objective's own state (a memory queue): its values in the manifest, its tensors beside the weights.
+    const objective = this.objective.saveState?.();
     try {
       await saveCheckpoint(this.dirOf(name), {
         architecture: this.options.architecture ?? null,
@@ -48,22 +57,38 @@ export class RunCheckpoints {
         optimizer: this.optimizer,
         step,
         epoch,
-        state: rest as unknown as Record<string, unknown>,
+        state: (objective ? { ...rest, objective: objective.values } : rest) as unknown as Record<string, unknown>,
+        tensors: objective?.tensors,
       });
     } catch (err) {
       // saveCheckpoint swaps a complete copy in or leaves the old one: say so, with the cause.
       throw new Error(`${this.dirOf(name)}: could not save the checkpoint (${(err as Error).message}); the previous one is intact`);
+    } finally {
+      if (objective) tf.dispose(Object.values(objective.tensors));
     }
   }
 
-  /** Loads `last` into the variables and optimiser; refuses a checkpoint whose batches would differ. */
+  /** Loads `last` into the variables, optimiser and objective state; refuses a checkpoint whose batches would differ. */
   async restore(fingerprint: Record<string, unknown>): Promise<TrainingState> {
     const dir = this.dirOf('last');
+    const ownState = readCheckpointManifest(dir).state.objective as Record<string, unknown> | undefined;
+    if (ownState != null && !this.objective.loadState)
+      throw new Error(
+        `${dir}: the checkpoint holds state of objective ${this.objective.name} (${Object.keys(ownState).join(', ')}) that this one does not keep: resume with the options it was saved with`,
+      );
     const manifest = await loadCheckpoint(dir, {
       architecture: this.options.architecture ?? null,
       variables: this.objective.variables,
       optimizer: this.optimizer,
     });
+    if (this.objective.loadState) {
+      const tensors = readCheckpointTensors(dir);
+      try {
+        this.objective.loadState({ tensors, values: ownState ?? {} });
+      } finally {
+        tf.dispose(Object.values(tensors));
+      }
+    }
     const state = stateFromManifest(manifest);
     const saved = state.fingerprint;
     for (const key of Object.keys(fingerprint)) {

@@ -9,6 +9,7 @@ export { type DataSource, type EpochSource, mapBatches } from './data-source.js'
 export { type FitOptions, type FitResult, fit } from './fit.js';
 export { type BarlowObjectiveOptions, barlowObjective } from './objectives/barlow.js';
 export { type ClipObjectiveOptions, type ClipTextTower, clipObjective } from './objectives/clip.js';
+export type { ObjectiveState, QueueKey, QueueOptions } from './objectives/memory-queue.js';
 export { type NtXentObjectiveOptions, ntXentObjective } from './objectives/ntxent.js';
 export { checkBatch, type EmbeddingSplit, type Objective, type ObjectiveOptions } from './objectives/objective.js';
 export { createObjective, OBJECTIVE_NAMES, type ObjectiveName, type ObjectiveOptionsByName } from './objectives/registry.js';

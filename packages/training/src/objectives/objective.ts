@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type ContrastiveModel, isBatchDependent } from '@xclr/models';
 import { BATCH_FIELD_SHAPES, type BatchField, type TrainingBatch } from '../batch.js';
+import type { ObjectiveState } from './memory-queue.js';
 
 /**
  * What a training run minimises: the loss of a batch for the model (and any variables of its
@@ -26,6 +27,13 @@ export interface Objective {
    * where chunks would change the loss (an encoder with batch norm). Absent: no chunking.
    */
   embeddingSplit?(): EmbeddingSplit;
+  /**
+   * State besides `variables` that an exact resume needs (a memory queue, a momentum encoder),
+   * saved in every checkpoint: new tensors the caller disposes.
+   */
+  saveState?(): ObjectiveState;
+  /** Restores `saveState`'s state from a checkpoint (the tensors stay the caller's). */
+  loadState?(state: ObjectiveState): void;
   /** Disposes the objective's own variables (not the model's). */
   dispose(): void;
 }
