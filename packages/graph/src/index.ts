@@ -63,6 +63,7 @@ export {
 } from './arrow-files.js';
 export { type SampleTopKGraph, topKGraphForKeys } from './sample-topk.js';
 export { similarityBetweenClasses, similarityBetweenEmbeddings, similarityBetweenTopK } from './similarity-between.js';
+export { classTargets, embeddingTargets, type GraphTargets, topKTargets } from './graph-targets.js';
 export { exactTopKOnnx, loadOnnxRuntime, type OnnxTopKOptions } from './onnx/topk-onnx.js';
 export { computeTopK, type TopKEngine } from './topk-engine.js';
 export { exactTopK, mergeTopKShards, parseShard, type TopKOptions, type TopKShard } from './topk.js';
