@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { runDirIn, stepLosses, TINY, tmpDir, xclr } from './helpers.js';
 
-// Large batches from the CLI: train.chunkSize runs the encoder a chunk at a time with the same
-// gradients (gradient caching), so the losses of a run equal the unchunked run's.
+// Beyond the batch from the CLI: train.chunkSize runs the encoder a chunk at a time with the same
+// gradients (gradient caching), so the losses of a run equal the unchunked run's; loss.queue adds
+// a memory queue whose state a resume restores.
 const SMALL = ['--set', 'train.maxSteps=4', '--set', 'data.fraction=0.05'];
 
 describe('train.chunkSize', () => {
@@ -44,5 +45,40 @@ describe('train.chunkSize', () => {
     expect(refused.err).toMatch(/chunkSize needs an encoder whose output for a sample does not depend on the rest of the batch/);
     const bad = await xclr(['config', 'print', '--set', 'train.chunkSize=0']);
     expect(bad.err).toMatch(/train\.chunkSize: /);
+  });
+});
+
+describe('loss.queue', () => {
+  it('X-CLR with a memory queue (plain and momentum) trains, and a resume restores the queue exactly', async () => {
+    for (const queue of [
+      ['--set', 'loss.queue.size=64'],
+      ['--set', 'loss.queue.size=64', '--set', 'loss.queue.momentum=0.9'],
+    ]) {
+      const [plain, full, part] = [tmpDir('xclr-queue-a-'), tmpDir('xclr-queue-b-'), tmpDir('xclr-queue-c-')];
+      const run = (dir: string, steps: number, extra: string[]) =>
+        xclr([
+          'train',
+          '--preset',
+          'fmnist-xclr',
+          ...TINY,
+          ...SMALL,
+          '--set',
+          `train.maxSteps=${steps}`,
+          ...extra,
+          '--runs-dir',
+          dir,
+        ]);
+      expect((await run(plain, 6, [])).code).toBe(0);
+      const r = await run(full, 6, queue);
+      expect(r.code, r.err).toBe(0);
+      // Step 1 sees an empty queue; from step 2 on the anchors see the earlier batches' entries too.
+      const [a, b] = [plain, full].map((d) => stepLosses(runDirIn(d)));
+      expect(b[0]).toEqual(a[0]);
+      expect(b[1][1]).not.toBeCloseTo(a[1][1], 3);
+      expect((await run(part, 3, queue)).code).toBe(0);
+      const resumed = await xclr(['train', '--resume', runDirIn(part), '--set', 'train.maxSteps=6']);
+      expect(resumed.code, resumed.err).toBe(0);
+      expect(stepLosses(runDirIn(part))).toEqual(b);
+    }
   });
 });

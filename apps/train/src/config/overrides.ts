@@ -67,7 +67,9 @@ export function applyOverrides(config: RunConfig, assignments: string[]): RunCon
     if (eq <= 0) throw new ConfigError(`--set ${assignment}: expected KEY=VALUE, e.g. --set train.epochs=3`);
     const path = assignment.slice(0, eq).split('.');
     let node = out;
-    for (const key of path.slice(0, -1)) {
+    for (const [i, key] of path.slice(0, -1).entries()) {
+      // An optional section the config leaves out (e.g. loss.queue) starts with its first --set key.
+      if (node[key] === undefined && VALID_PATHS.includes(path.slice(0, i + 1).join('.'))) node[key] = {};
       const next = node[key];
       if (typeof next !== 'object' || next === null) {
         const hint = closestKey(path.join('.'));

@@ -104,6 +104,8 @@ export const runConfigSchema = z.strictObject({
       .refine(isTextEncoderName, 'expected use-lite or transformers:MODEL (a hub id or a local model directory)'),
     /** A precomputed embeddings Arrow file (`xclr graph embed` output, ids = sample keys) instead of embedding captions here. */
     captionEmbeddings: z.string().min(1).optional(),
+    /** xclr, ntxent, supcon: a FIFO memory queue of the last `size` embeddings (MoCo v2's momentum encoder with `momentum`). */
+    queue: z.strictObject({ size: z.number().int().nonnegative(), momentum: z.number().min(0).lt(1).optional() }).optional(),
   }),
   train: z.strictObject({
     epochs: count(),

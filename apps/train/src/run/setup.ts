@@ -1,16 +1,16 @@
 import { type BackendChoice, describeBackend, useFastestBackend } from '@xclr/backend';
 import { defaultCacheDir, type OpenedDataset, openDataset } from '@xclr/data';
 import {
-  batchSimilarityFromClasses,
-  batchSimilarityFromEmbeddings,
-  batchSimilarityFromTopK,
   type CaptionEmbeddings,
   type CaptionedSplit,
   type ClassSimilarity,
   classGraphFrom,
+  classTargets,
+  embeddingTargets,
   type SampleTopKGraph,
   splitCaptionEmbeddings,
   topKGraphForKeys,
+  topKTargets,
 } from '@xclr/graph';
 import { ContrastiveModel } from '@xclr/models';
 import {
@@ -19,6 +19,7 @@ import {
   createObjective,
   type Objective,
   type ObjectiveOptionsByName,
+  type TrainingBatch,
 } from '@xclr/training';
 import type { RunConfig } from '../config/schema.js';
 
@@ -88,12 +89,10 @@ export async function setUpRun(config: RunConfig, log: (line: string) => void): 
     { encoder: config.model.encoder, head: type === 'supervised' ? null : config.model.head },
     config.seed,
   );
-  // X-CLR's targets come from the caption graph (by sample index) or the class graph (by label).
-  const targets: BatchTargets = topk
-    ? { needs: ['indices'], of: (b) => batchSimilarityFromTopK(topk, b.indices!) }
-    : captions
-      ? { needs: ['indices'], of: (b) => batchSimilarityFromEmbeddings(captions.rows, captions.dim, b.indices!) }
-      : { needs: ['labels'], of: (b) => batchSimilarityFromClasses(classGraph!, b.labels!) };
+  // X-CLR's targets by sample index (top-k graph, captions) or label (class graph), in a batch and against a queue.
+  const graph = topk ? topKTargets(topk) : captions ? embeddingTargets(captions) : classGraph && classTargets(classGraph);
+  const of = (b: TrainingBatch) => graph!.batch(b[graph!.key]!);
+  const targets: BatchTargets | null = graph && { needs: [graph.key], key: graph.key, of, between: graph.between };
   const textTower: ClipTextTower =
     tower.type === 'projection'
       ? { type: 'projection', inputDim: captions?.dim ?? 0 }
