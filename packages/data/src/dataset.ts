@@ -18,6 +18,12 @@ export interface ImageDataset {
   readonly captions?: readonly string[];
   /** Stable id per image (file names, keys of a WebDataset), when the source has them. */
   readonly ids?: readonly string[];
+  /**
+   * More integer labels per image, by name (e.g. synth v2's `color`, `size`, `count`), for
+   * attribute probes: `readWebDataset` fills it from the integer fields of `KEY.json` (not `label`)
+   * that every sample has.
+   */
+  readonly attributes?: Readonly<Record<string, Int32Array>>;
   /** Where the data came from, for reports and bug reports. */
   readonly source: string;
 }
@@ -31,7 +37,7 @@ export function imageAt(dataset: ImageDataset, i: number): Uint8Array {
   return dataset.pixels.subarray(i * n, (i + 1) * n);
 }
 
-/** A view of `dataset` restricted to `indices` (pixels copied; labels, captions and ids follow). */
+/** A view of `dataset` restricted to `indices` (pixels copied; labels, captions, ids and attributes follow). */
 export function subsetOf(dataset: ImageDataset, indices: ArrayLike<number>, name = `${dataset.name}[subset]`): ImageDataset {
   const n = dataset.height * dataset.width * dataset.channels;
   const pixels = new Uint8Array(indices.length * n);
@@ -45,5 +51,10 @@ export function subsetOf(dataset: ImageDataset, indices: ArrayLike<number>, name
     labels: dataset.labels ? Int32Array.from(indices, (i) => dataset.labels![i]) : undefined,
     captions: pick(dataset.captions),
     ids: pick(dataset.ids),
+    attributes: dataset.attributes
+      ? Object.fromEntries(
+          Object.entries(dataset.attributes).map(([name, values]) => [name, Int32Array.from(indices, (i) => values[i])]),
+        )
+      : undefined,
   };
 }

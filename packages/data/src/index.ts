@@ -51,11 +51,25 @@ export {
   SYNTH_COMPLETE_MARKER,
   SYNTH_SPLITS,
   SYNTH_TEST_SPLITS,
+  SYNTH_V2_SPLITS,
+  SYNTH_V2_TEST_SPLITS,
   type SynthSize,
+  type SynthVersion,
   synthDir,
+  synthSplits,
   type WriteSynthOptions,
   writeSynthSplits,
 } from './synth-splits.js';
+export {
+  SYNTH_V2_ATTRIBUTE_NAMES,
+  SYNTH_V2_ATTRIBUTES,
+  SYNTH_V2_OBJECT_SIDES,
+  SYNTH_V2_TEXTURE_DARK,
+  type SynthV2Attribute,
+  type SynthV2Sample,
+  type SynthV2Split,
+  synthV2Samples,
+} from './synth-v2.js';
 export {
   CaptionStream,
   indexCaptionManifest,

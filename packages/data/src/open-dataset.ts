@@ -8,7 +8,7 @@ import { FASHION_MNIST_CLASSES, FASHION_MNIST_DESCRIPTIONS, loadMnistFamily, typ
 import type { NeighborBatches } from './neighbors.js';
 import { type CaptionStream, type StreamIndex, type StreamOptions, streamCaptionManifest, streamWebDataset } from './stream.js';
 import { classBalancedSubset } from './subset.js';
-import { SYNTH_SPLITS, SYNTH_TEST_SPLITS, type SynthSize, synthDir } from './synth-splits.js';
+import { type SynthSize, synthDir, synthSplits } from './synth-splits.js';
 import { type CaptionedReadReport, readWebDataset } from './webdataset.js';
 
 /** The datasets `openDataset` knows, usable as `z.enum(DATASET_NAMES)`. */
@@ -30,7 +30,7 @@ export interface DatasetSpec {
   path?: string;
   /** Side of the square images captioned datasets are resized to (default 32). */
   imageSize?: number;
-  /** `synth`: size and seed of the synthetic set (default `DEFAULT_SYNTH`). */
+  /** `synth`: size, seed and version of the synthetic set (default `DEFAULT_SYNTH`, version 1). */
   synth?: SynthSize;
   /** Fraction of the training split kept, class-balanced (default 1). */
   fraction?: number;
@@ -38,7 +38,8 @@ export interface DatasetSpec {
   trainSplit?: string;
   /**
    * The split evaluated on (default `test`; `original` for `synth`, whose other test splits,
-   * `only-fg`, `mixed-same` and `mixed-rand`, all but this one and `trainSplit`, become `extraTests`).
+   * `only-fg`, `mixed-same` and `mixed-rand` (and synth v2's `attributes`), all but this one and
+   * `trainSplit`, become `extraTests`).
    */
   testSplit?: string;
   /**
@@ -190,8 +191,9 @@ export async function openDataset(spec: DatasetSpec, options: OpenDatasetOptions
   };
 
   if (dataset === 'synth') {
-    checkSplit('trainSplit', trainSplit, 'the synthetic set', SYNTH_SPLITS);
-    checkSplit('testSplit', testSplit, 'the synthetic set', SYNTH_SPLITS);
+    const splits = synthSplits(spec.synth?.version);
+    checkSplit('trainSplit', trainSplit, 'the synthetic set', splits);
+    checkSplit('testSplit', testSplit, 'the synthetic set', splits);
     const dir = await synthDir(spec, { cacheDir: options.cacheDir, log });
     const classes = [...FASHION_MNIST_CLASSES];
     const withDescriptions = (d: ImageDataset): ImageDataset => ({
@@ -202,7 +204,7 @@ export async function openDataset(spec: DatasetSpec, options: OpenDatasetOptions
     const train = withDescriptions(await read(trainSplit, dir, classes));
     const test = withDescriptions(await read(testSplit, dir, classes));
     const extraTests: Record<string, ImageDataset> = {};
-    for (const split of SYNTH_TEST_SPLITS) {
+    for (const split of splits.slice(1)) {
       if (split !== testSplit && split !== trainSplit) extraTests[split] = withDescriptions(await read(split, dir, classes));
     }
     return subset({ train, test, extraTests, skipped });

@@ -39,6 +39,8 @@ export interface SynthSample {
   className: string;
   color: string;
   background: SynthBackground | 'black';
+  /** What `writeWebDataset` writes to `KEY.json` (default: `label`, `className`, `color`, `background`). */
+  metadata?: Record<string, string | number>;
 }
 
 const SIZE = 32;
@@ -214,7 +216,7 @@ export async function writeWebDataset(
     const png = await sharp(Buffer.from(x.pixels), { raw: { width: side, height: side, channels: 3 } })
       .png()
       .toBuffer();
-    const meta = { label: x.label, className: x.className, color: x.color, background: x.background };
+    const meta = x.metadata ?? { label: x.label, className: x.className, color: x.color, background: x.background };
     return [
       tarEntry(`${x.key}.png`, png),
       tarEntry(`${x.key}.txt`, Buffer.from(x.caption)),

@@ -50,9 +50,10 @@ export function splitName(name: string): { key: string; ext: string } {
 
 /**
  * Reads WebDataset tar shards as img2dataset writes them (`KEY.jpg|png|webp`, `KEY.txt` caption,
- * optional `KEY.json` with a `label`), streaming each shard without unpacking. Corrupt, truncated
- * or missing images, missing captions, corrupt `KEY.json` files and the broken tail of a shard
- * that ends inside an entry are skipped and reported with the shard and key, never fatal.
+ * optional `KEY.json` with a `label`; its other integer fields that every sample has become
+ * `attributes`), streaming each shard without unpacking. Corrupt, truncated or missing images,
+ * missing captions, corrupt `KEY.json` files and the broken tail of a shard that ends inside an
+ * entry are skipped and reported with the shard and key, never fatal.
  */
 export async function readWebDataset(
   shards: string[],
@@ -64,6 +65,8 @@ export async function readWebDataset(
   const captions: string[] = [];
   const ids: string[] = [];
   const labels: number[] = [];
+  // Integer fields of KEY.json besides `label`, by name; a field some sample lacks is dropped at the end.
+  const fields = new Map<string, number[]>();
   const report: CaptionedReadReport = { read: 0, skipped: [] };
   for (const shard of shards) {
     let group: { key: string; files: Map<string, TarFile> } | null = null;
@@ -105,6 +108,12 @@ export async function readWebDataset(
       captions.push(caption);
       ids.push(key);
       labels.push(Number.isInteger(meta.label) ? (meta.label as number) : -1);
+      for (const [name, value] of Object.entries(meta)) {
+        if (name === 'label' || !Number.isInteger(value)) continue;
+        if (report.read === 0 && !fields.has(name)) fields.set(name, []);
+        const values = fields.get(name);
+        if (values?.length === report.read) values.push(value as number); // else a sample before lacked it
+      }
       report.read++;
     };
     try {
@@ -138,6 +147,9 @@ export async function readWebDataset(
     all.set(p, i * size * size * 3);
   });
   const hasLabels = labels.every((l) => l >= 0) && labels.length > 0;
+  const attributes = Object.fromEntries(
+    [...fields].filter(([, values]) => values.length === report.read).map(([name, values]) => [name, Int32Array.from(values)]),
+  );
   return {
     dataset: {
       name: options.name ?? `webdataset(${shards.length} shards)`,
@@ -150,6 +162,7 @@ export async function readWebDataset(
       ids,
       labels: hasLabels ? Int32Array.from(labels) : undefined,
       classNames: hasLabels ? options.classNames : undefined,
+      attributes: report.read && Object.keys(attributes).length ? attributes : undefined,
       source: `webdataset:${shards.length === 1 ? shards[0] : `${path.dirname(shards[0])} (${shards.length} shards)`}`,
     },
     report,
