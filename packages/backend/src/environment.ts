@@ -4,6 +4,7 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { mallocTuning, TRAINING_MALLOC_TUNABLES } from './malloc-tuning.js';
 import { type BackendChoice, describeBackend } from './select.js';
+import { describeAdapter } from './webgpu/setup.js';
 
 /** The installed version of a package, or `not installed`. */
 export function installedVersion(pkg: string): string {
@@ -22,7 +23,23 @@ function describeMalloc(): string {
   return `glibc defaults${m.optedOut ? ' (XCLR_MALLOC_TUNING=0)' : ''}; training settings: GLIBC_TUNABLES=${TRAINING_MALLOC_TUNABLES}`;
 }
 
-/** What a bug report needs from this package: Node, cores and memory, tfjs versions, the backend chosen and why, malloc. */
+/** The webgpu packages, the adapter Dawn found and whether it is in use (why not is in the backend line). */
+function describeWebGpu(choice: BackendChoice): string {
+  const versions = ['webgpu', '@tensorflow/tfjs-backend-webgpu'].map(
+    (p) => `${p.replace('@tensorflow/', '')} ${installedVersion(p)}`,
+  );
+  const skipped = choice.skipped.find((s) => s.backend === 'webgpu');
+  const state = choice.adapter
+    ? `adapter ${describeAdapter(choice.adapter)} (${choice.backend === 'webgpu' ? 'in use' : 'not used'})`
+    : choice.backend === 'webgpu'
+      ? 'in use'
+      : skipped
+        ? `not used: ${skipped.reason}`
+        : 'not tried';
+  return `webgpu: ${versions.join(', ')}; ${state}`;
+}
+
+/** What a bug report needs from this package: Node, cores and memory, tfjs versions, the backend chosen and why, the WebGPU adapter, malloc. */
 export function describeEnvironment(choice: BackendChoice): string[] {
   const tfjs = ['tfjs-backend-wasm', 'tfjs-layers', 'tfjs-node'].map((p) => `${p} ${installedVersion(`@tensorflow/${p}`)}`);
   return [
@@ -30,6 +47,7 @@ export function describeEnvironment(choice: BackendChoice): string[] {
     `cores: ${os.availableParallelism()} (${os.cpus()[0]?.model ?? 'unknown'}), memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
     `tfjs-core ${tf.version_core}, ${tfjs.join(', ')}`,
     describeBackend(choice),
+    describeWebGpu(choice),
     `malloc: ${describeMalloc()}`,
   ];
 }

@@ -8,6 +8,13 @@ export {
   useFastestBackend,
 } from './select.js';
 export { describeEnvironment, installedVersion } from './environment.js';
+export {
+  adapterName,
+  describeAdapter,
+  isSoftwareAdapter,
+  type WebGpuAdapter,
+  type WebGpuOptions,
+} from './webgpu/setup.js';
 export { ensureGradients } from './gradients.js';
 export {
   MALLOC_TUNING_OPT_OUT,

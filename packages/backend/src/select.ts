@@ -7,9 +7,10 @@ import { mallocTuningNote } from './malloc-tuning.js';
 import { patchCpuKernels } from './cpu/conv2d-filter.js';
 import { setUpNativeEngine } from './native/set-up.js';
 import { setUpWasm } from './wasm/setup.js';
+import { adapterName, setUpWebGpu, type WebGpuAdapter, type WebGpuOptions } from './webgpu/setup.js';
 
 /** Names accepted by `useFastestBackend({ backend })`; `auto` tries them fastest first. */
-export const BACKEND_NAMES = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+export const BACKEND_NAMES = ['auto', 'tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type BackendRequest = (typeof BACKEND_NAMES)[number];
 
 export interface SkippedBackend {
@@ -20,9 +21,9 @@ export interface SkippedBackend {
 export interface BackendChoice {
   /** The package that provides the backend now active. */
   backend: Exclude<BackendRequest, 'auto'>;
-  /** The name tfjs knows it by (`tf.getBackend()`): `tensorflow`, `wasm` or `cpu`. */
+  /** The name tfjs knows it by (`tf.getBackend()`): `tensorflow`, `webgpu`, `wasm` or `cpu`. */
   tfBackend: string;
-  /** Threads the backend computes on (1 for cpu). */
+  /** Threads the backend computes on (1 for cpu and webgpu). */
   threads: number;
   /** Faster backends that were not used, each with the reason. */
   skipped: SkippedBackend[];
@@ -31,6 +32,11 @@ export interface BackendChoice {
    * 1.30.0`), or null where they run on XNNPACK (see `notes` for why).
    */
   native: string | null;
+  /**
+   * The WebGPU adapter Dawn found, whether in use (backend `webgpu`) or passed over (a software
+   * adapter in `auto`; `skipped` says why); null where none was found or webgpu was not tried.
+   */
+  adapter: WebGpuAdapter | null;
   /** Notes about what was set up (kernels added, thread fallbacks, ...). */
   notes: string[];
 }
@@ -45,11 +51,13 @@ export interface UseBackendOptions {
    * (MLAS) when it is installed (default true; false keeps them on XNNPACK).
    */
   native?: boolean;
+  /** How to reach a WebGPU adapter through Dawn (rarely needed: the defaults find one where there is one). */
+  webgpu?: WebGpuOptions;
   /** Where progress lines go (default: nowhere). */
   log?: (line: string) => void;
 }
 
-const ORDER: Exclude<BackendRequest, 'auto'>[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+const ORDER: Exclude<BackendRequest, 'auto'>[] = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'];
 
 async function tryNative(pkg: 'tfjs-node-gpu' | 'tfjs-node'): Promise<string | null> {
   // Both native packages are CommonJS; resolving first tells "not installed" apart from
@@ -74,11 +82,16 @@ async function trySetUp(
   backend: Exclude<BackendRequest, 'auto'>,
   options: UseBackendOptions,
   notes: string[],
-): Promise<{ error: string | null; threads: number; native?: string | null }> {
+  byName: boolean,
+): Promise<{ error: string | null; threads: number; native?: string | null; adapter?: WebGpuAdapter | null }> {
   switch (backend) {
     case 'tfjs-node-gpu':
     case 'tfjs-node':
       return { error: await tryNative(backend), threads: os.availableParallelism() };
+    case 'webgpu': {
+      const { error, adapter } = await setUpWebGpu(options.webgpu, byName);
+      return { error, threads: 1, adapter };
+    }
     case 'wasm': {
       try {
         const { threads, kernels, notes: wasmNotes } = await setUpWasm({ threads: options.threads });
@@ -119,8 +132,9 @@ export function silenceCpuBanner(): void {
 }
 
 /**
- * Activates the fastest TensorFlow.js backend present (`tfjs-node-gpu` > `tfjs-node` > `wasm` >
- * `cpu`), with gradients registered, and says what it chose and why it skipped the faster ones.
+ * Activates the fastest TensorFlow.js backend present (`tfjs-node-gpu` > `webgpu` on a GPU >
+ * `tfjs-node` > `wasm` > `cpu`), with gradients registered, and says what it chose and why it
+ * skipped the faster ones. A software WebGPU adapter is used only when `webgpu` is asked for.
  * Libraries never call this: applications do, once, before building models.
  */
 export async function useFastestBackend(options: UseBackendOptions = {}): Promise<BackendChoice> {
@@ -135,11 +149,21 @@ export async function useFastestBackend(options: UseBackendOptions = {}): Promis
   const candidates = request === 'auto' ? ORDER : [request];
   const skipped: SkippedBackend[] = [];
   const notes: string[] = [];
+  let found: WebGpuAdapter | null = null;
   for (const backend of candidates) {
-    const { error, threads, native } = await trySetUp(backend, options, notes);
+    const { error, threads, native, adapter } = await trySetUp(backend, options, notes, request !== 'auto');
+    found ??= adapter ?? null;
     if (error == null) {
       await tf.ready();
-      const choice: BackendChoice = { backend, tfBackend: tf.getBackend(), threads, native: native ?? null, skipped, notes };
+      const choice: BackendChoice = {
+        backend,
+        tfBackend: tf.getBackend(),
+        threads,
+        native: native ?? null,
+        adapter: found,
+        skipped,
+        notes,
+      };
       options.log?.(describeBackend(choice));
       return choice;
     }
@@ -152,7 +176,10 @@ export async function useFastestBackend(options: UseBackendOptions = {}): Promis
 
 /** One line for logs and bug reports, e.g. `backend: wasm (2 threads); skipped tfjs-node: not installed`. */
 export function describeBackend(choice: BackendChoice): string {
-  const threads = `${choice.threads} thread${choice.threads === 1 ? '' : 's'}`;
+  const on =
+    choice.backend === 'webgpu' && choice.adapter
+      ? adapterName(choice.adapter)
+      : `${choice.threads} thread${choice.threads === 1 ? '' : 's'}`;
   const skipped = choice.skipped.map((s) => `skipped ${s.backend}: ${s.reason}`);
-  return [`backend: ${choice.backend} (${threads})`, ...skipped, ...choice.notes].join('; ');
+  return [`backend: ${choice.backend} (${on})`, ...skipped, ...choice.notes].join('; ');
 }
