@@ -81,7 +81,8 @@ function buildProgram(io: Io): Command {
     .option('--seed <n>', 'seed', (v) => Number.parseInt(v, 10), 0)
     .option('--shard-size <n>', 'samples per tar shard', int, 1000)
     .option('--size <n>', 'side of the square images (default 32; 64 and more work)', int, 32)
-    .action((o) => writeSynthSplits({ ...o, trainCount: o.train, testCount: o.test, log: io.err }));
+    .option('--synth-version <n>', '1, or 2: synth v2 (texture, size, position, count; an attributes split)', int, 1)
+    .action((o) => writeSynthSplits({ ...o, trainCount: o.train, testCount: o.test, version: o.synthVersion, log: io.err }));
 
   const config = program.command('config').description('inspect run configurations');
   config

@@ -6,6 +6,7 @@ import { OBJECTIVE_NAMES } from '@xclr/training';
 import { z } from 'zod';
 
 const count = () => z.number().int().positive();
+const whole = () => z.number().int().nonnegative();
 const shape = z.tuple([count(), count(), count()]);
 
 const encoderOptions = {
@@ -59,8 +60,8 @@ export const runConfigSchema = z.strictObject({
     shuffleBuffer: count().optional(),
     /** Neighbour-aware batches: this many of each batch are loss.graph topk neighbours of the others (epochs get longer). */
     neighbors: z.number().int().nonnegative().optional(),
-    /** Size and seed of the synthetic set (the data's seed, independent of the run's). */
-    synth: z.strictObject({ train: count(), test: count(), seed: z.number().int().nonnegative() }).optional(),
+    /** Size, seed (the data's, not the run's) and version of the synthetic set (2: synth v2, with an attributes split). */
+    synth: z.strictObject({ train: count(), test: count(), seed: whole(), version: z.literal([1, 2]).optional() }).optional(),
     /** Fraction of the training set, class-balanced (data-efficiency experiments). */
     fraction: z.number().gt(0).lte(1),
     augment: z.enum(['simclr', 'none']),

@@ -85,10 +85,8 @@ export async function setUpRun(config: RunConfig, log: (line: string) => void): 
   if (topk) log(`graph: top-${topk.k} neighbours of ${all.size} samples from ${file} (${topk.outside} outside the split)`);
   if (config.data.neighbors && !topk) throw new Error('data.neighbors: the neighbours come from loss.graph topk; set it');
 
-  const model = new ContrastiveModel(
-    { encoder: config.model.encoder, head: type === 'supervised' ? null : config.model.head },
-    config.seed,
-  );
+  const head = type === 'supervised' ? null : config.model.head;
+  const model = new ContrastiveModel({ encoder: config.model.encoder, head }, config.seed);
   // X-CLR's targets by sample index (top-k graph, captions) or label (class graph), in a batch and against a queue.
   const graph = topk ? topKTargets(topk) : captions ? embeddingTargets(captions) : classGraph && classTargets(classGraph);
   const of = (b: TrainingBatch) => graph!.batch(b[graph!.key]!);
