@@ -15,3 +15,4 @@ node experiments/synth-captions.mjs --seeds 0,1,2
 node experiments/synth-captions.mjs --seeds 0,1 --encoder convnet
 node experiments/graph-sources.mjs --seeds 0,1,2
 node experiments/graph-losses.mjs --seeds 0,1,2
+node experiments/sparse-graphs.mjs --seeds 0,1,2
