@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { generateSynthetic, writeWebDataset } from '@xclr/data';
 import { main } from '../src/index.js';
 
 /** Runs the real CLI entry in-process, capturing its output. */
@@ -49,4 +50,18 @@ export function stepLosses(runDir: string): [number, number][] {
     .map((l) => JSON.parse(l))
     .filter((r) => r.kind === 'step')
     .map((r) => [r.step, r.loss]);
+}
+
+/**
+ * Labelled, captioned WebDataset shards in `dir/train` and `dir/test` (the synthetic set's
+ * generator over 40 plain objects): `train` samples in shards of `shardSize`, 40 test samples.
+ */
+export async function writeCaptionedShards(dir: string, train: number, shardSize: number): Promise<void> {
+  const pixels = new Uint8Array(40 * 784);
+  for (let i = 0; i < 40; i++) pixels.fill(40 + 20 * (i % 10), i * 784 + 100 + 10 * i, i * 784 + 500);
+  const labels = Int32Array.from({ length: 40 }, (_, i) => i % 10);
+  const classNames = Array.from({ length: 10 }, (_, i) => `class ${i}`);
+  const objects = { name: 'objects', size: 40, height: 28, width: 28, channels: 1, pixels, labels, classNames, source: 'test' };
+  await writeWebDataset(generateSynthetic(objects, train, 1, 'train'), path.join(dir, 'train'), 'train', shardSize);
+  await writeWebDataset(generateSynthetic(objects, 40, 2, 'original'), path.join(dir, 'test'), 'test', 100);
 }

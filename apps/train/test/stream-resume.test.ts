@@ -1,28 +1,17 @@
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { disposeBatch, generateSynthetic, type ImageDataset, NO_AUGMENT, openDataset, writeWebDataset } from '@xclr/data';
+import { disposeBatch, NO_AUGMENT, openDataset } from '@xclr/data';
 import { ContrastiveModel } from '@xclr/models';
 import { createObjective, fit, mapBatches } from '@xclr/training';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runDirIn, stepLosses, TINY, tmpDir, xclr } from './helpers.js';
+import { runDirIn, stepLosses, TINY, tmpDir, writeCaptionedShards, xclr } from './helpers.js';
 
 // Captioned WebDataset shards (4 of 30 samples, 16×16) streamed by `fit`, as `xclr train` streams
 // `data.dataset=webdataset`: a run that dies mid-epoch and is resumed from its checkpoint sees the
 // batches, key for key, that an uninterrupted run sees.
 const dir = tmpDir('xclr-stream-resume-');
 
-function objects(count: number): ImageDataset {
-  const pixels = new Uint8Array(count * 784);
-  for (let i = 0; i < count; i++) pixels.fill(40 + 20 * (i % 10), i * 784 + 100 + 10 * i, i * 784 + 500);
-  const labels = Int32Array.from({ length: count }, (_, i) => i % 10);
-  const classNames = Array.from({ length: 10 }, (_, i) => `class ${i}`);
-  return { name: 'objects', size: count, height: 28, width: 28, channels: 1, pixels, labels, classNames, source: 'test' };
-}
-
 beforeAll(async () => {
-  const o = objects(40);
-  await writeWebDataset(generateSynthetic(o, 120, 1, 'train'), path.join(dir, 'train'), 'train', 30);
-  await writeWebDataset(generateSynthetic(o, 40, 2, 'original'), path.join(dir, 'test'), 'test', 100);
+  await writeCaptionedShards(dir, 120, 30);
 });
 
 /** Trains 2 epochs of 7 steps on the stream, checkpointing every 3 steps; records each step's keys. */

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { generateSynthetic, type ImageDataset, openDataset, writeWebDataset } from '@xclr/data';
+import { openDataset } from '@xclr/data';
 import { readTopKFile } from '@xclr/graph';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runDirIn, stepLosses, TINY, tmpDir, xclr } from './helpers.js';
+import { runDirIn, stepLosses, TINY, tmpDir, writeCaptionedShards, xclr } from './helpers.js';
 
 // The sparse-graph pipeline a user runs on captioned shards: embed the captions keyed by sample,
 // build the top-k graph, train X-CLR against it, with neighbour-aware batches.
@@ -14,18 +14,8 @@ const files = {
   topk: path.join(dir, 'topk.arrow'),
 };
 
-function objects(count: number): ImageDataset {
-  const pixels = new Uint8Array(count * 784);
-  for (let i = 0; i < count; i++) pixels.fill(40 + 20 * (i % 10), i * 784 + 100 + 10 * i, i * 784 + 500);
-  const labels = Int32Array.from({ length: count }, (_, i) => i % 10);
-  const classNames = Array.from({ length: 10 }, (_, i) => `class ${i}`);
-  return { name: 'objects', size: count, height: 28, width: 28, channels: 1, pixels, labels, classNames, source: 'test' };
-}
-
 beforeAll(async () => {
-  const o = objects(40);
-  await writeWebDataset(generateSynthetic(o, 96, 1, 'train'), path.join(dir, 'data', 'train'), 'train', 32);
-  await writeWebDataset(generateSynthetic(o, 40, 2, 'original'), path.join(dir, 'data', 'test'), 'test', 100);
+  await writeCaptionedShards(path.join(dir, 'data'), 96, 32);
   const { streamed } = await openDataset(
     { dataset: 'webdataset', path: path.join(dir, 'data'), imageSize: 16 },
     { trainSample: 8 },
