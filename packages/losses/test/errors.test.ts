@@ -24,7 +24,9 @@ describe('clear errors for bad input', () => {
     expect(() => xclrLoss(zA, zB, tf.zeros([4, 3]) as tf.Tensor2D)).toThrow(
       'xclrLoss: similarity must be a square [N, N] matrix, got shape [4, 3]',
     );
-    expect(() => xclrLoss(zA, zB, tf.eye(5) as tf.Tensor2D)).toThrow('similarity must be [4, 4] to match the 4 embeddings, got [5, 5]');
+    expect(() => xclrLoss(zA, zB, tf.eye(5) as tf.Tensor2D)).toThrow(
+      'similarity must be [4, 4] to match the 4 embeddings, got [5, 5]',
+    );
   });
 
   it('wrong labels', () => {
@@ -50,9 +52,15 @@ describe('clear errors for bad input', () => {
 
   it('blockSize that is not a positive integer', () => {
     for (const b of [0, -1, 1.5, Number.NaN]) {
-      expect(() => ntXentLoss(zA, zB, { blockSize: b })).toThrow(`ntXentLoss: blockSize must be a positive integer or 'auto', got ${b}`);
-      expect(() => xclrLoss(zA, zB, s, { blockSize: b })).toThrow(`xclrLoss: blockSize must be a positive integer or 'auto', got ${b}`);
-      expect(() => supConLoss(zA, zB, labels, { blockSize: b })).toThrow(`supConLoss: blockSize must be a positive integer or 'auto', got ${b}`);
+      expect(() => ntXentLoss(zA, zB, { blockSize: b })).toThrow(
+        `ntXentLoss: blockSize must be a positive integer or 'auto', got ${b}`,
+      );
+      expect(() => xclrLoss(zA, zB, s, { blockSize: b })).toThrow(
+        `xclrLoss: blockSize must be a positive integer or 'auto', got ${b}`,
+      );
+      expect(() => supConLoss(zA, zB, labels, { blockSize: b })).toThrow(
+        `supConLoss: blockSize must be a positive integer or 'auto', got ${b}`,
+      );
     }
   });
 

@@ -45,3 +45,24 @@ export function randomSimilarity(rows: number, dim: number, seed: number): tf.Te
     return tf.matMul(cn, cn, false, true) as tf.Tensor2D;
   });
 }
+
+/** A two-view loss as the tests call it. */
+export type Loss = (zA: tf.Tensor2D, zB: tf.Tensor2D) => tf.Scalar;
+
+export function valueAndGrads(f: Loss, zA: tf.Tensor2D, zB: tf.Tensor2D) {
+  const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => f(a as tf.Tensor2D, b as tf.Tensor2D))([zA, zB]);
+  const out = { value: value.dataSync()[0], gradA: grads[0].dataSync(), gradB: grads[1].dataSync() };
+  tf.dispose([value, ...grads]);
+  return out;
+}
+
+/** Values to `rtol`, gradients to 1e-4 relative to their largest entry. */
+export function expectSameLoss(actual: Loss, expected: Loss, zA: tf.Tensor2D, zB: tf.Tensor2D, rtol = 1e-5): void {
+  const x = valueAndGrads(actual, zA, zB);
+  const y = valueAndGrads(expected, zA, zB);
+  expectClose([x.value], [y.value], rtol, 1e-7);
+  const scale = Math.max(...Array.from(y.gradA, Math.abs), ...Array.from(y.gradB, Math.abs));
+  expect(scale).toBeGreaterThan(0);
+  expectClose(x.gradA, y.gradA, 1e-4, 1e-4 * scale);
+  expectClose(x.gradB, y.gradB, 1e-4, 1e-4 * scale);
+}

@@ -22,19 +22,26 @@ describe('losses as tfjs Layers compile({ loss }) functions', () => {
     const out = model.predict([xA, xB]) as tf.Tensor2D;
     const viaLayers = xclrLayersLoss({ temperature: 0.2 })(layersTargets(text, 8), out);
     const tn = tf.div(text, tf.norm(text, 2, 1, true)) as tf.Tensor2D;
-    const direct = xclrLoss(
-      tf.slice(out, [0, 0], [8, 4]),
-      tf.slice(out, [0, 4], [8, 4]),
-      tf.matMul(tn, tn, false, true),
-      { temperature: 0.2 },
-    );
+    const direct = xclrLoss(tf.slice(out, [0, 0], [8, 4]), tf.slice(out, [0, 4], [8, 4]), tf.matMul(tn, tn, false, true), {
+      temperature: 0.2,
+    });
     expectClose(viaLayers.dataSync(), direct.dataSync(), 1e-6);
   });
 
   for (const [name, loss, yTrue] of [
     ['xclr', xclrLayersLoss(), layersTargets(randn(64, 5, 4), 8)],
     ['ntXent', ntXentLayersLoss(), tf.zeros([64, 8])],
-    ['supCon', supConLayersLoss(), layersTargets(tf.tensor1d(Array.from({ length: 64 }, (_, i) => i % 4), 'int32'), 8)],
+    [
+      'supCon',
+      supConLayersLoss(),
+      layersTargets(
+        tf.tensor1d(
+          Array.from({ length: 64 }, (_, i) => i % 4),
+          'int32',
+        ),
+        8,
+      ),
+    ],
     ['clip', clipLayersLoss({ logitScale: 10 }), tf.zeros([64, 8])],
   ] as const) {
     it(`${name}: model.fit trains and lowers the loss`, async () => {
