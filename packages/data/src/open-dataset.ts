@@ -68,8 +68,8 @@ export interface OpenDatasetOptions {
 /**
  * A training split read from its files while training: the samples' keys, captions and labels
  * (what graphs are built from; no pixels), and `open`, which starts the two-view batch stream (a
- * `fit` data source, see `CaptionStream`). RAM besides the stream's: the keys and captions, a few
- * tens of bytes per sample (about 100 MB for a million samples).
+ * `fit` data source, see `CaptionStream`). RAM besides the stream's: each sample's key and caption
+ * strings and a 4-byte label.
  */
 export interface StreamedSplit {
   name: string;
