@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { applyGradients, checkStepOptions, type StepResult, type TrainStepOptions, tidied } from './train-step.js';
+import {
+  applyGradients,
+  checkStepOptions,
+  readStepSync,
+  type StepResult,
+  type StepTensors,
+  type TrainStepOptions,
+} from './train-step.js';
 
 export interface ChunkedStepOptions extends TrainStepOptions {
   /** Inputs per forward/backward pass of the encoder. */
@@ -41,6 +48,16 @@ export function chunkedEmbeddingStep(
   loss: (embeddings: tf.Tensor2D[]) => tf.Scalar,
   options: ChunkedStepOptions,
 ): StepResult {
+  return readStepSync(chunkedEmbeddingStepTensors(embed, views, loss, options));
+}
+
+/** `chunkedEmbeddingStep` without reading back: the loss and norm as tensors (see `trainStepTensors`). */
+export function chunkedEmbeddingStepTensors(
+  embed: (x: tf.Tensor) => tf.Tensor2D,
+  views: tf.Tensor[],
+  loss: (embeddings: tf.Tensor2D[]) => tf.Scalar,
+  options: ChunkedStepOptions,
+): StepTensors {
   const fn = 'chunkedEmbeddingStep';
   checkStepOptions(fn, options);
   const { chunkSize, variables } = options;
@@ -53,7 +70,7 @@ export function chunkedEmbeddingStep(
       throw new Error(`${fn}: views[${i}] has ${v.shape[0]} rows, views[0] has ${n}: every view needs the same N`);
   });
   const plan = chunksOf(n, chunkSize);
-  return tidied(() => {
+  return tf.tidy(() => {
     // 1. Embeddings of every chunk, as temporary variables so that step 2 differentiates with
     //    respect to them and to the loss's own variables in one call.
     const embeddings = views.map((v) => {

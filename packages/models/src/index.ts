@@ -1,6 +1,6 @@
 // The root entry is browser-safe (no Node built-ins): checkpoints (node:fs) are the Node-only
 // subpath `@xclr/models/checkpoint`.
-export { type ChunkedStepOptions, chunkedEmbeddingStep } from './chunked-step.js';
+export { type ChunkedStepOptions, chunkedEmbeddingStep, chunkedEmbeddingStepTensors } from './chunked-step.js';
 export { ContrastiveModel, type ContrastiveModelConfig, isBatchDependent } from './contrastive-model.js';
 export {
   createEncoder,
@@ -12,4 +12,12 @@ export {
 } from './encoders.js';
 export { LogitScale } from './logit-scale.js';
 export { createTextProjection, SmallTextEncoder, type TextEncoderConfig, Vocabulary } from './text-towers.js';
-export { type StepResult, type TrainStepOptions, trainStep } from './train-step.js';
+export {
+  readStep,
+  readStepSync,
+  type StepResult,
+  type StepTensors,
+  type TrainStepOptions,
+  trainStep,
+  trainStepTensors,
+} from './train-step.js';

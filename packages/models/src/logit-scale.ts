@@ -26,8 +26,14 @@ export class LogitScale {
     tf.tidy(() => this.logScale.assign(tf.clipByValue(this.logScale, 0, Math.log(this.max))));
   }
 
+  /** exp(logScale) read synchronously (backends that can: cpu, wasm, tfjs-node). */
   current(): number {
     return Math.exp(this.logScale.dataSync()[0]);
+  }
+
+  /** exp(logScale) read asynchronously (any backend, webgpu included). */
+  async read(): Promise<number> {
+    return Math.exp((await this.logScale.data())[0]);
   }
 
   dispose(): void {

@@ -15,39 +15,79 @@ export interface StepResult {
 }
 
 /**
+ * A step's loss and gradient norm still on the device: the caller reads them when it needs them
+ * (`readStep`, or several steps' at once) and disposes them. On a GPU backend, not reading every
+ * step lets the next steps queue up behind this one instead of waiting for it.
+ */
+// A type, not an interface: tf.tidy returns it as a tensor container.
+export type StepTensors = {
+  loss: tf.Scalar;
+  gradNorm: tf.Scalar;
+};
+
+/**
  * One optimiser step of `lossFn` under tf.tidy: computes gradients of the listed variables, the
  * global gradient norm, clips it if asked, applies the update. Nothing it makes outlives the call.
  */
 export function trainStep(lossFn: () => tf.Scalar, options: TrainStepOptions): StepResult {
+  return readStepSync(trainStepTensors(lossFn, options));
+}
+
+/**
+ * `trainStep` without reading anything back: the update is applied and the loss and gradient norm
+ * are returned as tensors for the caller to read (`await readStep(result)`) and dispose. The form
+ * for backends that cannot read synchronously (webgpu in Node) and for loops that read only on log
+ * steps.
+ */
+export function trainStepTensors(lossFn: () => tf.Scalar, options: TrainStepOptions): StepTensors {
   const { variables } = options;
   checkStepOptions('trainStep', options);
-  return tidied(() => {
+  return tf.tidy(() => {
     const { value, grads } = tf.variableGrads(lossFn, variables);
     return applyGradients(value, grads, options);
   });
 }
 
-/** tf.tidy for a function that returns plain values: every tensor it makes is disposed. */
-export function tidied<T>(f: () => T): T {
-  let out: T | undefined;
-  tf.tidy(() => {
-    out = f();
-  });
-  return out as T;
+/** Reads a step's values (one device read) and disposes its tensors. */
+export async function readStep(step: StepTensors): Promise<StepResult> {
+  try {
+    const both = tf.stack([step.loss, step.gradNorm]);
+    const [loss, gradNorm] = await both.data();
+    both.dispose();
+    return { loss, gradNorm };
+  } finally {
+    tf.dispose([step.loss, step.gradNorm]);
+  }
 }
 
-/** Shared end of a step: global norm, optional clipping, the update; reads back loss and norm. */
-export function applyGradients(value: tf.Scalar, grads: tf.NamedTensorMap, options: TrainStepOptions): StepResult {
+/** `readStep` for backends that read synchronously. */
+export function readStepSync(step: StepTensors): StepResult {
+  try {
+    return { loss: step.loss.dataSync()[0], gradNorm: step.gradNorm.dataSync()[0] };
+  } finally {
+    tf.dispose([step.loss, step.gradNorm]);
+  }
+}
+
+/**
+ * Shared end of a step: global norm, optional clipping, the update. Returns the loss and the norm
+ * as tensors (call it inside a tidy that returns them).
+ */
+export function applyGradients(value: tf.Scalar, grads: tf.NamedTensorMap, options: TrainStepOptions): StepTensors {
   const { optimizer, clipNorm } = options;
-  return tidied(() => {
-    const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
+  return tf.tidy(() => {
+    // A running sum rather than one addN: webgpu binds every addN input as a storage buffer, and
+    // devices allow as few as 8 per shader stage (a ResNet has 60 gradients).
+    const norm: tf.Scalar = tf.sqrt(
+      Object.values(grads).reduce<tf.Scalar>((total, g) => tf.add(total, tf.sum(tf.square(g))), tf.scalar(0)),
+    );
     let applied = grads;
     if (clipNorm !== undefined) {
       const scale = tf.minimum(1, tf.div(clipNorm, tf.add(norm, 1e-6)));
       applied = Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.mul(g, scale)]));
     }
     optimizer.applyGradients(applied);
-    return { loss: value.dataSync()[0], gradNorm: norm.dataSync()[0] };
+    return { loss: tf.clone(value), gradNorm: norm };
   });
 }
 

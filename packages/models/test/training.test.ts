@@ -4,7 +4,15 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { findCheckpoint, loadCheckpoint, readCheckpointManifest, saveCheckpoint } from '../src/checkpoint.js';
-import { ContrastiveModel, chunkedEmbeddingStep, LogitScale, trainStep } from '../src/index.js';
+import {
+  ContrastiveModel,
+  chunkedEmbeddingStep,
+  chunkedEmbeddingStepTensors,
+  LogitScale,
+  readStep,
+  trainStep,
+  trainStepTensors,
+} from '../src/index.js';
 
 const config = {
   encoder: { type: 'mlp' as const, inputShape: [6, 6, 1] as [number, number, number], hidden: [16] },
@@ -44,6 +52,40 @@ describe('trainStep', () => {
   });
 });
 
+describe('trainStepTensors', () => {
+  it('applies the same update as trainStep and leaves the values on the device until readStep', async () => {
+    const a = new ContrastiveModel(config, 4);
+    const b = new ContrastiveModel(config, 4);
+    const [optA, optB] = [tf.train.adam(1e-2), tf.train.adam(1e-2)];
+    const x = tf.randomNormal([8, 6, 6, 1], 0, 1, 'float32', 2) as tf.Tensor4D;
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) {
+      const read = trainStep(lossOf(a, x), { optimizer: optA, variables: a.trainableWeights });
+      const step = trainStepTensors(lossOf(b, x), { optimizer: optB, variables: b.trainableWeights });
+      expect(step.loss.rank).toBe(0);
+      expect(await readStep(step)).toEqual(read);
+      expect(step.loss.isDisposed && step.gradNorm.isDisposed).toBe(true);
+    }
+    a.trainableWeights.forEach((w, i) => expect(Array.from(b.trainableWeights[i].dataSync())).toEqual(Array.from(w.dataSync())));
+    // Adam's moments were made by the first step; nothing else stays.
+    const settled = tf.memory().numTensors;
+    await readStep(trainStepTensors(lossOf(b, x), { optimizer: optB, variables: b.trainableWeights }));
+    expect(tf.memory().numTensors).toBe(settled);
+    expect(settled).toBeGreaterThan(before);
+  });
+
+  it('sums the gradient norm over many variables (more than a GPU binds to one kernel)', async () => {
+    const vs = Array.from({ length: 40 }, (_, i) => tf.variable(tf.tensor1d([i % 3, 1])));
+    const step = trainStepTensors(() => tf.addN(vs.map((v) => tf.sum(v))) as tf.Scalar, {
+      optimizer: tf.train.sgd(0),
+      variables: vs,
+    });
+    // Each gradient is [1, 1]: the global norm is sqrt(40 × 2).
+    expect((await readStep(step)).gradNorm).toBeCloseTo(Math.sqrt(80), 4);
+    tf.dispose(vs);
+  });
+});
+
 describe('chunkedEmbeddingStep', () => {
   // A loss that couples every sample of the batch (InfoNCE between the views) and owns a variable.
   const contrastive = (scale: tf.Variable) => (zs: tf.Tensor2D[]) =>
@@ -52,7 +94,7 @@ describe('chunkedEmbeddingStep', () => {
       return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), tf.eye(zs[0].shape[0])), 1))) as tf.Scalar;
     });
 
-  it('gives the same update, loss and gradient norm as one full-batch step, and leaks nothing', () => {
+  it('gives the same update, loss and gradient norm as one full-batch step, and leaks nothing', async () => {
     // No projection head: its batch norm would see per-chunk statistics (documented).
     const noBatchStats = { encoder: config.encoder, head: null };
     const a = new ContrastiveModel(noBatchStats, 5);
@@ -68,7 +110,7 @@ describe('chunkedEmbeddingStep', () => {
     const optimizer = tf.train.sgd(0.1);
     const embed = (x: tf.Tensor) => b.project(x as tf.Tensor4D);
     const options = { optimizer, variables: [...b.trainableWeights, scaleB], chunkSize: 3, clipNorm: 100 };
-    const chunked = chunkedEmbeddingStep(embed, [viewA, viewB], contrastive(scaleB), options);
+    const chunked = await readStep(chunkedEmbeddingStepTensors(embed, [viewA, viewB], contrastive(scaleB), options));
     expect(chunked.loss).toBeCloseTo(full.loss, 5);
     expect(chunked.gradNorm).toBeCloseTo(full.gradNorm, 4);
     a.trainableWeights.forEach((w, i) => {
@@ -127,7 +169,7 @@ describe('checkpoints', () => {
     });
   });
 
-  it("Adam resumes bit for bit (its running β powers are restored as the steps computed them)", async () => {
+  it('Adam resumes bit for bit (its running β powers are restored as the steps computed them)', async () => {
     const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'xclr-ckpt-')), 'last');
     const x = tf.randomNormal([8, 6, 6, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
     const a = new ContrastiveModel(config, 7);
