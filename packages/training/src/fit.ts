@@ -1,7 +1,7 @@
-import type * as tf from '@tensorflow/tfjs-core';
-import { chunkedEmbeddingStep, trainStep } from '@xclr/models';
+import * as tf from '@tensorflow/tfjs-core';
+import { chunkedEmbeddingStepTensors, type StepTensors, trainStepTensors } from '@xclr/models';
 import { batchSize, disposeBatchTensors, type TrainingBatch } from './batch.js';
-import type { Callback, FitContext } from './callbacks/callback.js';
+import type { Callback, FitContext, StepLog } from './callbacks/callback.js';
 import { type CheckpointOptions, RunCheckpoints } from './checkpoints.js';
 import { batchesOf, type DataSource, stepsPerEpochOf } from './data-source.js';
 import type { EmbeddingSplit, Objective } from './objectives/objective.js';
@@ -27,7 +27,12 @@ export interface FitOptions<B extends TrainingBatch = TrainingBatch> {
    * without batch norm. Default: the whole batch in one pass.
    */
   chunkSize?: number;
-  /** Read the objective's metrics (a host sync) every this many steps (default 1). */
+  /**
+   * Read the loss, gradient norm and the objective's metrics back from the device every this many
+   * steps (default 1): one read for all the steps since the last, checked for non-finite values and
+   * handed to the callbacks in order. Between reads, steps queue on a GPU backend without waiting.
+   * Reads also happen before every checkpoint and at the end, so no checkpoint follows a NaN.
+   */
   logEvery?: number;
   /** Called at every epoch's end; higher is better. The best value's weights are saved as `best`. */
   validate?: () => number | Promise<number>;
@@ -61,6 +66,64 @@ export interface FitResult {
 }
 
 const nextTick = () => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Steps whose loss and gradient norm are still on the device, gathered into one `[2 × steps]`
+ * tensor (two inputs per append: webgpu limits the buffers one kernel binds) so that reading them
+ * all is a single device read.
+ */
+class UnreadSteps {
+  private values: tf.Tensor1D | null = null;
+  private logs: Array<Omit<StepLog, 'loss' | 'gradNorm' | 'samplesPerSecond'>> = [];
+  private samples = 0;
+  private since = performance.now();
+
+  get length(): number {
+    return this.logs.length;
+  }
+
+  dispose(): void {
+    this.values?.dispose();
+    this.values = null;
+  }
+
+  /** Time from here counts toward the next read's steps (data loading included). */
+  restartClock(): void {
+    if (this.logs.length === 0) this.since = performance.now();
+  }
+
+  add(step: number, epoch: number, samples: number, result: StepTensors): void {
+    const previous = this.values;
+    this.values = tf.tidy(() => {
+      const pair = tf.stack([result.loss, result.gradNorm]) as tf.Tensor1D;
+      return previous ? tf.concat([previous, pair]) : pair;
+    });
+    tf.dispose([previous, result.loss, result.gradNorm].filter((t) => t !== null));
+    this.logs.push({ step, epoch, samples });
+    this.samples += samples;
+  }
+
+  /** The steps' logs with their values; throughput is the mean over the steps read together. */
+  async read(): Promise<{ length: number; ms: number; logs: StepLog[] }> {
+    if (this.values === null) return { length: 0, ms: 0, logs: [] };
+    const values = this.values;
+    this.values = null;
+    let data: Float32Array;
+    try {
+      data = (await values.data()) as Float32Array;
+    } finally {
+      values.dispose();
+    }
+    const now = performance.now();
+    const ms = now - this.since;
+    const samplesPerSecond = (this.samples * 1000) / Math.max(ms, 1e-6);
+    const logs = this.logs.map((log, i) => ({ ...log, loss: data[2 * i], gradNorm: data[2 * i + 1], samplesPerSecond }));
+    this.logs = [];
+    this.samples = 0;
+    this.since = now;
+    return { length: logs.length, ms, logs };
+  }
+}
 
 /** The objective's embedding split when `chunkSize` asks for gradient caching; clear errors otherwise. */
 function embeddingSplitFor(objective: Objective, chunkSize: number | undefined): EmbeddingSplit | null {
@@ -128,6 +191,26 @@ export async function fit<B extends TrainingBatch>(options: FitOptions<B>): Prom
   let trainMs = 0;
   let samples = 0;
   let lastLoss: number | null = null;
+  const unread = new UnreadSteps();
+  // Reads the steps since the last read (one device read), stops at a non-finite loss, then hands
+  // each step to the callbacks in order; the objective's metrics go with the newest step.
+  const readBack = async () => {
+    const read = await unread.read();
+    if (read.length === 0) return;
+    trainMs += read.ms;
+    const bad = read.logs.find((log) => !Number.isFinite(log.loss));
+    if (bad)
+      throw new Error(
+        `loss became ${bad.loss} at step ${bad.step}; lower the learning rate, raise the temperature, or check the data (the last checkpoint is from before it)`,
+      );
+    lastLoss = read.logs[read.logs.length - 1].loss;
+    const metrics = objective.metrics ? await objective.metrics() : undefined;
+    for (const [i, log] of read.logs.entries()) {
+      const last = i === read.logs.length - 1;
+      for (const c of callbacks) await c.onStepEnd?.(last && metrics ? { ...log, metrics } : log, context);
+    }
+    unread.restartClock(); // callbacks are not training time
+  };
   const save = async (name: 'last' | 'best') => {
     if (!checkpoints) return;
     const t0 = performance.now();
@@ -140,56 +223,46 @@ export async function fit<B extends TrainingBatch>(options: FitOptions<B>): Prom
   try {
     for (const c of callbacks) await c.onTrainBegin?.(context);
     while (state.epoch < epochs && state.step < totalSteps && stopReason === null) {
-      let mark = performance.now();
+      unread.restartClock();
       let brokeOff = false;
       let batchesThisEpoch = 0;
       for await (const batch of batchesOf(data, state.epoch, state.stepInEpoch, disposeBatch)) {
         batchesThisEpoch++;
         let n: number;
-        let result: { loss: number; gradNorm: number };
+        let result: StepTensors;
         try {
           n = batchSize(batch);
           const step = { optimizer, variables: objective.variables, clipNorm: options.clipNorm };
           const chunkSize = options.chunkSize ?? n;
           result =
             split && n > chunkSize
-              ? chunkedEmbeddingStep(split.embed, split.inputs(batch), (z) => split.lossOfEmbeddings(z, batch), {
+              ? chunkedEmbeddingStepTensors(split.embed, split.inputs(batch), (z) => split.lossOfEmbeddings(z, batch), {
                   ...step,
                   chunkSize,
                 })
-              : trainStep(() => objective.loss(batch), step);
+              : trainStepTensors(() => objective.loss(batch), step);
           objective.afterStep?.();
         } finally {
           disposeBatch(batch);
         }
         state = { ...state, step: state.step + 1, stepInEpoch: state.stepInEpoch + 1 };
-        if (!Number.isFinite(result.loss))
-          throw new Error(
-            `loss became ${result.loss} at step ${state.step}; lower the learning rate, raise the temperature, or check the data (the last checkpoint is from before it)`,
-          );
-        const ms = performance.now() - mark;
-        trainMs += ms;
+        unread.add(state.step, state.epoch + 1, n, result);
         samples += n;
-        lastLoss = result.loss;
-        const metrics = state.step % logEvery === 0 ? objective.metrics?.() : undefined;
-        const log = {
-          step: state.step,
-          epoch: state.epoch + 1,
-          ...result,
-          samples: n,
-          samplesPerSecond: (n * 1000) / ms,
-          metrics,
-        };
-        for (const c of callbacks) await c.onStepEnd?.(log, context);
         const epochDone = stepsPerEpoch !== undefined && state.stepInEpoch >= stepsPerEpoch;
-        if (checkpoints && state.step % checkpoints.every === 0 && !epochDone) await save('last');
+        const end = stopReason !== null || state.step >= totalSteps;
+        const saving = checkpoints !== null && state.step % checkpoints.every === 0 && !epochDone;
+        if (state.step % logEvery === 0 || saving || end || epochDone) await readBack();
+        if (saving) {
+          await save('last');
+          unread.restartClock();
+        }
         if (stopReason !== null || state.step >= totalSteps) {
           brokeOff = !epochDone;
           break;
         }
         await nextTick(); // steps are synchronous: let signals and timers in
-        mark = performance.now();
       }
+      await readBack(); // a source that ended before its announced length
       if (brokeOff) break;
       if (batchesThisEpoch === 0 && state.stepInEpoch === 0)
         throw new Error(`fit: the data source yielded no batches in epoch ${state.epoch + 1}`);
@@ -218,6 +291,7 @@ export async function fit<B extends TrainingBatch>(options: FitOptions<B>): Prom
       lastLoss,
     };
   } finally {
+    unread.dispose();
     signal?.removeEventListener('abort', onAbort);
     unlock();
   }

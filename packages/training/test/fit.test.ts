@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
-import { createObjective, earlyStopping, fit, metricsLog, readMetrics, type StepLog } from '../src/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { createObjective, earlyStopping, fit, metricsLog, readMetrics, type StepLog, type TrainingBatch } from '../src/index.js';
 import { seededSource, tinyModel, tmpDir } from './helpers.js';
 
 /** Trains a fresh tiny model with X-CLR and returns each step's loss. */
@@ -14,6 +14,7 @@ async function run(o: {
   crashAt?: number;
   epochs?: number;
   seed?: number;
+  logEvery?: number;
 }) {
   const model = tinyModel(o.seed ?? 1);
   const objective = createObjective('xclr', { model, temperature: 0.5 });
@@ -27,6 +28,7 @@ async function run(o: {
       optimizer,
       epochs: o.epochs ?? 2,
       maxSteps: o.maxSteps,
+      logEvery: o.logEvery,
       resume: o.resume,
       fingerprint: { seed: o.seed ?? 1 },
       checkpoint: o.dir ? { dir: o.dir, every: o.every ?? 2, architecture: model.config } : undefined,
@@ -127,6 +129,40 @@ describe('fit', () => {
     await expect(fit({ objective: nan, data: seededSource(), optimizer: tf.train.sgd(0.1) })).rejects.toThrow(
       /loss became NaN at step 1; lower the learning rate/,
     );
+    model.dispose();
+  });
+
+  it('with logEvery, reads the device once per log step (no synchronous read) and still hands every step its own loss', async () => {
+    const each = await run({ epochs: 2 });
+    const reads = vi.spyOn(tf.Tensor.prototype, 'data');
+    const syncReads = vi.spyOn(tf.Tensor.prototype, 'dataSync').mockImplementation(() => {
+      throw new Error('a synchronous read in fit');
+    });
+    try {
+      const batched = await run({ epochs: 2, logEvery: 3 });
+      expect(batched.losses).toEqual(each.losses);
+      expect(batched.losses.map(([step]) => step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      // Steps 3 and 6 (log steps), 4 and 8 (epoch ends): four reads for eight steps.
+      expect(reads).toHaveBeenCalledTimes(4);
+      expect(syncReads).not.toHaveBeenCalled();
+    } finally {
+      vi.restoreAllMocks();
+    }
+  });
+
+  it('a non-finite loss between log steps is named by its step, and no checkpoint follows it', async () => {
+    const dir = tmpDir('xclr-fit-nan-');
+    const model = tinyModel();
+    const objective = createObjective('xclr', { model });
+    let calls = 0;
+    const late = {
+      ...objective,
+      loss: (b: TrainingBatch) => (++calls >= 3 ? tf.mul(objective.loss(b), Number.NaN) : objective.loss(b)) as tf.Scalar,
+    };
+    await expect(
+      fit({ objective: late, data: seededSource(), optimizer: tf.train.sgd(0.1), logEvery: 5, checkpoint: { dir, every: 2 } }),
+    ).rejects.toThrow(/loss became NaN at step 3;/);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'last', 'manifest.json'), 'utf8')).step).toBe(2);
     model.dispose();
   });
 

@@ -88,7 +88,7 @@ export function clipObjective(options: ClipObjectiveOptions): Objective {
       };
     },
     afterStep: () => scale.clamp(),
-    metrics: () => ({ logitScale: scale.current() }),
+    metrics: async () => ({ logitScale: await scale.read() }),
     embedText: (captions, rows) =>
       tf.tidy(() => tower.embed(captions, rows ? tf.tensor2d(rows, [captions.length, rows.length / captions.length]) : null)),
     dispose: () => {

@@ -19,7 +19,7 @@ export interface Objective {
   /** After each optimiser step (CLIP clamps its logit scale there, as OpenCLIP does). */
   afterStep?(): void;
   /** Values worth logging with the loss (e.g. CLIP's logit scale); read back every log step only. */
-  metrics?(): Record<string, number>;
+  metrics?(): Record<string, number> | Promise<Record<string, number>>;
   /** CLIP: text embeddings of captions (or of frozen caption embedding rows) for retrieval. */
   embedText?(captions: readonly string[], rows: Float32Array | null): tf.Tensor2D;
   /**
