@@ -95,7 +95,12 @@ export function labelsOf(images: EvalImages, indices: ArrayLike<number>): Int32A
  * Encoder features of `indices`, `batch` images at a time, each batch under `tf.tidy` (no tensor
  * outlives the call).
  */
-export function extractFeatures(embed: EmbedFn, images: EvalImages, indices: ArrayLike<number>, batch = 1000): Features {
+export async function extractFeatures(
+  embed: EmbedFn,
+  images: EvalImages,
+  indices: ArrayLike<number>,
+  batch = 1000,
+): Promise<Features> {
   if (indices.length === 0) throw new Error(`${images.name}: no images to embed`);
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`extractFeatures: batch must be a positive integer, got ${batch}`);
   const { height, width, channels } = images;
@@ -122,7 +127,7 @@ export function extractFeatures(embed: EmbedFn, images: EvalImages, indices: Arr
       } else if (out.shape[1] !== dim) {
         throw new Error(`${images.name}: embed returned ${out.shape[1]}-d features after ${dim}-d ones`);
       }
-      all.set(out.dataSync() as Float32Array, start * dim);
+      all.set((await out.data()) as Float32Array, start * dim);
     } finally {
       out.dispose();
     }
@@ -194,9 +199,10 @@ export function evalRows(o: Omit<FeatureSetOptions, 'embed' | 'batch'>) {
 }
 
 /** The encoder's features of the evaluation rows of train, test and every extra test split. */
-export function evalFeatureSets(o: FeatureSetOptions): FeatureSets {
+export async function evalFeatureSets(o: FeatureSetOptions): Promise<FeatureSets> {
   const { rows, numClasses } = evalRows(o);
-  const sets = rows.map((r) => ({ f: extractFeatures(o.embed, r.images, r.idx, o.batch), labels: r.labels, idx: r.idx }));
+  const sets: LabelledFeatures[] = [];
+  for (const r of rows) sets.push({ f: await extractFeatures(o.embed, r.images, r.idx, o.batch), labels: r.labels, idx: r.idx });
   return {
     train: sets[0],
     test: sets[1],
@@ -215,15 +221,15 @@ export interface FeatureScores {
 }
 
 /** kNN top-1 at every k on the test set and each extra split, against the same training bank. */
-export function knnBySplit(sets: Pick<FeatureSets, 'train' | 'test' | 'extra' | 'numClasses'>, ks: readonly number[]) {
+export async function knnBySplit(
+  sets: Pick<FeatureSets, 'train' | 'test' | 'extra' | 'numClasses'>,
+  ks: readonly number[],
+): Promise<Record<string, Record<number, number>>> {
   const { train, numClasses } = sets;
-  const splits = { test: sets.test, ...sets.extra };
-  return Object.fromEntries(
-    Object.entries(splits).map(([name, s]) => [
-      name,
-      knnClassify(train.f, train.labels, s.f, s.labels, { ks: [...ks], numClasses }).accuracy,
-    ]),
-  ) as Record<string, Record<number, number>>;
+  const out: Record<string, Record<number, number>> = {};
+  for (const [name, s] of Object.entries({ test: sets.test, ...sets.extra }))
+    out[name] = (await knnClassify(train.f, train.labels, s.f, s.labels, { ks: [...ks], numClasses })).accuracy;
+  return out;
 }
 
 /** The linear probe of the test set, the extra splits scored with the same selected probe. */
@@ -237,24 +243,20 @@ export function linearBySplit(sets: Pick<FeatureSets, 'train' | 'test' | 'extra'
 }
 
 /** kNN at every k and a linear probe of one feature space, the extra splits scored with the same bank and probe. */
-export function scoreFeatureSets(
+export async function scoreFeatureSets(
   sets: Pick<FeatureSets, 'train' | 'test' | 'extra' | 'numClasses'>,
   o: { knnK?: readonly number[]; linearEpochs?: number } = {},
-): FeatureScores {
+): Promise<FeatureScores> {
   const ks = [...(o.knnK ?? [1, 10, 20, 200])];
   const { train, test, extra, numClasses } = sets;
-  const knn = knnClassify(train.f, train.labels, test.f, test.labels, { ks, numClasses });
-  const linear = linearBySplit(sets, o.linearEpochs);
+  const knn = await knnClassify(train.f, train.labels, test.f, test.labels, { ks, numClasses });
+  const linear = await linearBySplit(sets, o.linearEpochs);
   const k = headlineK(ks);
-  const splits = Object.fromEntries(
-    Object.entries(extra).map(([name, e]) => [
-      name,
-      {
-        knnTop1: knnClassify(train.f, train.labels, e.f, e.labels, { ks: [k], numClasses }).accuracy[k],
-        linearTop1: linear.splits[name].top1,
-      },
-    ]),
-  );
+  const splits: FeatureScores['splits'] = {};
+  for (const [name, e] of Object.entries(extra)) {
+    const knnTop1 = (await knnClassify(train.f, train.labels, e.f, e.labels, { ks: [k], numClasses })).accuracy[k];
+    splits[name] = { knnTop1, linearTop1: linear.splits[name].top1 };
+  }
   return { knn: knn.accuracy, linear, splits };
 }
 
@@ -272,7 +274,11 @@ export interface RetrievalInputs {
 }
 
 /** Image ↔ caption recall@1/5/10 on the test rows `indices`: the image tower's outputs against the text tower's. */
-export function retrievalScores(test: EvalImages, indices: ArrayLike<number>, r: RetrievalInputs): RetrievalResult {
+export async function retrievalScores(
+  test: EvalImages,
+  indices: ArrayLike<number>,
+  r: RetrievalInputs,
+): Promise<RetrievalResult> {
   const captions = r.captions ?? test.captions;
   if (!captions) throw new Error(`${test.name}: retrieval needs one caption per image, and ${test.name} has none`);
   if (captions.length !== test.size) throw new Error(`${test.name}: ${captions.length} captions for ${test.size} images`);
@@ -297,11 +303,11 @@ export function retrievalScores(test: EvalImages, indices: ArrayLike<number>, r:
   try {
     if (text.rank !== 2 || text.shape[0] !== pick.length)
       throw new Error(`${test.name}: embedText must return a [${pick.length}, d] tensor, got shape [${text.shape}]`);
-    textRows = features(Float32Array.from(text.dataSync()), text.shape[1], `${test.name} caption features`);
+    textRows = features(Float32Array.from(await text.data()), text.shape[1], `${test.name} caption features`);
   } finally {
     text.dispose();
   }
-  return retrievalRecall(extractFeatures(r.embedImages, test, pick, r.batch), textRows);
+  return retrievalRecall(await extractFeatures(r.embedImages, test, pick, r.batch), textRows);
 }
 
 export interface HeldOutKnnOptions {
@@ -324,7 +330,7 @@ export interface HeldOutKnnOptions {
  * stored in a short class cycle (e.g. labels `i % 2`): shuffle such data (a bank of a single class
  * is an error).
  */
-export function heldOutKnn(embed: EmbedFn, train: EvalImages, o: HeldOutKnnOptions = {}): number {
+export async function heldOutKnn(embed: EmbedFn, train: EvalImages, o: HeldOutKnnOptions = {}): Promise<number> {
   const { bank = 5000, queries = 1000, k = 20, batch } = o;
   if (!Number.isInteger(bank) || bank < 1 || !Number.isInteger(queries) || queries < 1) {
     throw new Error(`heldOutKnn: bank and queries must be positive integers, got ${bank} and ${queries}`);
@@ -346,7 +352,7 @@ export function heldOutKnn(embed: EmbedFn, train: EvalImages, o: HeldOutKnnOptio
     );
   }
   const numClasses = o.numClasses ?? train.classNames?.length ?? Math.max(maxOf(bankLabels), maxOf(queryLabels)) + 1;
-  const b = extractFeatures(embed, train, bankIdx, batch);
-  const q = extractFeatures(embed, train, queryIdx, batch);
-  return knnClassify(b, bankLabels, q, queryLabels, { ks: [k], numClasses }).accuracy[k];
+  const b = await extractFeatures(embed, train, bankIdx, batch);
+  const q = await extractFeatures(embed, train, queryIdx, batch);
+  return (await knnClassify(b, bankLabels, q, queryLabels, { ks: [k], numClasses })).accuracy[k];
 }

@@ -21,14 +21,15 @@ export interface KnnResult {
 /**
  * Weighted kNN classification on frozen features with cosine similarity, computed in blocks of test
  * rows (a [block, train] similarity matrix and its top-k at a time), so 60k × 10k fits any machine.
+ * Reads back asynchronously, so it runs on every backend (webgpu included).
  */
-export function knnClassify(
+export async function knnClassify(
   train: Features,
   trainLabels: ArrayLike<number>,
   test: Features,
   testLabels: ArrayLike<number>,
   options: KnnOptions = {},
-): KnnResult {
+): Promise<KnnResult> {
   const ks = [...(options.ks ?? [1, 10, 20, 200])].sort((a, b) => a - b);
   const temperature = options.temperature ?? 0.07;
   const blockSize = options.blockSize ?? 512;
@@ -47,11 +48,13 @@ export function knnClassify(
   try {
     for (let start = 0; start < test.rows; start += blockSize) {
       const rows = Math.min(blockSize, test.rows - start);
-      const { values, indices } = tf.tidy(() => {
+      const top = tf.tidy(() => {
         const q = tf.tensor2d(testNorm.data.subarray(start * test.dim, (start + rows) * test.dim), [rows, test.dim]);
-        const { values, indices } = tf.topk(tf.matMul(q, trainT, false, true), kMax, true);
-        return { values: values.dataSync().slice(), indices: indices.dataSync().slice() };
+        return tf.topk(tf.matMul(q, trainT, false, true), kMax, true);
       });
+      const [values, indices] = await Promise.all([top.values.data(), top.indices.data()]).finally(() =>
+        tf.dispose([top.values, top.indices]),
+      );
       for (let r = 0; r < rows; r++) {
         votes.fill(0);
         let next = 0;

@@ -40,7 +40,12 @@ function columnStats(x: Float32Array, dim: number, rows: number[]): { mean: Floa
   return { mean, std };
 }
 
-function standardized(x: Float32Array, dim: number, rows: number[], stats: { mean: Float64Array; std: Float64Array }): tf.Tensor2D {
+function standardized(
+  x: Float32Array,
+  dim: number,
+  rows: number[],
+  stats: { mean: Float64Array; std: Float64Array },
+): tf.Tensor2D {
   const out = new Float32Array(rows.length * dim);
   rows.forEach((r, i) => {
     for (let k = 0; k < dim; k++) out[i * dim + k] = (x[r * dim + k] - stats.mean[k]) / stats.std[k];
@@ -48,9 +53,11 @@ function standardized(x: Float32Array, dim: number, rows: number[], stats: { mea
   return tf.tensor2d(out, [rows.length, dim]);
 }
 
-function topKAccuracy(logits: tf.Tensor2D, labels: ArrayLike<number>, k: number): number {
+async function topKAccuracy(logits: tf.Tensor2D, labels: ArrayLike<number>, k: number): Promise<number> {
   const kk = Math.min(k, logits.shape[1]);
-  const idx = tf.tidy(() => tf.topk(logits, kk).indices.dataSync());
+  const top = tf.topk(logits, kk);
+  tf.dispose(top.values);
+  const idx = await top.indices.data().finally(() => top.indices.dispose());
   let correct = 0;
   for (let i = 0; i < labels.length; i++) {
     for (let t = 0; t < kk; t++) if (idx[i * kk + t] === labels[i]) correct++;
@@ -63,19 +70,20 @@ function topKAccuracy(logits: tf.Tensor2D, labels: ArrayLike<number>, k: number)
  * rows), full-batch gradient descent with momentum, weight decay and early stopping chosen on a
  * held-out validation split. Deterministic, so a reference implementation can reproduce it.
  */
-export function linearProbe(
+export async function linearProbe(
   train: Features,
   trainLabels: ArrayLike<number>,
   test: Features,
   testLabels: ArrayLike<number>,
   options: LinearProbeOptions = {},
-): LinearProbeResult {
+): Promise<LinearProbeResult> {
   checkLabels('linearProbe train', trainLabels, train.rows);
   checkLabels('linearProbe test', testLabels, test.rows);
   if (train.dim !== test.dim) throw new Error(`linearProbe: train features have dim ${train.dim}, test features ${test.dim}`);
   for (const [name, set] of Object.entries(options.alsoEvaluate ?? {})) {
     checkLabels(`linearProbe ${name}`, set.labels, set.features.rows);
-    if (set.features.dim !== train.dim) throw new Error(`linearProbe: train features have dim ${train.dim}, ${name} features ${set.features.dim}`);
+    if (set.features.dim !== train.dim)
+      throw new Error(`linearProbe: train features have dim ${train.dim}, ${name} features ${set.features.dim}`);
   }
   const { valFraction = 0.1, weightDecays = [0, 1e-4, 1e-3, 1e-2], epochs = 100, learningRate = 0.1, momentum = 0.9 } = options;
   const numClasses = options.numClasses ?? Math.max(...Array.from(trainLabels)) + 1;
@@ -83,12 +91,26 @@ export function linearProbe(
   const valRows: number[] = [];
   const fitRows: number[] = [];
   for (let i = 0; i < train.rows; i++) (i % step === 0 ? valRows : fitRows).push(i);
-  if (valRows.length === 0 || fitRows.length === 0) throw new Error(`linearProbe: ${train.rows} training rows are too few to hold out a validation split`);
+  if (valRows.length === 0 || fitRows.length === 0)
+    throw new Error(`linearProbe: ${train.rows} training rows are too few to hold out a validation split`);
   const stats = columnStats(train.data, train.dim, fitRows);
   const xFit = standardized(train.data, train.dim, fitRows, stats);
   const xVal = standardized(train.data, train.dim, valRows, stats);
-  const xTest = standardized(test.data, test.dim, Array.from({ length: test.rows }, (_, i) => i), stats);
-  const yFit = tf.tidy(() => tf.oneHot(tf.tensor1d(fitRows.map((r) => trainLabels[r]), 'int32'), numClasses));
+  const xTest = standardized(
+    test.data,
+    test.dim,
+    Array.from({ length: test.rows }, (_, i) => i),
+    stats,
+  );
+  const yFit = tf.tidy(() =>
+    tf.oneHot(
+      tf.tensor1d(
+        fitRows.map((r) => trainLabels[r]),
+        'int32',
+      ),
+      numClasses,
+    ),
+  );
   const valLabels = valRows.map((r) => trainLabels[r]);
   let best = { acc: -1, wd: 0, epoch: 0, w: null as tf.Tensor2D | null, b: null as tf.Tensor1D | null };
   try {
@@ -110,8 +132,7 @@ export function linearProbe(
         tf.dispose([w, b, vw, vb]);
         ({ w, b, vw, vb } = next as { w: tf.Tensor2D; b: tf.Tensor1D; vw: tf.Tensor2D; vb: tf.Tensor1D });
         const logits = tf.tidy(() => tf.add(tf.matMul(xVal, w), b) as tf.Tensor2D);
-        const acc = topKAccuracy(logits, valLabels, 1);
-        logits.dispose();
+        const acc = await topKAccuracy(logits, valLabels, 1).finally(() => logits.dispose());
         if (acc > best.acc) {
           if (best.w) tf.dispose([best.w, best.b as tf.Tensor]);
           best = { acc, wd, epoch, w: tf.clone(w), b: tf.clone(b) };
@@ -119,19 +140,25 @@ export function linearProbe(
       }
       tf.dispose([w, b, vw, vb]);
     }
-    const score = (x: tf.Tensor2D, labels: ArrayLike<number>) => {
+    const score = async (x: tf.Tensor2D, labels: ArrayLike<number>) => {
       const logits = tf.tidy(() => tf.add(tf.matMul(x, best.w as tf.Tensor2D), best.b as tf.Tensor1D) as tf.Tensor2D);
-      const acc = { top1: topKAccuracy(logits, labels, 1), top5: topKAccuracy(logits, labels, 5) };
-      logits.dispose();
-      return acc;
+      try {
+        return { top1: await topKAccuracy(logits, labels, 1), top5: await topKAccuracy(logits, labels, 5) };
+      } finally {
+        logits.dispose();
+      }
     };
     const splits: Record<string, { top1: number; top5: number }> = {};
     for (const [name, set] of Object.entries(options.alsoEvaluate ?? {})) {
-      const x = standardized(set.features.data, set.features.dim, Array.from({ length: set.features.rows }, (_, i) => i), stats);
-      splits[name] = score(x, set.labels);
-      x.dispose();
+      const x = standardized(
+        set.features.data,
+        set.features.dim,
+        Array.from({ length: set.features.rows }, (_, i) => i),
+        stats,
+      );
+      splits[name] = await score(x, set.labels).finally(() => x.dispose());
     }
-    return { ...score(xTest, testLabels), weightDecay: best.wd, epoch: best.epoch, valAccuracy: best.acc, splits };
+    return { ...(await score(xTest, testLabels)), weightDecay: best.wd, epoch: best.epoch, valAccuracy: best.acc, splits };
   } finally {
     tf.dispose([xFit, xVal, xTest, yFit]);
     if (best.w) tf.dispose([best.w, best.b as tf.Tensor]);

@@ -8,12 +8,13 @@ import {
   evalRows,
   extractFeatures,
   type FeatureSetOptions,
+  type LabelledFeatures,
   pixelRows,
   type RetrievalInputs,
   retrievalScores,
   scoreFeatureSets,
 } from './encoder-eval.js';
-import { features } from './features.js';
+import { type Features, features } from './features.js';
 import type { LinearProbeResult } from './linear-probe.js';
 import type { RetrievalResult } from './retrieval.js';
 import { classSimilarity, graphCorrelation } from './similarity-structure.js';
@@ -105,7 +106,7 @@ function readBaseline(file: string, ks: readonly number[], extra: readonly strin
  * similarity of the test features and its correlation with `targetGraph`, and image ↔ caption
  * retrieval when `retrieval` is given. Leaves no tensors behind.
  */
-export function evaluateEncoder(o: EvaluateOptions): EvalResult {
+export async function evaluateEncoder(o: EvaluateOptions): Promise<EvalResult> {
   const knnK = [...(o.knnK ?? [1, 10, 20, 200])];
   const linearEpochs = o.linearEpochs ?? 100;
   const total = 4;
@@ -117,8 +118,9 @@ export function evaluateEncoder(o: EvaluateOptions): EvalResult {
     );
   }
   const extraNames = rows.slice(2).map((r) => r.split);
-  const setsOf = (featuresOf: (r: (typeof rows)[number]) => ReturnType<typeof features>) => {
-    const sets = rows.map((r) => ({ f: featuresOf(r), labels: r.labels, idx: r.idx }));
+  const setsOf = async (featuresOf: (r: (typeof rows)[number]) => Features | Promise<Features>) => {
+    const sets: LabelledFeatures[] = [];
+    for (const r of rows) sets.push({ f: await featuresOf(r), labels: r.labels, idx: r.idx });
     return {
       train: sets[0],
       test: sets[1],
@@ -127,9 +129,9 @@ export function evaluateEncoder(o: EvaluateOptions): EvalResult {
     };
   };
 
-  const encoderSets = setsOf((r) => extractFeatures(o.embed, r.images, r.idx, o.batch));
+  const encoderSets = await setsOf((r) => extractFeatures(o.embed, r.images, r.idx, o.batch));
   stage(1, 'encoder features');
-  const encoder = scoreFeatureSets(encoderSets, { knnK, linearEpochs });
+  const encoder = await scoreFeatureSets(encoderSets, { knnK, linearEpochs });
   stage(2, 'kNN and linear probe');
 
   // The raw-pixel baseline depends only on the evaluated data and the settings: cached by content.
@@ -141,8 +143,8 @@ export function evaluateEncoder(o: EvaluateOptions): EvalResult {
     stage(3, 'raw-pixel baseline (cached)');
   } else {
     const pixelDim = o.train.height * o.train.width * o.train.channels;
-    const px = scoreFeatureSets(
-      setsOf((r) => features(pixelRows(r.images, r.idx), pixelDim, `${r.images.name} pixels`)),
+    const px = await scoreFeatureSets(
+      await setsOf((r) => features(pixelRows(r.images, r.idx), pixelDim, `${r.images.name} pixels`)),
       { knnK, linearEpochs },
     );
     baseline = { knn: px.knn, linear: { top1: px.linear.top1, top5: px.linear.top5 }, splits: px.splits };
@@ -152,7 +154,7 @@ export function evaluateEncoder(o: EvaluateOptions): EvalResult {
 
   const test = encoderSets.test;
   const learned = classSimilarity(test.f, test.labels, numClasses);
-  const retrieval = o.retrieval ? retrievalScores(o.test, test.idx, { batch: o.batch, ...o.retrieval }) : undefined;
+  const retrieval = o.retrieval ? await retrievalScores(o.test, test.idx, { batch: o.batch, ...o.retrieval }) : undefined;
   stage(4, o.retrieval ? 'class similarity and retrieval' : 'class similarity');
   const b = baseline;
   const splits = Object.fromEntries(

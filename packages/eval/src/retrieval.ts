@@ -6,14 +6,17 @@ export interface RetrievalResult {
   textToImage: Record<number, number>;
 }
 
-function recallAt(query: Features, keys: Features, ks: number[]): Record<number, number> {
+async function recallAt(query: Features, keys: Features, ks: number[]): Promise<Record<number, number>> {
   // Row i's match is key i: recall@k is the fraction of rows whose match ranks within the top k.
   const kMax = Math.min(Math.max(...ks), keys.rows);
   const q = l2NormalizeRows(query);
   const kk = l2NormalizeRows(keys);
-  const idx = tf.tidy(() =>
-    tf.topk(tf.matMul(tf.tensor2d(q.data, [q.rows, q.dim]), tf.tensor2d(kk.data, [kk.rows, kk.dim]), false, true), kMax).indices.dataSync(),
+  const top = tf.tidy(
+    () =>
+      tf.topk(tf.matMul(tf.tensor2d(q.data, [q.rows, q.dim]), tf.tensor2d(kk.data, [kk.rows, kk.dim]), false, true), kMax)
+        .indices,
   );
+  const idx = await top.data().finally(() => top.dispose());
   const out: Record<number, number> = {};
   for (const k of ks) {
     let hits = 0;
@@ -31,8 +34,9 @@ function recallAt(query: Features, keys: Features, ks: number[]): Record<number,
 }
 
 /** Image→caption and caption→image recall@k for paired embeddings (row i of each belongs together). */
-export function retrievalRecall(images: Features, texts: Features, ks: number[] = [1, 5, 10]): RetrievalResult {
-  if (images.rows !== texts.rows) throw new Error(`retrievalRecall: ${images.rows} images but ${texts.rows} captions; rows must pair up`);
+export async function retrievalRecall(images: Features, texts: Features, ks: number[] = [1, 5, 10]): Promise<RetrievalResult> {
+  if (images.rows !== texts.rows)
+    throw new Error(`retrievalRecall: ${images.rows} images but ${texts.rows} captions; rows must pair up`);
   if (images.dim !== texts.dim) throw new Error(`retrievalRecall: image dim ${images.dim} ≠ text dim ${texts.dim}`);
-  return { imageToText: recallAt(images, texts, ks), textToImage: recallAt(texts, images, ks) };
+  return { imageToText: await recallAt(images, texts, ks), textToImage: await recallAt(texts, images, ks) };
 }

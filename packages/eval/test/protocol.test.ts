@@ -72,14 +72,14 @@ const tmpDir = () => {
 };
 
 describe('evaluation rows', () => {
-  it('evalIndices is a fixed even-stride spread; 0 or more than the size means all', () => {
+  it('evalIndices is a fixed even-stride spread; 0 or more than the size means all', async () => {
     expect(Array.from(evalIndices({ size: 10 }, 5))).toEqual([0, 2, 4, 6, 8]);
     expect(Array.from(evalIndices({ size: 4 }, 0))).toEqual([0, 1, 2, 3]);
     expect(Array.from(evalIndices({ size: 4 }, 9))).toEqual([0, 1, 2, 3]);
     expect(() => evalIndices({ size: 4 }, -1)).toThrow('evalIndices: size must be a non-negative integer');
   });
 
-  it('pixelRows scales the picked images to [0, 1]', () => {
+  it('pixelRows scales the picked images to [0, 1]', async () => {
     const rows = pixelRows(train, [2, 0]);
     expect(rows.length).toBe(2 * H * W);
     expect(rows[0]).toBeCloseTo(train.pixels[2 * H * W] / 255, 7);
@@ -87,10 +87,10 @@ describe('evaluation rows', () => {
     expect(() => pixelRows(train, [60])).toThrow('gen/train: image index 60 is out of range [0, 60)');
   });
 
-  it('extractFeatures does not depend on the batch size and leaves no tensors', () => {
+  it('extractFeatures does not depend on the batch size and leaves no tensors', async () => {
     const before = tf.memory().numTensors;
-    const a = extractFeatures(flatten, train, evalIndices(train, 0), 7);
-    const b = extractFeatures(flatten, train, evalIndices(train, 0));
+    const a = await extractFeatures(flatten, train, evalIndices(train, 0), 7);
+    const b = await extractFeatures(flatten, train, evalIndices(train, 0));
     expect(tf.memory().numTensors).toBe(before);
     expect(a.rows).toBe(60);
     expect(a.dim).toBe(H * W);
@@ -98,17 +98,17 @@ describe('evaluation rows', () => {
     expect(a.data).toEqual(pixelRows(train, evalIndices(train, 0)));
   });
 
-  it('headlineK prefers 20', () => {
+  it('headlineK prefers 20', async () => {
     expect(headlineK([1, 10, 20, 200])).toBe(20);
     expect(headlineK([5, 1])).toBe(5);
   });
 });
 
 describe('evaluateEncoder', () => {
-  it('with a flatten-pixels encoder, the encoder numbers equal the raw-pixel baseline, extra splits included', () => {
+  it('with a flatten-pixels encoder, the encoder numbers equal the raw-pixel baseline, extra splits included', async () => {
     const shifted = patterns('gen/inverted', 30, 3, { invert: true });
     const graph = Float32Array.from([1, 0.2, 0.5, 0.2, 1, 0.5, 0.5, 0.5, 1]);
-    const r = evaluateEncoder({
+    const r = await evaluateEncoder({
       embed: flatten,
       train,
       test,
@@ -134,31 +134,31 @@ describe('evaluateEncoder', () => {
     expect(r.retrieval).toBeUndefined();
   });
 
-  it('an encoder that is not the identity scores differently from the baseline', () => {
+  it('an encoder that is not the identity scores differently from the baseline', async () => {
     // Features that ignore the image: every test row ties, so kNN falls to chance while pixels are separable.
     const constant: EmbedFn = (x) => tf.ones([x.shape[0], 4]) as tf.Tensor2D;
-    const r = evaluateEncoder({ embed: constant, train, test, ...settings });
+    const r = await evaluateEncoder({ embed: constant, train, test, ...settings });
     expect(r.baselineKnn[1]).toBeGreaterThan(0.9);
     expect(r.knn[1]).toBeLessThan(0.5);
   });
 
-  it('trainSize / testSize take an even spread', () => {
+  it('trainSize / testSize take an even spread', async () => {
     const seen: number[] = [];
     const counting: EmbedFn = (x) => {
       seen.push(x.shape[0]);
       return flatten(x);
     };
-    const r = evaluateEncoder({ embed: counting, train, test, trainSize: 30, testSize: 12, batch: 16, ...settings });
+    const r = await evaluateEncoder({ embed: counting, train, test, trainSize: 30, testSize: 12, batch: 16, ...settings });
     expect(r.trainSize).toBe(30);
     expect(r.testSize).toBe(12);
     expect(seen).toEqual([16, 14, 12]);
   });
 
-  it('caches the raw-pixel baseline by content: hit on a second call, recomputed when one pixel changes', () => {
+  it('caches the raw-pixel baseline by content: hit on a second call, recomputed when one pixel changes', async () => {
     const cacheDir = tmpDir();
     const stages: string[] = [];
     const onStage = (done: number, total: number, label: string) => stages.push(`${done}/${total} ${label}`);
-    const first = evaluateEncoder({ embed: flatten, train, test, cacheDir, onStage, ...settings });
+    const first = await evaluateEncoder({ embed: flatten, train, test, cacheDir, onStage, ...settings });
     const files = fs.readdirSync(cacheDir);
     expect(files).toHaveLength(1);
     expect(stages).toContain('3/4 raw-pixel baseline');
@@ -169,7 +169,7 @@ describe('evaluateEncoder', () => {
     cached.knn[1] = 0.123;
     fs.writeFileSync(file, JSON.stringify(cached));
     stages.length = 0;
-    const second = evaluateEncoder({ embed: flatten, train, test, cacheDir, onStage, ...settings });
+    const second = await evaluateEncoder({ embed: flatten, train, test, cacheDir, onStage, ...settings });
     expect(second.baselineKnn[1]).toBe(0.123);
     expect(stages).toEqual([
       '1/4 encoder features',
@@ -180,28 +180,28 @@ describe('evaluateEncoder', () => {
     // Same names and sizes, one pixel different: a new key, numbers recomputed.
     const pixels = test.pixels.slice();
     pixels[100] ^= 1;
-    const third = evaluateEncoder({ embed: flatten, train, test: { ...test, pixels }, cacheDir, ...settings });
+    const third = await evaluateEncoder({ embed: flatten, train, test: { ...test, pixels }, cacheDir, ...settings });
     expect(third.baselineKnn[1]).not.toBe(0.123);
     expect(third.baselineKnn[1]).toBe(first.baselineKnn[1]);
     expect(fs.readdirSync(cacheDir)).toHaveLength(2);
     // Different settings: a new key too.
-    evaluateEncoder({ embed: flatten, train, test, cacheDir, ...settings, linearEpochs: 10 });
+    await evaluateEncoder({ embed: flatten, train, test, cacheDir, ...settings, linearEpochs: 10 });
     expect(fs.readdirSync(cacheDir)).toHaveLength(3);
     expect(fs.readdirSync(cacheDir).every((f) => f.endsWith('.json'))).toBe(true); // no temp files left
   });
 
-  it('a changed label also changes the cache key', () => {
+  it('a changed label also changes the cache key', async () => {
     const cacheDir = tmpDir();
-    evaluateEncoder({ embed: flatten, train, test, cacheDir, ...settings });
+    await evaluateEncoder({ embed: flatten, train, test, cacheDir, ...settings });
     const labels = train.labels!.slice();
     labels[0] = 1;
-    evaluateEncoder({ embed: flatten, train: { ...train, labels }, test, cacheDir, ...settings });
+    await evaluateEncoder({ embed: flatten, train: { ...train, labels }, test, cacheDir, ...settings });
     expect(fs.readdirSync(cacheDir)).toHaveLength(2);
   });
 
-  it('leaves no tensors behind, also when the encoder throws', () => {
+  it('leaves no tensors behind, also when the encoder throws', async () => {
     const before = tf.memory().numTensors;
-    evaluateEncoder({
+    await evaluateEncoder({
       embed: (x) => tf.relu(flatten(x)) as tf.Tensor2D,
       train,
       test: patterns('gen/test-captioned', 30, 2, { captions: true }),
@@ -226,48 +226,48 @@ describe('evaluateEncoder', () => {
       if (++calls === 2) throw new Error('encoder failed');
       return flatten(x);
     };
-    expect(() => evaluateEncoder({ embed: failing, train, test, batch: 20, ...settings })).toThrow('encoder failed');
+    await expect(evaluateEncoder({ embed: failing, train, test, batch: 20, ...settings })).rejects.toThrow('encoder failed');
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('clear errors name the dataset', () => {
+  it('clear errors name the dataset', async () => {
     const unlabelled = { ...test, name: 'gen/unlabelled', labels: undefined };
-    expect(() => evaluateEncoder({ embed: flatten, train, test: unlabelled, ...settings })).toThrow(
+    await expect(evaluateEncoder({ embed: flatten, train, test: unlabelled, ...settings })).rejects.toThrow(
       'gen/unlabelled: evaluation needs class labels, and gen/unlabelled has none',
     );
     const wrongShape = { ...patterns('gen/small', 12, 4), height: 4, width: 16 };
-    expect(() => evaluateEncoder({ embed: flatten, train, test, extraTests: { small: wrongShape }, ...settings })).toThrow(
-      "gen/small: images are 4×16×1, gen/train's are 8×8×1",
-    );
+    await expect(
+      evaluateEncoder({ embed: flatten, train, test, extraTests: { small: wrongShape }, ...settings }),
+    ).rejects.toThrow("gen/small: images are 4×16×1, gen/train's are 8×8×1");
     const truncated = { ...test, pixels: test.pixels.subarray(0, 100) };
-    expect(() => evaluateEncoder({ embed: flatten, train, test: truncated, ...settings })).toThrow(
+    await expect(evaluateEncoder({ embed: flatten, train, test: truncated, ...settings })).rejects.toThrow(
       'gen/test: 100 pixel bytes for 30 images of 8×8×1',
     );
     const badLabel = { ...test, labels: Int32Array.from(test.labels!, (l) => (l === 2 ? 7 : l)) };
-    expect(() => evaluateEncoder({ embed: flatten, train, test: badLabel, ...settings })).toThrow(
+    await expect(evaluateEncoder({ embed: flatten, train, test: badLabel, ...settings })).rejects.toThrow(
       'gen/test: label 7 is outside the 3 classes [0, 3)',
     );
     const before = tf.memory().numTensors;
-    expect(() =>
+    await expect(
       evaluateEncoder({ embed: (x) => tf.reshape(x, [-1]) as unknown as tf.Tensor2D, train, test, ...settings }),
-    ).toThrow('gen/train: embed must return a [60, d] tensor for 60 images, got shape [3840]');
+    ).rejects.toThrow('gen/train: embed must return a [60, d] tensor for 60 images, got shape [3840]');
     expect(tf.memory().numTensors).toBe(before);
-    expect(() => evaluateEncoder({ embed: flatten, train, test, targetGraph: new Float32Array(4), ...settings })).toThrow(
+    await expect(evaluateEncoder({ embed: flatten, train, test, targetGraph: new Float32Array(4), ...settings })).rejects.toThrow(
       'targetGraph: 4 values for 3 classes (expected 9)',
     );
   });
 });
 
 describe('scores by split', () => {
-  it('knnBySplit and linearBySplit score the test set and every extra split with one bank and one probe', () => {
+  it('knnBySplit and linearBySplit score the test set and every extra split with one bank and one probe', async () => {
     const shifted = patterns('gen/shifted', 30, 3, { invert: true });
-    const sets = evalFeatureSets({ embed: flatten, train, test, extraTests: { shifted } });
-    const both = scoreFeatureSets(sets, settings);
-    const knn = knnBySplit(sets, settings.knnK);
+    const sets = await evalFeatureSets({ embed: flatten, train, test, extraTests: { shifted } });
+    const both = await scoreFeatureSets(sets, settings);
+    const knn = await knnBySplit(sets, settings.knnK);
     expect(Object.keys(knn)).toEqual(['test', 'shifted']);
     expect(knn.test).toEqual(both.knn);
     expect(knn.shifted[20]).toBe(both.splits.shifted.knnTop1);
-    const linear = linearBySplit(sets, settings.linearEpochs);
+    const linear = await linearBySplit(sets, settings.linearEpochs);
     expect(linear.top1).toBe(both.linear.top1);
     expect(linear.splits.shifted.top1).toBe(both.splits.shifted.linearTop1);
   });
@@ -285,11 +285,11 @@ describe('retrieval', () => {
       [captions.length, H * W],
     );
 
-  it('an identity text tower gives recall@1 = 1 (caption text, and frozen caption rows)', () => {
-    const words = retrievalScores(captioned, idx, { embedImages: flatten, embedText: byCaption });
+  it('an identity text tower gives recall@1 = 1 (caption text, and frozen caption rows)', async () => {
+    const words = await retrievalScores(captioned, idx, { embedImages: flatten, embedText: byCaption });
     expect(words).toEqual({ imageToText: { 1: 1, 5: 1, 10: 1 }, textToImage: { 1: 1, 5: 1, 10: 1 } });
     const rows = pixelRows(captioned, evalIndices(captioned, 0));
-    const lit = retrievalScores(captioned, idx, {
+    const lit = await retrievalScores(captioned, idx, {
       embedImages: flatten,
       embedText: (_, r) => tf.tensor2d(r!, [idx.length, H * W]),
       rows,
@@ -298,13 +298,15 @@ describe('retrieval', () => {
     expect(lit.textToImage[1]).toBe(1);
   });
 
-  it('a text tower that mismatches the pairs scores below 1', () => {
+  it('a text tower that mismatches the pairs scores below 1', async () => {
     const shifted = (captions: readonly string[]) => byCaption([...captions.slice(1), captions[0]]);
-    expect(retrievalScores(captioned, idx, { embedImages: flatten, embedText: shifted }).imageToText[1]).toBeLessThan(0.5);
+    expect((await retrievalScores(captioned, idx, { embedImages: flatten, embedText: shifted })).imageToText[1]).toBeLessThan(
+      0.5,
+    );
   });
 
-  it('runs inside evaluateEncoder on the evaluated test rows', () => {
-    const r = evaluateEncoder({
+  it('runs inside evaluateEncoder on the evaluated test rows', async () => {
+    const r = await evaluateEncoder({
       embed: flatten,
       train,
       test: captioned,
@@ -315,22 +317,22 @@ describe('retrieval', () => {
     expect(r.retrieval?.imageToText[1]).toBe(1);
   });
 
-  it('a test set without captions is a clear error', () => {
-    expect(() => retrievalScores(test, idx, { embedImages: flatten, embedText: byCaption })).toThrow(
+  it('a test set without captions is a clear error', async () => {
+    await expect(retrievalScores(test, idx, { embedImages: flatten, embedText: byCaption })).rejects.toThrow(
       'gen/test: retrieval needs one caption per image, and gen/test has none',
     );
   });
 });
 
 describe('heldOutKnn', () => {
-  it('is about 1 on separable data and about chance on labels the images do not carry', () => {
+  it('is about 1 on separable data and about chance on labels the images do not carry', async () => {
     const big = patterns('gen/big', 300, 7);
-    expect(heldOutKnn(flatten, big, { bank: 150, queries: 60 })).toBeGreaterThanOrEqual(0.98);
+    expect(await heldOutKnn(flatten, big, { bank: 150, queries: 60 })).toBeGreaterThanOrEqual(0.98);
     const scrambled = { ...big, labels: Int32Array.from({ length: 300 }, (_, i) => Math.floor(i / 3) % 3) };
-    expect(heldOutKnn(flatten, scrambled, { bank: 150, queries: 60 })).toBeLessThan(0.7);
+    expect(await heldOutKnn(flatten, scrambled, { bank: 150, queries: 60 })).toBeLessThan(0.7);
   });
 
-  it('never puts a query in the bank, even when the dataset is smaller than the bank', () => {
+  it('never puts a query in the bank, even when the dataset is smaller than the bank', async () => {
     // Each image's first pixel is its index, so the encoder can see which images it is given.
     const seen: number[][] = [];
     const base = patterns('gen/indexed', 40, 8);
@@ -341,7 +343,7 @@ describe('heldOutKnn', () => {
       seen.push(Array.from(first));
       return flatten(x);
     };
-    const acc = heldOutKnn(recording, { ...base, pixels }, { k: 5 });
+    const acc = await heldOutKnn(recording, { ...base, pixels }, { k: 5 });
     const [bank, queries] = seen;
     expect(queries.length).toBe(20);
     expect(bank.length).toBe(20);
@@ -349,18 +351,20 @@ describe('heldOutKnn', () => {
     expect(acc).toBeGreaterThanOrEqual(0.9);
   });
 
-  it('a class order that aliases with the even stride is a clear error, not a silent 0', () => {
+  it('a class order that aliases with the even stride is a clear error, not a silent 0', async () => {
     const alternating = { ...train, name: 'gen/alternating', labels: Int32Array.from({ length: 60 }, (_, i) => i % 2) };
-    expect(() => heldOutKnn(flatten, alternating)).toThrow('gen/alternating: every held-out kNN bank image has class 0');
+    await expect(heldOutKnn(flatten, alternating)).rejects.toThrow('gen/alternating: every held-out kNN bank image has class 0');
   });
 
-  it('a dataset without labels is a clear error', () => {
-    expect(() => heldOutKnn(flatten, { ...train, labels: undefined })).toThrow('gen/train: evaluation needs class labels');
+  it('a dataset without labels is a clear error', async () => {
+    await expect(heldOutKnn(flatten, { ...train, labels: undefined })).rejects.toThrow(
+      'gen/train: evaluation needs class labels',
+    );
   });
 });
 
 describe('entry points', () => {
-  it('the protocol core imports no Node built-ins (browser-safe root entry)', () => {
+  it('the protocol core imports no Node built-ins (browser-safe root entry)', async () => {
     const src = path.join(import.meta.dirname, '..', 'src');
     const visit = (file: string, seen: Set<string>) => {
       if (seen.has(file)) return;

@@ -8,23 +8,33 @@ const train = features(Float32Array.from(ref.train.x), ref.dim);
 const test = features(Float32Array.from(ref.test.x), ref.dim);
 
 describe('evaluation matches the numpy reference', () => {
-  it('weighted kNN: accuracy and every prediction, for each k', () => {
-    const result = knnClassify(train, ref.train.y, test, ref.test.y, { ks: ref.knn.ks, temperature: ref.knn.temperature, blockSize: 37 });
+  it('weighted kNN: accuracy and every prediction, for each k', async () => {
+    const result = await knnClassify(train, ref.train.y, test, ref.test.y, {
+      ks: ref.knn.ks,
+      temperature: ref.knn.temperature,
+      blockSize: 37,
+    });
     for (const k of ref.knn.ks) {
       expect(result.accuracy[k]).toBeCloseTo(ref.knn.results[k].accuracy, 10);
       expect(Array.from(result.predictions[k])).toEqual(ref.knn.results[k].predictions);
     }
   });
 
-  it('linear probe: selected weight decay and step, validation, top-1 and top-5 accuracy', () => {
+  it('linear probe: selected weight decay and step, validation, top-1 and top-5 accuracy', async () => {
     // The test set scored again as an extra split must give the reference numbers too.
     const half = features(test.data.slice(0, (test.rows >> 1) * ref.dim), ref.dim);
-    const result = linearProbe(train, ref.train.y, test, ref.test.y, {
+    const result = await linearProbe(train, ref.train.y, test, ref.test.y, {
       ...ref.linear.options,
       numClasses: ref.numClasses,
-      alsoEvaluate: { again: { features: test, labels: ref.test.y }, half: { features: half, labels: ref.test.y.slice(0, test.rows >> 1) } },
+      alsoEvaluate: {
+        again: { features: test, labels: ref.test.y },
+        half: { features: half, labels: ref.test.y.slice(0, test.rows >> 1) },
+      },
     });
-    expect(result.splits.again).toEqual({ top1: expect.closeTo(ref.linear.result.top1, 10), top5: expect.closeTo(ref.linear.result.top5, 10) });
+    expect(result.splits.again).toEqual({
+      top1: expect.closeTo(ref.linear.result.top1, 10),
+      top5: expect.closeTo(ref.linear.result.top5, 10),
+    });
     expect(result.splits.half.top1).toBeGreaterThan(0);
     const { splits: _, ...main } = result;
     expect(main).toEqual({

@@ -40,21 +40,21 @@ export async function evalCommand(kind: EvalKind, runDir: string, o: EvalCommand
       );
     const manifest = await loadCheckpoint(ckpt, { architecture: architecture(config), variables: objective.variables });
     const { knnK: ks, linearEpochs, features } = config.eval;
-    const sets = evalFeatureSets({ ...config.eval, ...data, numClasses, embed: (x) => model.embed(x, features) });
+    const sets = await evalFeatureSets({ ...config.eval, ...data, numClasses, embed: (x) => model.embed(x, features) });
     let result: Record<string, unknown>;
     let lines: string[];
     if (kind === 'retrieval') {
-      const r = retrievalScores(data.test, sets.test.idx, (await retrievalInputs(config, parts, o.log))!);
+      const r = await retrievalScores(data.test, sets.test.idx, (await retrievalInputs(config, parts, o.log))!);
       result = { ...r, testSize: sets.test.idx.length };
       lines = [1, 5, 10].map((k) => `R@${k}  image→text ${pct(r.imageToText[k])}  text→image ${pct(r.textToImage[k])}`);
     } else if (kind === 'knn') {
-      const knn = knnBySplit(sets, ks);
+      const knn = await knnBySplit(sets, ks);
       result = { knn, headlineK: headlineK(ks) };
       const header = ks.map((k) => `k=${k}`);
       const perSplit = Object.entries(knn).map(([split, acc]) => [split, ks.map((k) => pct(acc[k]))] as const);
       lines = [row('split', header), ...perSplit.map(([split, cells]) => row(split, cells))];
     } else {
-      const probe = linearBySplit(sets, linearEpochs);
+      const probe = await linearBySplit(sets, linearEpochs);
       result = { linear: probe };
       lines = [
         `test        top-1 ${pct(probe.top1)}  top-5 ${pct(probe.top5)}  (weight decay ${probe.weightDecay}, step ${probe.epoch})`,

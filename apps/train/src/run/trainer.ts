@@ -86,7 +86,7 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
       );
       return null;
     }
-    const evalResult = evaluateEncoder({
+    const evalResult = await evaluateEncoder({
       embed,
       train,
       test,
