@@ -16,3 +16,9 @@ node experiments/synth-captions.mjs --seeds 0,1 --encoder convnet
 node experiments/graph-sources.mjs --seeds 0,1,2
 node experiments/graph-losses.mjs --seeds 0,1,2
 node experiments/sparse-graphs.mjs --seeds 0,1,2
+node experiments/memory-queue.mjs --seeds 0
+node experiments/batch-size.mjs --seeds 0
+node experiments/memory-queue.mjs --seeds 0,1
+node experiments/batch-size.mjs --seeds 0,1
+node experiments/memory-queue.mjs --seeds 0,1,2
+node experiments/batch-size.mjs --seeds 0,1,2
