@@ -20,7 +20,7 @@ export async function computeTopK(
     const { ort, reason } = await loadOnnxRuntime();
     if (ort) return { graph: await exactTopKOnnx(ort, embeddings, dim, source, options), engine: 'onnxruntime', note: 'onnxruntime-node' };
     if (engine === 'onnxruntime') throw new Error(`--engine onnxruntime: ${reason}; npm install onnxruntime-node, or use --engine tfjs`);
-    return { graph: exactTopK(embeddings, dim, source, options), engine: 'tfjs', note: `tfjs (${reason})` };
+    return { graph: await exactTopK(embeddings, dim, source, options), engine: 'tfjs', note: `tfjs (${reason})` };
   }
-  return { graph: exactTopK(embeddings, dim, source, options), engine: 'tfjs', note: 'tfjs (requested)' };
+  return { graph: await exactTopK(embeddings, dim, source, options), engine: 'tfjs', note: 'tfjs (requested)' };
 }

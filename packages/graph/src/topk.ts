@@ -73,8 +73,9 @@ export function planTopK(fn: string, embeddings: Float32Array, dim: number, opti
 /**
  * Exact cosine top-k neighbours of every row among all rows (self excluded), best first, from
  * unit-norm `embeddings` (`n × dim`). Blocked: each block is a [blockRows, n] similarity matrix.
+ * Reads each block back asynchronously, so it runs on every tfjs backend (webgpu included).
  */
-export function exactTopK(embeddings: Float32Array, dim: number, source: string, options: TopKOptions): TopKShard {
+export async function exactTopK(embeddings: Float32Array, dim: number, source: string, options: TopKOptions): Promise<TopKShard> {
   const { n, k, blockRows, shard, blocks: mine, rows, neighbors, scores } = planTopK('exactTopK', embeddings, dim, options, 512);
   const myRows = rows.length;
   const all = tf.tensor2d(embeddings, [n, dim]);
@@ -83,13 +84,15 @@ export function exactTopK(embeddings: Float32Array, dim: number, source: string,
     for (const b of mine) {
       const start = b * blockRows;
       const size = Math.min(blockRows, n - start);
-      const [vals, idx] = tf.tidy(() => {
+      const top = tf.tidy(() => {
         const q = tf.slice(all, [start, 0], [size, dim]);
         // Self similarity pushed below any cosine (−1) so it never ranks.
         const self = tf.mul(tf.oneHot(tf.range(start, start + size, 1, 'int32'), n), -4);
-        const { values, indices } = tf.topk(tf.add(tf.matMul(q, all, false, true), self), k, true);
-        return [values.dataSync() as Float32Array, indices.dataSync() as Int32Array];
+        return tf.topk(tf.add(tf.matMul(q, all, false, true), self), k, true);
       });
+      const [vals, idx] = await Promise.all([top.values.data(), top.indices.data()]).finally(() =>
+        tf.dispose([top.values, top.indices]),
+      );
       for (let r = 0; r < size; r++) rows[done + r] = start + r;
       neighbors.set(idx, done * k);
       scores.set(vals, done * k);

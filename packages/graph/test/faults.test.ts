@@ -35,9 +35,9 @@ const ids = Array.from({ length: n }, (_, i) => `s${i}`);
 const emb = path.join(dir, 'emb.arrow');
 writeEmbeddingsFile(emb, { ids, dim, embeddings: rows, encoder: 'test', normalized: true });
 const topk = path.join(dir, 'topk.arrow');
-writeTopKFile(topk, exactTopK(rows, dim, 'emb.arrow', { k: 2 }));
+writeTopKFile(topk, await exactTopK(rows, dim, 'emb.arrow', { k: 2 }));
 const shard = path.join(dir, 'shard.arrow');
-writeTopKShardFile(shard, exactTopK(rows, dim, 'emb.arrow', { k: 2, blockRows: 2, shard: { index: 0, count: 2 } }));
+writeTopKShardFile(shard, await exactTopK(rows, dim, 'emb.arrow', { k: 2, blockRows: 2, shard: { index: 0, count: 2 } }));
 
 const incomplete = (file: string, expected: string) =>
   `${file}: not a complete Arrow IPC file (truncated or not Arrow); expected ${expected}`;
@@ -194,14 +194,14 @@ describe('k and block sizes', () => {
     await expect(buildTopKFile({ embeddings: missing, k: 2, block: 1.5, out })).rejects.toThrow(
       'buildTopKFile: block must be a positive integer, got 1.5',
     );
-    expect(() => exactTopK(rows, dim, 'x', { k: 2.5 })).toThrow('exactTopK: k must be a positive integer, got 2.5');
-    expect(() => exactTopK(rows, dim, 'x', { k: 2, blockRows: 2.5 })).toThrow(
+    await expect(exactTopK(rows, dim, 'x', { k: 2.5 })).rejects.toThrow('exactTopK: k must be a positive integer, got 2.5');
+    await expect(exactTopK(rows, dim, 'x', { k: 2, blockRows: 2.5 })).rejects.toThrow(
       'exactTopK: blockRows must be a positive integer, got 2.5',
     );
-    expect(() => exactTopK(rows, dim, 'x', { k: 2, blockRows: -1 })).toThrow(
+    await expect(exactTopK(rows, dim, 'x', { k: 2, blockRows: -1 })).rejects.toThrow(
       'exactTopK: blockRows must be a positive integer, got -1',
     );
-    expect(() => exactTopK(rows, dim, 'x', { k: 2, shard: { index: 2, count: 2 } })).toThrow(
+    await expect(exactTopK(rows, dim, 'x', { k: 2, shard: { index: 2, count: 2 } })).rejects.toThrow(
       'exactTopK: shard must be { index, count } with 0 ≤ index < count',
     );
     for (const engine of ['tfjs', 'auto'] as const) {

@@ -36,7 +36,7 @@ describe('graph file builders', () => {
     expect(r).toEqual({ rows: n, note: 'tfjs (requested)', engine: 'tfjs' });
     expect(progress.at(-1)).toEqual([n, n]);
     const g = readTopKFile(out);
-    const expected = exactTopK(embeddings, dim, 'emb.arrow', { k: 3 });
+    const expected = await exactTopK(embeddings, dim, 'emb.arrow', { k: 3 });
     expect(g.source).toBe('emb.arrow');
     expect(Array.from(g.neighbors)).toEqual(Array.from(expected.neighbors));
   });

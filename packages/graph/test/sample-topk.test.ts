@@ -74,7 +74,7 @@ describe('topKGraphForKeys', () => {
     const dim = 8;
     const ids = Array.from({ length: n }, (_, i) => `id-${i}`);
     const e = unitRows(n, dim, 5);
-    const full = exactTopK(e, dim, 'x', { k: 4 });
+    const full = await exactTopK(e, dim, 'x', { k: 4 });
     // Two record batches in each file: 1,000 rows and 500.
     const parts = (write: (name: string, from: number, to: number) => void, name: string) => {
       write(`${name}-0`, 0, 1000);

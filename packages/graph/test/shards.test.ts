@@ -125,7 +125,7 @@ describe('a top-k array job on one machine', () => {
       merged,
     );
     const g = readTopKFile(merged);
-    const expected = exactTopK(embeddings, dim, 'emb.arrow', { k, blockRows: block });
+    const expected = await exactTopK(embeddings, dim, 'emb.arrow', { k, blockRows: block });
     expect(g.source).toBe('emb.arrow');
     expect(Array.from(g.neighbors)).toEqual(Array.from(expected.neighbors));
     expect(Array.from(g.scores)).toEqual(Array.from(expected.scores));

@@ -30,10 +30,10 @@ describe('exact top-k graphs', () => {
   const n = 300;
   const e = randomUnitRows(n, dim, 7);
 
-  it('equals a brute-force computation, self excluded, scores descending, in any block size', () => {
+  it('equals a brute-force computation, self excluded, scores descending, in any block size', async () => {
     const expected = bruteForce(e, dim, 5);
     for (const blockRows of [64, 1000]) {
-      const g = exactTopK(e, dim, 'x.arrow', { k: 5, blockRows });
+      const g = await exactTopK(e, dim, 'x.arrow', { k: 5, blockRows });
       for (let i = 0; i < n; i++) {
         expect(new Set(g.neighbors.subarray(i * 5, i * 5 + 5))).toEqual(new Set(expected[i]));
         expect(g.neighbors.subarray(i * 5, i * 5 + 5)).not.toContain(i);
@@ -42,9 +42,9 @@ describe('exact top-k graphs', () => {
     }
   });
 
-  it('shards of an array job merge into the full graph; an incomplete set is refused', () => {
-    const full = exactTopK(e, dim, 'x.arrow', { k: 4, blockRows: 32 });
-    const shards = [0, 1, 2].map((index) => exactTopK(e, dim, 'x.arrow', { k: 4, blockRows: 32, shard: { index, count: 3 } }));
+  it('shards of an array job merge into the full graph; an incomplete set is refused', async () => {
+    const full = await exactTopK(e, dim, 'x.arrow', { k: 4, blockRows: 32 });
+    const shards = await Promise.all([0, 1, 2].map((index) => exactTopK(e, dim, 'x.arrow', { k: 4, blockRows: 32, shard: { index, count: 3 } })));
     const merged = mergeTopKShards([shards[2], shards[0], shards[1]]);
     expect(Array.from(merged.neighbors)).toEqual(Array.from(full.neighbors));
     expect(() => mergeTopKShards([shards[0], shards[2]])).toThrow('incomplete shard set: missing 1/3');
@@ -57,7 +57,7 @@ describe('exact top-k graphs', () => {
     const { ort, reason } = await loadOnnxRuntime();
     expect(ort, reason).not.toBeNull();
     const expected = bruteForce(e, dim, 5);
-    const tfjs = exactTopK(e, dim, 'x.arrow', { k: 5, blockRows: 64 });
+    const tfjs = await exactTopK(e, dim, 'x.arrow', { k: 5, blockRows: 64 });
     for (const blockRows of [64, 1000]) {
       const g = await exactTopKOnnx(ort!, e, dim, 'x.arrow', { k: 5, blockRows });
       expect(Array.from(g.rows)).toEqual(Array.from({ length: n }, (_, i) => i));
@@ -74,8 +74,8 @@ describe('exact top-k graphs', () => {
     await expect(exactTopKOnnx(ort!, e.subarray(0, 4 * dim), dim, 'x', { k: 4 })).rejects.toThrow('exactTopKOnnx: k must satisfy 1 ≤ k < N = 4');
   });
 
-  it('k ≥ N is a clear error', () => {
-    expect(() => exactTopK(e.subarray(0, 4 * dim), dim, 'x', { k: 4 })).toThrow('exactTopK: k must satisfy 1 ≤ k < N = 4 (self is excluded), got 4');
+  it('k ≥ N is a clear error', async () => {
+    await expect(exactTopK(e.subarray(0, 4 * dim), dim, 'x', { k: 4 })).rejects.toThrow('exactTopK: k must satisfy 1 ≤ k < N = 4 (self is excluded), got 4');
   });
 });
 
@@ -90,9 +90,9 @@ describe('Arrow files', () => {
     expect(back).toEqual({ ids: ['a', 'b', 'c', 'd', 'é'], dim: 3, embeddings: e, encoder: 'use-lite', normalized: true });
   });
 
-  it('top-k graphs round-trip', () => {
+  it('top-k graphs round-trip', async () => {
     const e = randomUnitRows(20, 4, 2);
-    const g = exactTopK(e, 4, 'emb.arrow', { k: 3 });
+    const g = await exactTopK(e, 4, 'emb.arrow', { k: 3 });
     const file = path.join(dir, 'topk.arrow');
     writeTopKFile(file, g);
     const back = readTopKFile(file);
