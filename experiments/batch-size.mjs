@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Large batches by gradient caching (issue: beyond the batch). X-CLR and NT-Xent at batch 256 vs
 // batch 4,096 (`train.chunkSize=512`: exact gradients of the full 4,096 batch, memory of a 512
-// chunk), same ConvNet, same number of optimizer steps (30) and learning rate, on Fashion-MNIST
+// chunk), same ConvNet, same number of optimizer steps (20) and learning rate, on Fashion-MNIST
 // and the synthetic captioned set. The 4,096 runs see 16× the samples: the question is what the
 // negatives (and, for X-CLR, the soft targets over a larger batch) buy per step.
 //
@@ -13,7 +13,7 @@ import { convnetFor, datasets, studyEval } from './study-configs.mjs';
 
 export const batchSizes = [256, 4096];
 export const batchMethods = ['xclr', 'ntxent'];
-const steps = ['train.epochs=1000', 'train.maxSteps=30'];
+const steps = ['train.epochs=1000', 'train.maxSteps=20'];
 const variants = [];
 for (const d of datasets) {
   for (const method of batchMethods) {
@@ -29,7 +29,7 @@ for (const d of datasets) {
 const seeds = arg('seeds', '0,1,2').split(',').map(Number);
 const runs = runStudy({ out: 'docs/results/batch-size.json', command: 'node experiments/batch-size.mjs', variants, seeds });
 for (const d of datasets) {
-  console.log(`\n${d.name}: kNN@20 / linear top-1 % after 30 steps (mean ± std over seeds)`);
+  console.log(`\n${d.name}: kNN@20 / linear top-1 % after 20 steps (mean ± std over seeds)`);
   console.log(`| method | ${batchSizes.map((b) => `batch ${b}`).join(' | ')} |`);
   console.log(`|---|${batchSizes.map(() => '---').join('|')}|`);
   for (const method of batchMethods) {
