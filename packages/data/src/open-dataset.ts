@@ -314,7 +314,7 @@ async function decodeSample(split: StreamedSplit, count: number, seed: number): 
   const pixels = new Uint8Array(n * height * width * channels);
   const picked: number[] = [];
   for await (const batch of stream.epoch(0)) {
-    const values = batch.images.dataSync();
+    const values = await batch.images.data();
     batch.images.dispose();
     const take = Math.min(batch.indices.length, n - picked.length);
     const at = picked.length * height * width * channels;

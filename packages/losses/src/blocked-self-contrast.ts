@@ -92,7 +92,11 @@ export function blockedSelfContrast(
       });
       sums.push(sum);
     }
-    const value = tf.div(tf.addN(sums), n2) as tf.Scalar;
+    // A running sum, not addN: webgpu binds each addN input as a buffer (as few as 8 per kernel).
+    const value = tf.div(
+      sums.reduce((total, x) => tf.add(total, x)),
+      n2,
+    ) as tf.Scalar;
     tf.dispose(sums);
     // Saved copies outlive the caller's tensors (tf.grads disposes the forward pass's first).
     save(graph == null ? [z] : [z, graph]);

@@ -75,7 +75,9 @@ export function checkBatch(objective: string, needs: readonly BatchField[], batc
 export function kernelPenalty(variables: tf.Variable[], weightDecay: number): tf.Scalar | null {
   const kernels = variables.filter((v) => v.rank >= 2);
   if (!(weightDecay > 0) || kernels.length === 0) return null;
-  return tf.mul(tf.addN(kernels.map((v) => tf.sum(tf.square(v)))), weightDecay / 2) as tf.Scalar;
+  // A running sum, not addN: webgpu binds each addN input as a buffer, and a ResNet has 21 kernels.
+  const squares = kernels.map((v) => tf.sum(tf.square(v)) as tf.Scalar).reduce((total, x) => tf.add(total, x));
+  return tf.mul(squares, weightDecay / 2) as tf.Scalar;
 }
 
 /** `main` plus the weight-decay penalty over `variables`. */
