@@ -57,9 +57,6 @@ export interface UseBackendOptions {
   log?: (line: string) => void;
 }
 
-const AUTO_WEBGPU_OFF =
-  'not chosen automatically yet: training reads values synchronously, which webgpu cannot do in Node (ask for it with backend webgpu)';
-
 const ORDER: Exclude<BackendRequest, 'auto'>[] = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'];
 
 async function tryNative(pkg: 'tfjs-node-gpu' | 'tfjs-node'): Promise<string | null> {
@@ -92,9 +89,7 @@ async function trySetUp(
     case 'tfjs-node':
       return { error: await tryNative(backend), threads: os.availableParallelism() };
     case 'webgpu': {
-      // Training and evaluation read values synchronously (dataSync), which tfjs-backend-webgpu
-      // cannot do in Node: until they read asynchronously, webgpu runs only when asked for.
-      if (!byName) return { error: AUTO_WEBGPU_OFF, threads: 1, adapter: null };
+      // In auto, only a hardware adapter is taken (a software one is slower than wasm).
       const { error, adapter } = await setUpWebGpu(options.webgpu, byName);
       return { error, threads: 1, adapter };
     }

@@ -215,6 +215,9 @@ async function createBackend(Backend: WebGpuBackendClass, adapter: GpuAdapter): 
       maxBufferSize: l.maxBufferSize,
       maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
       maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      // tfjs binds every input of AddN, Concat, … as a storage buffer: take what the adapter allows
+      // (often 16 or more) rather than WebGPU's default of 8.
+      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
     },
   });
   return explainReadSync(new Backend(device, adapter.info));
