@@ -20,6 +20,11 @@ export interface TransformersEncoderOptions {
   dtype?: 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4';
   /** Texts per forward pass (default 32). */
   batchSize?: number;
+  /**
+   * Where onnxruntime runs the model: `cpu` (default) or `webgpu` (onnxruntime-node's bundled
+   * WebGPU provider through Dawn: a GPU without CUDA; needs a Vulkan driver on Linux).
+   */
+  device?: 'cpu' | 'webgpu';
 }
 
 interface FeatureTensor {
@@ -39,7 +44,7 @@ type Extractor = ((texts: string[], o: { pooling: 'mean'; normalize: boolean }) 
  * `env` from them (local/remote model access) before loading.
  */
 export async function createTransformersEncoder(options: TransformersEncoderOptions = {}): Promise<TextEncoder> {
-  const { model = DEFAULT_TRANSFORMERS_MODEL, offline = false, dtype = 'fp32', batchSize = 32 } = options;
+  const { model = DEFAULT_TRANSFORMERS_MODEL, offline = false, dtype = 'fp32', batchSize = 32, device = 'cpu' } = options;
   let lib: typeof import('@huggingface/transformers');
   try {
     lib = await import('@huggingface/transformers');
@@ -60,7 +65,7 @@ export async function createTransformersEncoder(options: TransformersEncoderOpti
   const id = local ? path.basename(path.resolve(model)) : model;
   let extractor: Extractor;
   try {
-    extractor = (await lib.pipeline('feature-extraction', id, { dtype, local_files_only: offline || local, device: 'cpu' })) as unknown as Extractor;
+    extractor = (await lib.pipeline('feature-extraction', id, { dtype, local_files_only: offline || local, device })) as unknown as Extractor;
   } catch (err) {
     const hint = offline ? ' (offline: is it in the cache or a local directory?)' : '';
     throw new Error(`transformers encoder: cannot load ${model}${hint}: ${(err as Error).message.split('\n')[0]}`);

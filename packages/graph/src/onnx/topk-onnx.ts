@@ -44,6 +44,11 @@ function topKModel(dim: number, n: number): Uint8Array {
 export interface OnnxTopKOptions extends TopKOptions {
   /** onnxruntime intra-op threads (default: onnxruntime's, one per core). */
   threads?: number;
+  /**
+   * onnxruntime execution providers in order of preference (default: its CPU provider), e.g.
+   * `['webgpu']`: onnxruntime-node's bundled WebGPU provider (Dawn), for a GPU without CUDA.
+   */
+  executionProviders?: string[];
 }
 
 /**
@@ -62,6 +67,7 @@ export async function exactTopKOnnx(ort: Ort, embeddings: Float32Array, dim: num
   const session = await ort.InferenceSession.create(topKModel(dim, n), {
     graphOptimizationLevel: 'all',
     ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+    ...(options.executionProviders ? { executionProviders: options.executionProviders } : {}),
   });
   const keys = new ort.Tensor('float32', keysT, [dim, n]);
   const kTensor = new ort.Tensor('int64', BigInt64Array.from([BigInt(kk)]), [1]);
