@@ -258,6 +258,12 @@ function routesFor(options: WebGpuOptions, byName: boolean): Route[] {
 
 const sameRoute = (a: Route, b: Route) => a.featureLevel === b.featureLevel && a.dawnOptions.join() === b.dawnOptions.join();
 
+/** Why `auto` passes over a software adapter (slower than wasm for most work). */
+const passedOverAdapter = (adapter: WebGpuAdapter) => ({
+  error: `software adapter (${adapter.device || adapter.description}) is not chosen automatically; ask for it by name (backend 'webgpu', xclr --backend webgpu)`,
+  adapter,
+});
+
 /**
  * Activates tfjs's webgpu backend through Dawn, or says why not. `byName`: webgpu was asked for
  * (a software adapter is accepted, and the OpenGL ES route is tried after Dawn's default).
@@ -281,6 +287,8 @@ export async function setUpWebGpu(
   // Asked again for a route in use: keep its backend and tensors (tf.removeBackend drops them).
   const current = active;
   if (current && tf.findBackend('webgpu') && routes.some((r) => sameRoute(r, current.route))) {
+    // In auto, a software adapter taken by name earlier is passed over all the same.
+    if (current.adapter.software && !byName) return passedOverAdapter(current.adapter);
     if (!(await tf.setBackend('webgpu'))) return { error: 'the webgpu backend did not initialise', adapter: current.adapter };
     return { error: null, adapter: current.adapter };
   }
@@ -301,12 +309,7 @@ export async function setUpWebGpu(
   }
   if (found == null) return noAdapter();
   const adapter = adapterOf(found.adapter, found.route);
-  if (adapter.software && !byName) {
-    return {
-      error: `software adapter (${adapter.device || adapter.description}) is not chosen automatically; ask for it by name (backend 'webgpu', xclr --backend webgpu)`,
-      adapter,
-    };
-  }
+  if (adapter.software && !byName) return passedOverAdapter(adapter);
   try {
     installNavigatorGpu(found.gpu);
     const backend = await createBackend(loaded.Backend, found.adapter);
