@@ -23,7 +23,7 @@ options:
   --batch <n>        batch size per view (default: 256)
   --steps <n>        timed steps (default: 10)
   --warmup <n>       untimed steps first (default: 3)
-  --backend <name>   tfjs backend: auto, tfjs-node-gpu, tfjs-node, wasm, cpu (default: auto)
+  --backend <name>   tfjs backend: auto, tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu (default: auto)
   --threads <n>      wasm threads
   --no-native        on wasm, keep matmuls and convolutions on XNNPACK (no onnxruntime)
   --json             print one JSON object

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendRequest, fusedAdam, useFastestBackend } from '@xclr/backend';
 import { clipLoss, ntXentLoss, supConLoss, xclrLoss } from '@xclr/losses';
-import { ContrastiveModel, chunkedEmbeddingStep, type EncoderConfig, trainStep } from '@xclr/models';
+import { ContrastiveModel, chunkedEmbeddingStepTensors, type EncoderConfig, readStep, trainStepTensors } from '@xclr/models';
 
 export type BenchModel = 'mlp' | 'convnet' | 'resnet18';
 export type BenchLoss = 'xclr' | 'ntxent' | 'supcon' | 'clip';
@@ -46,9 +46,9 @@ export interface KernelTime {
 }
 
 /** Runs `step` once under tf.profile and sums the time of each kernel (as the backend times it). */
-async function profileKernels(step: () => void): Promise<KernelTime[]> {
-  const info = await tf.profile(() => {
-    step();
+async function profileKernels(step: () => Promise<unknown>): Promise<KernelTime[]> {
+  const info = await tf.profile(async () => {
+    await step();
     return [];
   });
   const byName = new Map<string, KernelTime>();
@@ -120,9 +120,11 @@ export async function benchTrainStep(options: {
         return clipLoss(zA, zB);
     }
   };
-  const step = () =>
+  // Each step is read back before the next (the loss and gradient norm, one asynchronous read), so a
+  // GPU backend's time includes finishing the step's work, as torch.cuda.synchronize() would.
+  const launch = () =>
     options.chunk
-      ? chunkedEmbeddingStep(
+      ? chunkedEmbeddingStepTensors(
           (x) => embed(x as tf.Tensor4D),
           [viewA, viewB],
           ([zA, zB]) => lossOf(zA, zB),
@@ -132,13 +134,14 @@ export async function benchTrainStep(options: {
             chunkSize: options.chunk,
           },
         )
-      : trainStep(() => lossOf(...embedViews()), { optimizer, variables });
-  for (let i = 0; i < options.warmup; i++) step();
+      : trainStepTensors(() => lossOf(...embedViews()), { optimizer, variables });
+  const step = () => readStep(launch());
+  for (let i = 0; i < options.warmup; i++) await step();
   const times: number[] = [];
   const faultsBefore = process.resourceUsage().minorPageFault;
   for (let i = 0; i < options.steps; i++) {
     const t0 = performance.now();
-    step();
+    await step();
     times.push(performance.now() - t0);
   }
   const pageFaultsPerStep = (process.resourceUsage().minorPageFault - faultsBefore) / options.steps;
