@@ -22,6 +22,8 @@ export interface BenchResult {
   threads: number;
   /** The native engine behind wasm's large matmuls and convolutions, or null (XNNPACK). */
   native: string | null;
+  /** On webgpu: the adapter (vendor, device or description, software or hardware). */
+  adapter?: string;
   model: BenchModel;
   loss: BenchLoss;
   batch: number;
@@ -154,6 +156,9 @@ export async function benchTrainStep(options: {
     backend: choice.backend,
     threads: choice.threads,
     native: choice.native,
+    ...(choice.backend === 'webgpu' && choice.adapter
+      ? { adapter: `${`${choice.adapter.vendor} ${choice.adapter.device || choice.adapter.description}`.trim()} (${choice.adapter.software ? 'software' : 'hardware'})` }
+      : {}),
     model: options.model,
     loss: options.loss,
     batch: n,
