@@ -36,7 +36,7 @@ function expectSameGraph(a: { neighbors: Int32Array; scores: Float32Array }, b: 
   for (let r = 0; r < N; r++) {
     expect(new Set(a.neighbors.subarray(r * K, (r + 1) * K))).toEqual(new Set(b.neighbors.subarray(r * K, (r + 1) * K)));
   }
-  a.scores.forEach((v, i) => expect(Math.abs(v - b.scores[i])).toBeLessThan(1e-5));
+  for (const [i, v] of a.scores.entries()) expect(Math.abs(v - b.scores[i])).toBeLessThan(1e-5);
 }
 
 const { ort, reason: ortMissing } = await loadOnnxRuntime();
@@ -73,7 +73,7 @@ describe.skipIf(ortSkipped !== null)(`onnxruntime-node on WebGPU${ortSkipped ? `
         }
       }),
     );
-    gpu.forEach((v, i) => expect(Math.abs(v - cpu[i])).toBeLessThan(1e-5));
+    for (const [i, v] of gpu.entries()) expect(Math.abs(v - cpu[i])).toBeLessThan(1e-5);
   });
 });
 
@@ -107,6 +107,6 @@ describe.skipIf(tfjsSkipped !== null)(`tfjs webgpu backend${tfjsSkipped ? ` (ski
     const gpu = await onGpu.embed(captions);
     expect(tf.getBackend()).toBe('webgpu');
     onGpu.dispose();
-    gpu.forEach((v, i) => expect(Math.abs(v - cpuCaptions[i])).toBeLessThan(1e-4));
+    for (const [i, v] of gpu.entries()) expect(Math.abs(v - cpuCaptions[i])).toBeLessThan(1e-4);
   });
 });

@@ -66,7 +66,8 @@ describe('trainStepTensors', () => {
       expect(await readStep(step)).toEqual(read);
       expect(step.loss.isDisposed && step.gradNorm.isDisposed).toBe(true);
     }
-    a.trainableWeights.forEach((w, i) => expect(Array.from(b.trainableWeights[i].dataSync())).toEqual(Array.from(w.dataSync())));
+    for (const [i, w] of a.trainableWeights.entries())
+      expect(Array.from(b.trainableWeights[i].dataSync())).toEqual(Array.from(w.dataSync()));
     // Adam's moments were made by the first step; nothing else stays.
     const settled = tf.memory().numTensors;
     await readStep(trainStepTensors(lossOf(b, x), { optimizer: optB, variables: b.trainableWeights }));
