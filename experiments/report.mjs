@@ -176,3 +176,54 @@ if (effRows.length > 2) {
   );
   console.log('plot: docs/data-efficiency.png');
 }
+
+// Memory queues and large batches (ConvNet; Fashion-MNIST and the synthetic captioned set).
+const queueRuns = load('memory-queue.json');
+const batchRuns = load('batch-size.json');
+const both = (ss) => (ss.length ? `${cell(ss, 'knnTop1')} / ${cell(ss, 'linearTop1')}` : '–');
+const mixedRand = (ss) => (ss.length && ss[0].splits?.['mixed-rand'] ? cell(ss.map((s) => s.splits['mixed-rand']), 'linearTop1') : '–');
+if (queueRuns.length) {
+  console.log('## Memory queues (150 steps at batch 256; kNN@20 / linear %; synth: mixed-rand linear %)\n');
+  const rows = [];
+  for (const d of ['fmnist', 'synth']) {
+    for (const m of ['xclr', 'ntxent', 'supcon']) {
+      const groups = [0, 1024, 8192].map((q) => group(queueRuns, `${d}-${m}-queue${q}`));
+      rows.push([d, m, String(Math.min(...groups.map((g) => g.length))), ...groups.map(both), ...(d === 'synth' ? groups.map(mixedRand) : ['–', '–', '–'])]);
+    }
+  }
+  table(['data', 'loss', 'seeds', 'Q = 0', 'Q = 1,024', 'Q = 8,192', 'mixed-rand Q = 0', 'Q = 1,024', 'Q = 8,192'], rows);
+  const points = [];
+  for (const d of ['fmnist', 'synth']) {
+    for (const m of ['xclr', 'ntxent', 'supcon']) {
+      for (const q of [0, 1024, 8192]) {
+        const ss = group(queueRuns, `${d}-${m}-queue${q}`);
+        if (ss.length) points.push({ x: q, y: 100 * meanStd(ss.map((s) => s.knnTop1)).mean, series: `${d} ${m}` });
+      }
+    }
+  }
+  await renderPlot(
+    lineSpec(points, { title: 'Memory queue size (ConvNet, 150 steps, kNN@20)', x: 'queue entries Q', y: 'top-1 %' }),
+    path.join(root, 'docs', 'memory-queue'),
+  );
+  console.log('plot: docs/memory-queue.png');
+}
+if (batchRuns.length) {
+  console.log('## Batch 256 vs 4,096 by gradient caching (20 steps; kNN@20 / linear %; synth: mixed-rand linear %)\n');
+  const rows = [];
+  const points = [];
+  for (const d of ['fmnist', 'synth']) {
+    for (const m of ['xclr', 'ntxent']) {
+      const groups = [256, 4096].map((b) => group(batchRuns, `${d}-${m}-batch${b}`));
+      rows.push([d, m, String(Math.min(...groups.map((g) => g.length))), ...groups.map(both), ...(d === 'synth' ? groups.map(mixedRand) : ['–', '–'])]);
+      for (const [i, b] of [256, 4096].entries()) {
+        if (groups[i].length) points.push({ x: b, y: 100 * meanStd(groups[i].map((s) => s.knnTop1)).mean, series: `${d} ${m}` });
+      }
+    }
+  }
+  table(['data', 'loss', 'seeds', 'batch 256', 'batch 4,096', 'mixed-rand 256', 'mixed-rand 4,096'], rows);
+  await renderPlot(
+    lineSpec(points, { title: 'Batch size at the same 20 steps (ConvNet, kNN@20)', x: 'batch size (log scale)', y: 'top-1 %', logX: true }),
+    path.join(root, 'docs', 'batch-size'),
+  );
+  console.log('plot: docs/batch-size.png');
+}
