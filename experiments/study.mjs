@@ -33,7 +33,10 @@ export function runStudy({ out, command, variants, seeds }) {
     for (const v of variants) {
       if (runs.some((r) => r.variant === v.name && r.seed === seed)) continue;
       const before = new Set(fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : []);
-      const sets = [`seed=${seed}`, `name=${v.name}`, ...(v.set ?? [])].flatMap((s) => ['--set', s]);
+      // XCLR_STUDY_SET: settings that change how a run computes, not what (e.g. backend.threads=1
+      // to run two studies side by side on two cores); `;`-separated.
+      const machine = (process.env.XCLR_STUDY_SET ?? '').split(';').filter(Boolean);
+      const sets = [`seed=${seed}`, `name=${v.name}`, ...(v.set ?? []), ...machine].flatMap((s) => ['--set', s]);
       console.log(`# ${v.name} seed ${seed}: xclr train --preset ${v.preset} ${sets.join(' ')}`);
       execFileSync(process.execPath, [path.join(root, 'apps/train/dist/cli.js'), 'train', '--preset', v.preset, ...sets, '--runs-dir', runsDir], {
         stdio: ['ignore', 'inherit', 'inherit'],
