@@ -7,7 +7,7 @@ export const TEXT_ENCODER_KINDS = ['use-lite', 'transformers'] as const;
 export type TextEncoderKind = (typeof TEXT_ENCODER_KINDS)[number];
 
 /** A parsed encoder name. */
-export type TextEncoderSpec = { kind: 'use-lite' } | { kind: 'transformers'; /** Hub id or local directory. */ model: string };
+export type TextEncoderSpec = { kind: 'use-lite' } | { kind: 'transformers' /** Hub id or local directory. */; model: string };
 
 const TRANSFORMERS_PREFIX = 'transformers:';
 
@@ -22,7 +22,9 @@ export function isTextEncoderName(name: string): boolean {
  */
 export function parseTextEncoderName(name: string): TextEncoderSpec {
   if (!isTextEncoderName(name)) {
-    throw new Error(`${name}: unknown encoder; use use-lite or transformers:MODEL (a model id such as ${DEFAULT_TRANSFORMERS_MODEL}, or a local directory)`);
+    throw new Error(
+      `${name}: unknown encoder; use use-lite or transformers:MODEL (a model id such as ${DEFAULT_TRANSFORMERS_MODEL}, or a local directory)`,
+    );
   }
   return name === 'use-lite' ? { kind: 'use-lite' } : { kind: 'transformers', model: name.slice(TRANSFORMERS_PREFIX.length) };
 }
@@ -30,6 +32,8 @@ export function parseTextEncoderName(name: string): TextEncoderSpec {
 export interface CreateTextEncoderOptions {
   /** transformers: never reach the network (local directory or transformers.js's cache only). */
   offline?: boolean;
+  /** transformers: where onnxruntime runs the model (`webgpu`: its WebGPU provider). use-lite follows the tfjs backend. */
+  device?: 'cpu' | 'webgpu';
 }
 
 /**
@@ -40,5 +44,5 @@ export interface CreateTextEncoderOptions {
 export async function createTextEncoder(name: string, options: CreateTextEncoderOptions = {}): Promise<TextEncoder> {
   const spec = parseTextEncoderName(name);
   if (spec.kind === 'use-lite') return createUseLiteEncoder();
-  return createTransformersEncoder({ model: spec.model, offline: Boolean(options.offline) });
+  return createTransformersEncoder({ model: spec.model, offline: Boolean(options.offline), device: options.device });
 }

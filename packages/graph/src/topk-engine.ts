@@ -1,7 +1,8 @@
 import { exactTopKOnnx, loadOnnxRuntime, type OnnxTopKOptions } from './onnx/topk-onnx.js';
 import { checkTopKOptions, exactTopK, type TopKShard } from './topk.js';
 
-export type TopKEngine = 'auto' | 'onnxruntime' | 'tfjs';
+/** `onnxruntime-webgpu`: onnxruntime-node's WebGPU execution provider (a GPU without CUDA). */
+export type TopKEngine = 'auto' | 'onnxruntime' | 'onnxruntime-webgpu' | 'tfjs';
 
 /**
  * Exact top-k on the fastest engine present: onnxruntime-node when installed (an optional peer
@@ -18,8 +19,17 @@ export async function computeTopK(
   const engine = options.engine ?? 'auto';
   if (engine !== 'tfjs') {
     const { ort, reason } = await loadOnnxRuntime();
-    if (ort) return { graph: await exactTopKOnnx(ort, embeddings, dim, source, options), engine: 'onnxruntime', note: 'onnxruntime-node' };
-    if (engine === 'onnxruntime') throw new Error(`--engine onnxruntime: ${reason}; npm install onnxruntime-node, or use --engine tfjs`);
+    if (ort && engine === 'onnxruntime-webgpu') {
+      const graph = await exactTopKOnnx(ort, embeddings, dim, source, { ...options, executionProviders: ['webgpu'] });
+      return { graph, engine: 'onnxruntime', note: 'onnxruntime-node (webgpu)' };
+    }
+    if (ort)
+      return {
+        graph: await exactTopKOnnx(ort, embeddings, dim, source, options),
+        engine: 'onnxruntime',
+        note: 'onnxruntime-node',
+      };
+    if (engine !== 'auto') throw new Error(`--engine ${engine}: ${reason}; npm install onnxruntime-node, or use --engine tfjs`);
     return { graph: await exactTopK(embeddings, dim, source, options), engine: 'tfjs', note: `tfjs (${reason})` };
   }
   return { graph: await exactTopK(embeddings, dim, source, options), engine: 'tfjs', note: 'tfjs (requested)' };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { useFastestBackend } from '@xclr/backend';
 import { describe, expect, it } from 'vitest';
-import { createTransformersEncoder, createUseLiteEncoder, exactTopK, exactTopKOnnx, loadOnnxRuntime } from '../src/index.js';
+import { computeTopK, createTextEncoder, createUseLiteEncoder, exactTopK, exactTopKOnnx, loadOnnxRuntime } from '../src/index.js';
 import { writeTinyBert } from './helpers/tiny-bert.js';
 
 // The webgpu lane (`npm run test:webgpu`): top-k graphs and caption embeddings on a GPU without
@@ -53,19 +53,22 @@ const ortSkipped = await ortWebGpu();
 if (ortSkipped) console.warn(`webgpu lane (onnxruntime) skipped: ${ortSkipped}`);
 
 describe.skipIf(ortSkipped !== null)(`onnxruntime-node on WebGPU${ortSkipped ? ` (skipped: ${ortSkipped})` : ''}`, () => {
-  it('exactTopKOnnx with executionProviders [webgpu] equals the CPU provider', async () => {
+  it('exactTopKOnnx with executionProviders [webgpu] (computeTopK engine onnxruntime-webgpu) equals the CPU provider', async () => {
     const gpu = await exactTopKOnnx(ort!, rows, DIM, 'x', { k: K, blockRows: 128, executionProviders: ['webgpu'] });
     const cpu = await exactTopKOnnx(ort!, rows, DIM, 'x', { k: K, blockRows: 128 });
     expectSameGraph(gpu, cpu);
+    const viaEngine = await computeTopK(rows, DIM, 'x', { k: K, blockRows: 128, engine: 'onnxruntime-webgpu' });
+    expect(viaEngine.note).toBe('onnxruntime-node (webgpu)');
+    expectSameGraph(viaEngine.graph, cpu);
   });
 
-  it('the transformers.js encoder with device webgpu embeds as on the CPU', async () => {
+  it('the transformers.js encoder (createTextEncoder) with device webgpu embeds as on the CPU', async () => {
     const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'xclr-bert-')), 'tiny-bert');
     writeTinyBert(dir, ['a', 'red', 'sneaker', 'on', 'striped', 'background', 'blue', 'bag']);
     const texts = ['a red sneaker on a striped background', 'blue bag', 'a zebra'];
     const [gpu, cpu] = await Promise.all(
       (['webgpu', 'cpu'] as const).map(async (device) => {
-        const encoder = await createTransformersEncoder({ model: dir, offline: true, device });
+        const encoder = await createTextEncoder(`transformers:${dir}`, { offline: true, device });
         try {
           return await encoder.embed(texts);
         } finally {

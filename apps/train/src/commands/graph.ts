@@ -42,8 +42,8 @@ export interface EmbedOptions {
   out: string;
   chunk: number;
   backend: BackendRequest;
-  /** transformers: never reach the network. */
-  offline?: boolean;
+  offline?: boolean; // transformers: never reach the network
+  device?: 'cpu' | 'webgpu'; // transformers: where onnxruntime runs
   log: (line: string) => void;
   /** Stop after embedding this many new chunks, leaving the parts for a later resume (time-boxed jobs). */
   maxNewChunks?: number;
@@ -56,7 +56,7 @@ export async function embedCaptions(o: EmbedOptions) {
   const progress = progressReporter('embed', 'captions');
   const result = await embedTextFile({
     ...o,
-    encoder: () => createTextEncoder(o.encoder, { offline: o.offline }),
+    encoder: () => createTextEncoder(o.encoder, { offline: o.offline, device: o.device }),
     encoderName: o.encoder,
     chunkRows: o.chunk,
     onProgress: progress.update,
@@ -81,6 +81,7 @@ export function addGraphCommands(program: Command, log: (line: string) => void):
     .option('--id-field <name>', 'field holding a stable id (default: the row number)')
     .option('--encoder <name>', 'use-lite (bundled, offline) or transformers:MODEL (hub id or local directory)', 'use-lite')
     .option('--offline', 'transformers: never reach the network (local directory or cache only)')
+    .addOption(new Option('--device <name>', 'transformers: run on cpu or webgpu').choices(['cpu', 'webgpu']))
     .requiredOption('--out <file>')
     .option('--chunk <n>', 'captions per resumable chunk', int, 4096)
     .addOption(backendOption())
@@ -94,8 +95,8 @@ export function addGraphCommands(program: Command, log: (line: string) => void):
     .option('--shard <i/n|auto/n>', 'every n-th block from i (array jobs); auto/n: i from the scheduler')
     .option('--block <rows>', 'query rows per block (the same for every shard of a job)', int, 256)
     .addOption(
-      new Option('--engine <name>', 'auto: onnxruntime-node when installed, else tfjs')
-        .choices(['auto', 'onnxruntime', 'tfjs'])
+      new Option('--engine <name>', 'auto: onnxruntime-node when installed, else tfjs; onnxruntime-webgpu: its WebGPU provider')
+        .choices(['auto', 'onnxruntime', 'onnxruntime-webgpu', 'tfjs'])
         .default('auto'),
     )
     .addOption(backendOption())
