@@ -31,9 +31,16 @@ export interface FitOptions<B extends TrainingBatch = TrainingBatch> {
    * Read the loss, gradient norm and the objective's metrics back from the device every this many
    * steps (default 1): one read for all the steps since the last, checked for non-finite values and
    * handed to the callbacks in order. Between reads, steps queue on a GPU backend without waiting.
-   * Reads also happen before every checkpoint and at the end, so no checkpoint follows a NaN.
+   * Reads also happen before every checkpoint, at epoch ends and every `readEveryMs`, so no
+   * checkpoint follows a NaN.
    */
   logEvery?: number;
+  /**
+   * Also read back once this many milliseconds have passed since the last read, so progress and
+   * callbacks stay live between log steps (default 1000; one read a second costs a GPU little).
+   * `Infinity`: on log steps, checkpoints and epoch ends only.
+   */
+  readEveryMs?: number;
   /** Called at every epoch's end; higher is better. The best value's weights are saved as `best`. */
   validate?: () => number | Promise<number>;
   callbacks?: Callback[];
@@ -146,11 +153,13 @@ export async function fit<B extends TrainingBatch>(options: FitOptions<B>): Prom
   const { objective, data, optimizer, callbacks = [], signal } = options;
   const epochs = options.epochs ?? 1;
   const logEvery = options.logEvery ?? 1;
+  const readEveryMs = options.readEveryMs ?? 1000;
   const disposeBatch = options.disposeBatch ?? disposeBatchTensors;
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`fit: epochs must be an integer ≥ 1, got ${epochs}`);
   if (options.maxSteps !== undefined && !(Number.isInteger(options.maxSteps) && options.maxSteps >= 1))
     throw new Error(`fit: maxSteps must be an integer ≥ 1, got ${options.maxSteps}`);
   if (!Number.isInteger(logEvery) || logEvery < 1) throw new Error(`fit: logEvery must be an integer ≥ 1, got ${logEvery}`);
+  if (!(readEveryMs >= 0)) throw new Error(`fit: readEveryMs must be ≥ 0, got ${readEveryMs}`);
   if (options.resume && !options.checkpoint) throw new Error('fit: resume needs checkpoint.dir');
   const split = embeddingSplitFor(objective, options.chunkSize);
 
@@ -194,7 +203,9 @@ export async function fit<B extends TrainingBatch>(options: FitOptions<B>): Prom
   const unread = new UnreadSteps();
   // Reads the steps since the last read (one device read), stops at a non-finite loss, then hands
   // each step to the callbacks in order; the objective's metrics go with the newest step.
+  let lastRead = performance.now();
   const readBack = async () => {
+    lastRead = performance.now();
     const read = await unread.read();
     if (read.length === 0) return;
     trainMs += read.ms;
@@ -251,7 +262,8 @@ export async function fit<B extends TrainingBatch>(options: FitOptions<B>): Prom
         const epochDone = stepsPerEpoch !== undefined && state.stepInEpoch >= stepsPerEpoch;
         const end = stopReason !== null || state.step >= totalSteps;
         const saving = checkpoints !== null && state.step % checkpoints.every === 0 && !epochDone;
-        if (state.step % logEvery === 0 || saving || end || epochDone) await readBack();
+        const due = state.step % logEvery === 0 || performance.now() - lastRead >= readEveryMs;
+        if (due || saving || end || epochDone) await readBack();
         if (saving) {
           await save('last');
           unread.restartClock();

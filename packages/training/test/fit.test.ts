@@ -15,6 +15,7 @@ async function run(o: {
   epochs?: number;
   seed?: number;
   logEvery?: number;
+  readEveryMs?: number;
 }) {
   const model = tinyModel(o.seed ?? 1);
   const objective = createObjective('xclr', { model, temperature: 0.5 });
@@ -29,6 +30,7 @@ async function run(o: {
       epochs: o.epochs ?? 2,
       maxSteps: o.maxSteps,
       logEvery: o.logEvery,
+      readEveryMs: o.readEveryMs,
       resume: o.resume,
       fingerprint: { seed: o.seed ?? 1 },
       checkpoint: o.dir ? { dir: o.dir, every: o.every ?? 2, architecture: model.config } : undefined,
@@ -139,12 +141,16 @@ describe('fit', () => {
       throw new Error('a synchronous read in fit');
     });
     try {
-      const batched = await run({ epochs: 2, logEvery: 3 });
+      const batched = await run({ epochs: 2, logEvery: 3, readEveryMs: Number.POSITIVE_INFINITY });
       expect(batched.losses).toEqual(each.losses);
       expect(batched.losses.map(([step]) => step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
       // Steps 3 and 6 (log steps), 4 and 8 (epoch ends): four reads for eight steps.
       expect(reads).toHaveBeenCalledTimes(4);
       expect(syncReads).not.toHaveBeenCalled();
+      // readEveryMs: 0 keeps every step live (one read per step), with the same losses.
+      reads.mockClear();
+      expect((await run({ epochs: 2, logEvery: 3, readEveryMs: 0 })).losses).toEqual(each.losses);
+      expect(reads).toHaveBeenCalledTimes(8);
     } finally {
       vi.restoreAllMocks();
     }
@@ -160,7 +166,14 @@ describe('fit', () => {
       loss: (b: TrainingBatch) => (++calls >= 3 ? tf.mul(objective.loss(b), Number.NaN) : objective.loss(b)) as tf.Scalar,
     };
     await expect(
-      fit({ objective: late, data: seededSource(), optimizer: tf.train.sgd(0.1), logEvery: 5, checkpoint: { dir, every: 2 } }),
+      fit({
+        objective: late,
+        data: seededSource(),
+        optimizer: tf.train.sgd(0.1),
+        logEvery: 5,
+        readEveryMs: Number.POSITIVE_INFINITY,
+        checkpoint: { dir, every: 2 },
+      }),
     ).rejects.toThrow(/loss became NaN at step 3;/);
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'last', 'manifest.json'), 'utf8')).step).toBe(2);
     model.dispose();
