@@ -38,12 +38,21 @@ export function runStudy({ out, command, variants, seeds }) {
       const machine = (process.env.XCLR_STUDY_SET ?? '').split(';').filter(Boolean);
       const sets = [`seed=${seed}`, `name=${v.name}`, ...(v.set ?? []), ...machine].flatMap((s) => ['--set', s]);
       console.log(`# ${v.name} seed ${seed}: xclr train --preset ${v.preset} ${sets.join(' ')}`);
-      execFileSync(process.execPath, [path.join(root, 'apps/train/dist/cli.js'), 'train', '--preset', v.preset, ...sets, '--runs-dir', runsDir], {
-        stdio: ['ignore', 'inherit', 'inherit'],
-        env: { ...process.env, CI: '1' },
-      });
-      const dir = fs.readdirSync(runsDir).find((d) => !before.has(d));
-      const summary = JSON.parse(fs.readFileSync(path.join(runsDir, dir, 'summary.json'), 'utf8'));
+      let dir;
+      let summary;
+      try {
+        execFileSync(process.execPath, [path.join(root, 'apps/train/dist/cli.js'), 'train', '--preset', v.preset, ...sets, '--runs-dir', runsDir], {
+          stdio: ['ignore', 'inherit', 'inherit'],
+          env: { ...process.env, CI: '1' },
+        });
+        dir = fs.readdirSync(runsDir).find((d) => !before.has(d) && d.endsWith(`-${v.name}`));
+        summary = JSON.parse(fs.readFileSync(path.join(runsDir, dir, 'summary.json'), 'utf8'));
+      } catch (err) {
+        // One failed run must not stop the study: the others go on, and a rerun retries it.
+        console.error(`# FAILED ${v.name} seed ${seed}${dir ? ` (${dir})` : ''}: ${err.message.split('\n')[0]}`);
+        process.exitCode = 1;
+        continue;
+      }
       runs.push({ variant: v.name, preset: v.preset, set: v.set ?? [], seed, run: dir, summary });
       writeJsonAtomic(file, { command, runs });
     }
