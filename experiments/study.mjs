@@ -29,8 +29,11 @@ export function runStudy({ out, command, variants, seeds }) {
   const runsDir = path.join(root, 'runs', 'experiments');
   const file = path.join(root, out);
   const runs = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')).runs : [];
+  // XCLR_STUDY_REVERSE=1 runs the variants last to first: a second machine (or core) working on
+  // the same seeds meets the first in the middle; their JSON files merge by (variant, seed).
+  const order = process.env.XCLR_STUDY_REVERSE === '1' ? [...variants].reverse() : variants;
   for (const seed of seeds) {
-    for (const v of variants) {
+    for (const v of order) {
       if (runs.some((r) => r.variant === v.name && r.seed === seed)) continue;
       const before = new Set(fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : []);
       // XCLR_STUDY_SET: settings that change how a run computes, not what (e.g. backend.threads=1
