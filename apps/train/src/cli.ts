@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-import { relaunchWithMallocTuning } from '@xclr/backend/relaunch';
+import { failIfUnfinished, relaunchWithMallocTuning } from '@xclr/backend/relaunch';
 
-// Training runs faster with glibc's malloc thresholds fixed (see @xclr/backend's README); the
-// program is imported only by the process that runs it, not by a relaunching parent.
-(relaunchWithMallocTuning() ?? import('./program.js').then((p) => p.main(process.argv.slice(2)))).then(
+// glibc's malloc settings (see @xclr/backend's README) need a relaunch; only the child imports the program.
+const command = (relaunchWithMallocTuning() ?? import('./program.js').then((p) => p.main(process.argv.slice(2)))).then(
   (code) => {
     process.exitCode = code;
   },
@@ -12,3 +11,4 @@ import { relaunchWithMallocTuning } from '@xclr/backend/relaunch';
     process.exitCode = 1;
   },
 );
+failIfUnfinished(command, 'xclr');

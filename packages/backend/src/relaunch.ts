@@ -63,3 +63,18 @@ function exitWithParent(): void {
     process.exit(128 + os.constants.signals.SIGKILL);
   });
 }
+
+/**
+ * For an application's entry point: Node exits with status 0 once nothing keeps its event loop
+ * alive, even while `command` still waits (seen, rarely, on a loaded machine while the wasm
+ * backend's unref'd worker threads start). If that happens, this writes `prefix: the command
+ * stopped unfinished …` and exits with status 70 instead, so no caller mistakes it for success.
+ */
+export function failIfUnfinished(command: Promise<unknown>, prefix: string): void {
+  const unfinished = () => {
+    process.stderr.write(`${prefix}: the command stopped unfinished (nothing was left to wait on); run it again\n`);
+    process.exitCode = 70;
+  };
+  process.once('beforeExit', unfinished);
+  void command.finally(() => process.off('beforeExit', unfinished));
+}
