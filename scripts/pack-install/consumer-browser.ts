@@ -22,7 +22,7 @@ export function step(model: ContrastiveModel, a: tf.Tensor4D, b: tf.Tensor4D, si
   });
 }
 
-export function knn(data: Float32Array, labels: number[]): KnnResult {
+export async function knn(data: Float32Array, labels: number[]): Promise<KnnResult> {
   const f = features(data, 4);
   return knnClassify(f, labels, f, labels, { ks: [1] });
 }

@@ -52,7 +52,7 @@ exports.trainFewSteps = async function trainFewSteps({ tf, losses, models, check
   if (evaluation) {
     const labels = Array.from({ length: 16 }, (_, i) => i % 4);
     const f = evaluation.features(model.embed(viewA).dataSync(), 32);
-    const { accuracy } = evaluation.knnClassify(f, labels, f, labels, { ks: [1] });
+    const { accuracy } = await evaluation.knnClassify(f, labels, f, labels, { ks: [1] });
     if (!(accuracy[1] >= 0 && accuracy[1] <= 1)) throw new Error(`${label}: kNN accuracy ${JSON.stringify(accuracy)}`);
     line.push(`kNN@1 on its own features ${accuracy[1]}`);
   }
