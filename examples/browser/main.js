@@ -83,7 +83,7 @@ async function main() {
   const embed = (x) => tf.tidy(() => model.embed(x).dataSync());
   const trainFeatures = features(embed(train.x), 32);
   const testFeatures = features(embed(test.x), 32);
-  const { accuracy } = knnClassify(trainFeatures, train.labels, testFeatures, test.labels, { ks: [1, 5] });
+  const { accuracy } = await knnClassify(trainFeatures, train.labels, testFeatures, test.labels, { ks: [1, 5] });
   const result = {
     backend: tf.getBackend(),
     tfjs: tf.version_core,
