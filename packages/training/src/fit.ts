@@ -85,10 +85,6 @@ class UnreadSteps {
   private samples = 0;
   private since = performance.now();
 
-  get length(): number {
-    return this.logs.length;
-  }
-
   dispose(): void {
     this.values?.dispose();
     this.values = null;
@@ -111,8 +107,8 @@ class UnreadSteps {
   }
 
   /** The steps' logs with their values; throughput is the mean over the steps read together. */
-  async read(): Promise<{ length: number; ms: number; logs: StepLog[] }> {
-    if (this.values === null) return { length: 0, ms: 0, logs: [] };
+  async read(): Promise<{ ms: number; logs: StepLog[] }> {
+    if (this.values === null) return { ms: 0, logs: [] };
     const values = this.values;
     this.values = null;
     let data: Float32Array;
@@ -128,7 +124,7 @@ class UnreadSteps {
     this.logs = [];
     this.samples = 0;
     this.since = now;
-    return { length: logs.length, ms, logs };
+    return { ms, logs };
   }
 }
 
@@ -207,7 +203,7 @@ export async function fit<B extends TrainingBatch>(options: FitOptions<B>): Prom
   const readBack = async () => {
     lastRead = performance.now();
     const read = await unread.read();
-    if (read.length === 0) return;
+    if (read.logs.length === 0) return;
     trainMs += read.ms;
     const bad = read.logs.find((log) => !Number.isFinite(log.loss));
     if (bad)
