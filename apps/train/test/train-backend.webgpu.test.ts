@@ -1,20 +1,12 @@
 import { useFastestBackend } from '@xclr/backend';
+import { webgpuSkipReason } from '@xclr/vitest-config/webgpu';
 import { describe, expect, it } from 'vitest';
 import { runDirIn, stepLosses, tmpDir, xclr } from './helpers.js';
 
 // The webgpu lane (`npm run test:webgpu`): `xclr train --backend webgpu` trains and evaluates (the
 // loop and the evaluation read values asynchronously, as webgpu needs in Node) and its losses
 // match `--backend cpu`. Skips, saying why, where no WebGPU adapter can be had.
-async function webgpu(): Promise<string | null> {
-  try {
-    await useFastestBackend({ backend: 'webgpu' });
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-const skipped = await webgpu();
-if (skipped) console.warn(`webgpu lane skipped: ${skipped}`);
+const skipped = await webgpuSkipReason(() => useFastestBackend({ backend: 'webgpu' }));
 
 // The default preset (X-CLR, MLP, Fashion-MNIST), 20 steps, every loss logged; a smaller batch and
 // evaluation than the preset's keep the cpu run short.

@@ -1,20 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { webgpuSkipReason } from '@xclr/vitest-config/webgpu';
 import { describe, expect, it } from 'vitest';
 import { describeBackend, describeEnvironment, useFastestBackend } from '../src/index.js';
 
 // Selection of the webgpu backend through Dawn (`npm run test:webgpu`: on a GPU, or on Mesa's
 // software rasterizer where there is none). Skips, saying why, where no adapter can be had.
 
-async function webgpu(): Promise<string | null> {
-  try {
-    await useFastestBackend({ backend: 'webgpu' });
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-const skipped = await webgpu();
-if (skipped) console.warn(`webgpu lane skipped: ${skipped}`);
+const skipped = await webgpuSkipReason(() => useFastestBackend({ backend: 'webgpu' }));
 
 describe.skipIf(skipped != null)(`useFastestBackend({ backend: 'webgpu' })${skipped ? ` (skipped: ${skipped})` : ''}`, () => {
   it('activates webgpu and describes the adapter: name, software or not, Dawn route, limits', async () => {

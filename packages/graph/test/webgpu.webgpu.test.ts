@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { useFastestBackend } from '@xclr/backend';
+import { webgpuSkipReason } from '@xclr/vitest-config/webgpu';
 import { describe, expect, it } from 'vitest';
 import { computeTopK, createTextEncoder, createUseLiteEncoder, exactTopK, exactTopKOnnx, loadOnnxRuntime } from '../src/index.js';
 import { writeTinyBert } from './helpers/tiny-bert.js';
@@ -86,17 +87,10 @@ const useLite = await createUseLiteEncoder();
 const captions = ['a red sneaker on a striped background', 'a small blue bag in the top left', 'two grey coats'];
 const cpuTopK = await exactTopK(rows, DIM, 'x', { k: K, blockRows: 128 });
 const cpuCaptions = await useLite.embed(captions);
-async function tfjsWebGpu(): Promise<string | null> {
-  try {
-    await useFastestBackend({ backend: 'webgpu' });
-    tf.env().set('WEBGPU_CPU_FORWARD', false);
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-const tfjsSkipped = await tfjsWebGpu();
-if (tfjsSkipped) console.warn(`webgpu lane (tfjs) skipped: ${tfjsSkipped}`);
+const tfjsSkipped = await webgpuSkipReason(async () => {
+  await useFastestBackend({ backend: 'webgpu' });
+  tf.env().set('WEBGPU_CPU_FORWARD', false);
+}, 'webgpu lane (tfjs)');
 
 describe.skipIf(tfjsSkipped !== null)(`tfjs webgpu backend${tfjsSkipped ? ` (skipped: ${tfjsSkipped})` : ''}`, () => {
   it('exactTopK on webgpu equals the cpu backend', async () => {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useFastestBackend } from '@xclr/backend';
+import { webgpuSkipReason } from '@xclr/vitest-config/webgpu';
 import { describe, expect, it } from 'vitest';
 import { expectClose, flat, type Loss } from './helpers.js';
 import { queueCaseName, queuedLossOf, queueFixture, queueOf } from './queue-cases.js';
@@ -11,19 +12,12 @@ import { vicregBarlowFixture, vicregBarlowLossOf } from './vicreg-barlow-cases.j
 // (wasm.test.ts found a wrong stock OneHot), so the losses are checked on this one too. Skips,
 // saying why, where no WebGPU adapter can be had.
 
-async function webgpu(): Promise<string | null> {
-  try {
-    const choice = await useFastestBackend({ backend: 'webgpu' });
-    console.log(`losses on ${choice.adapter?.device || 'webgpu'}`);
-    // Small ops on CPU-resident inputs would run on the cpu backend: make everything run here.
-    tf.env().set('WEBGPU_CPU_FORWARD', false);
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-const skipped = await webgpu();
-if (skipped) console.warn(`webgpu lane skipped: ${skipped}`);
+const skipped = await webgpuSkipReason(async () => {
+  const choice = await useFastestBackend({ backend: 'webgpu' });
+  console.log(`losses on ${choice.adapter?.device || 'webgpu'}`);
+  // Small ops on CPU-resident inputs would run on the cpu backend: make everything run here.
+  tf.env().set('WEBGPU_CPU_FORWARD', false);
+});
 const suite = (title: string) => (skipped ? `${title} (skipped: ${skipped})` : title);
 
 /** Value and both gradients, checked as the cpu tests check them: gradients relative to their largest entry. */

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fusedAdam, useFastestBackend } from '@xclr/backend';
 import { xclrLoss } from '@xclr/losses';
 import { ContrastiveModel, type ContrastiveModelConfig } from '@xclr/models';
+import { webgpuSkipReason } from '@xclr/vitest-config/webgpu';
 import { describe, expect, it } from 'vitest';
 
 // A training step of each encoder on tfjs's webgpu backend (`npm run test:webgpu`: Dawn, on a GPU
@@ -12,18 +13,11 @@ import { describe, expect, it } from 'vitest';
 // Node lacks. For the same reason a tensor never goes back from webgpu to cpu here (moving it
 // reads it synchronously): each comparison computes on cpu first, then on webgpu.
 
-async function webgpu(): Promise<string | null> {
-  try {
-    await useFastestBackend({ backend: 'webgpu' });
-    // Small ops on CPU-resident inputs would run on the cpu backend: make everything run here.
-    tf.env().set('WEBGPU_CPU_FORWARD', false);
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-const skipped = await webgpu();
-if (skipped) console.warn(`webgpu lane skipped: ${skipped}`);
+const skipped = await webgpuSkipReason(async () => {
+  await useFastestBackend({ backend: 'webgpu' });
+  // Small ops on CPU-resident inputs would run on the cpu backend: make everything run here.
+  tf.env().set('WEBGPU_CPU_FORWARD', false);
+});
 const suite = (title: string) => (skipped ? `${title} (skipped: ${skipped})` : title);
 
 const BATCH = 8;
