@@ -7,6 +7,11 @@ Debian: apt-get install python3-torch libopenblas0-pthread (without OpenBLAS, Py
 reference BLAS at a tenth of its speed). Models: mlp 784-512-512-128 ReLU on 28x28x1; convnet
 conv3x3x32 ReLU, maxpool2, conv3x3x64 ReLU, maxpool2, dense 128 on 28x28x1; resnet18 CIFAR stem
 (3x3 conv, no max-pool) with a 128-d linear head on 32x32x3. Two views, Adam, median step time.
+
+  --loss-only: X-CLR loss forward + backward alone on two N x D embeddings and the N x N similarity
+    target (N = --batch), the deterministic inputs of bench/src/train-step.ts's benchLoss, so both
+    print the same loss value.
+  --sgemm-peak: best GFLOP/s of torch.mm on --size square float32 matrices (the BLAS's peak).
 """
 import argparse
 import json
@@ -105,6 +110,65 @@ def loss_bench(n, reps, d=128):
     return {k: sorted(v)[len(v) // 2] * 1000 for k, v in times.items()}
 
 
+def loss_inputs(n, d, sim_dim=64):
+    """Deterministic inputs (float64 formulas cast to float32), the same as benchLoss's in bench/src/train-step.ts."""
+    i = torch.arange(n, dtype=torch.float64)[:, None]
+    j = torch.arange(d, dtype=torch.float64)[None, :]
+    za = torch.sin(0.7 * i + 0.13 * j + 1.0)
+    zb = torch.cos(0.3 * i - 0.11 * j)
+    k = torch.arange(sim_dim, dtype=torch.float64)[None, :]
+    c = torch.sin(0.05 * i * (k + 1) + k)
+    c = c / c.norm(dim=1, keepdim=True)
+    return za.float(), zb.float(), (c @ c.T).float()
+
+
+def loss_only(n, d, steps, warmup):
+    """X-CLR forward + backward alone (bench/train-step.mjs's loss row): median ms of `steps` after `warmup`."""
+    za, zb, s = loss_inputs(n, d)
+    za.requires_grad_(True)
+    zb.requires_grad_(True)
+    value = None
+    times = []
+    faults = 0
+    for r in range(-warmup, steps):
+        if r == 0:
+            faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        t0 = time.perf_counter()
+        za.grad = zb.grad = None
+        loss = xclr(za, zb, s)
+        loss.backward()
+        if r >= 0:
+            times.append(time.perf_counter() - t0)
+        value = loss.item()
+    faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / steps
+    med = sorted(times)[len(times) // 2] * 1000
+    return {'mode': 'loss', 'loss': 'xclr', 'n': n, 'd': d, 'medianStepMs': med, 'lossValue': value, 'pageFaultsPerStep': faults}
+
+
+def blas_library():
+    """The BLAS this process mapped: Debian's libblas.so.3 is an alternative, OpenBLAS or the reference BLAS."""
+    try:
+        with open('/proc/self/maps') as f:
+            libs = sorted({os.path.realpath(line.split()[-1]) for line in f if 'blas' in line.lower() and '/' in line})
+    except OSError:
+        return 'unknown'
+    kind = 'OpenBLAS' if any('openblas' in x for x in libs) else 'reference BLAS' if libs else 'no BLAS library mapped'
+    return f"{kind} ({', '.join(libs)})" if libs else kind
+
+
+def sgemm_peak(size, reps):
+    """Best GFLOP/s (2 size^3 flops per product) of torch.mm on square float32 matrices."""
+    torch.manual_seed(0)
+    a, b = torch.rand(size, size), torch.rand(size, size)
+    torch.mm(a, b)  # warm-up
+    each = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        torch.mm(a, b)
+        each.append(2 * size ** 3 / (time.perf_counter() - t0) / 1e9)
+    return {'engine': f'torch.mm, PyTorch {torch.__version__} ({blas_library()})', 'size': size, 'gflops': max(each), 'eachRep': each}
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('--loss-bench', type=int, metavar='N', help='time each loss alone (forward + backward) at batch N and exit')
@@ -117,9 +181,24 @@ def main():
     p.add_argument('--threads', type=int, default=os.cpu_count())
     p.add_argument('--concat-views', action='store_true',
                    help='encode both views as one batch of 2N (same result without batch norm; not for resnet18)')
+    p.add_argument('--loss-only', action='store_true', help='X-CLR loss forward + backward alone at N = --batch, D = --dim')
+    p.add_argument('--dim', type=int, default=128)
+    p.add_argument('--sgemm-peak', action='store_true', help='best GFLOP/s of torch.mm at --size (--steps products)')
+    p.add_argument('--size', type=int, default=2048)
     p.add_argument('--json', action='store_true')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
+    backend = {'backend': f'pytorch-{torch.__version__}-cpu', 'threads': torch.get_num_threads()}
+    if a.sgemm_peak:
+        r = {**backend, 'openblasThreads': os.environ.get('OPENBLAS_NUM_THREADS'), **sgemm_peak(a.size, a.steps)}
+        print(json.dumps(r) if a.json else r)
+        return
+    if a.loss_only:
+        if a.loss != 'xclr':
+            p.error('--loss-only times the X-CLR loss')
+        r = {**backend, **loss_only(a.batch, a.dim, a.steps, a.warmup), 'blas': blas_library()}
+        print(json.dumps(r) if a.json else r)
+        return
     if a.loss_bench:
         ms = loss_bench(a.loss_bench, a.reps)
         print(json.dumps({'backend': f'pytorch-{torch.__version__}-cpu', 'threads': torch.get_num_threads(), 'n': a.loss_bench, 'ms': ms}))
@@ -152,7 +231,7 @@ def main():
         t0 = time.perf_counter(); step(); times.append(time.perf_counter() - t0)
     faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / a.steps
     med = sorted(times)[len(times) // 2]
-    r = {'backend': f'pytorch-{torch.__version__}-cpu', 'threads': torch.get_num_threads(), 'model': a.model, 'loss': a.loss,
+    r = {**backend, 'blas': blas_library(), 'model': a.model, 'loss': a.loss,
          'batch': a.batch, 'concatViews': a.concat_views, 'stepsPerSecond': 1 / med, 'samplesPerSecond': a.batch / med, 'medianStepMs': med * 1000,
          'pageFaultsPerStep': faults}
     print(json.dumps(r) if a.json else r)
