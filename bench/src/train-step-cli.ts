@@ -29,6 +29,9 @@ options:
   --json             print one JSON object
   --profile          also time one step per kernel (tf.profile) and list the kernels that take longest
   --chunk <n>        run the encoder on n images at a time (gradient caching: memory of one chunk)
+  --loss-only        time the X-CLR loss alone, forward + backward, on two fixed --batch x --dim
+                     embeddings and their similarity target (bench/torch_train_step.py --loss-only)
+  --dim <n>          embedding size for --loss-only (default: 128)
   -h, --help         show this help`;
 
 class UsageError extends Error {}
@@ -62,6 +65,8 @@ async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       chunk: { type: 'string' },
+      'loss-only': { type: 'boolean', default: false },
+      dim: { type: 'string', default: '128' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -71,7 +76,23 @@ async function main(argv: string[]): Promise<number> {
   }
   // TensorFlow.js loads here, in the process that runs the steps (not in a relaunching parent).
   const { BACKEND_NAMES } = await import('@xclr/backend');
-  const { benchTrainStep, formatBenchResult } = await import('./train-step.js');
+  const { benchLoss, benchTrainStep, formatBenchResult } = await import('./train-step.js');
+  if (values['loss-only']) {
+    if (values.loss !== 'xclr') throw new UsageError('--loss-only times the X-CLR loss');
+    const r = await benchLoss({
+      n: integer('batch', values.batch, 2) as number,
+      d: integer('dim', values.dim, 1) as number,
+      steps: integer('steps', values.steps, 1) as number,
+      warmup: integer('warmup', values.warmup, 0) as number,
+      backend: oneOf('backend', values.backend, BACKEND_NAMES),
+      threads: integer('threads', values.threads, 1),
+      native: !values['no-native'],
+    });
+    process.stdout.write(
+      `${values.json ? JSON.stringify(r) : `xclr loss N=${r.n} D=${r.d} forward + backward on ${r.backend} (${r.threads} threads): ${r.medianStepMs.toFixed(1)} ms, loss ${r.lossValue}`}\n`,
+    );
+    return 0;
+  }
   const options = {
     model: oneOf('model', values.model, MODELS),
     loss: oneOf('loss', values.loss, LOSSES),

@@ -157,7 +157,9 @@ export async function benchTrainStep(options: {
     threads: choice.threads,
     native: choice.native,
     ...(choice.backend === 'webgpu' && choice.adapter
-      ? { adapter: `${`${choice.adapter.vendor} ${choice.adapter.device || choice.adapter.description}`.trim()} (${choice.adapter.software ? 'software' : 'hardware'})` }
+      ? {
+          adapter: `${`${choice.adapter.vendor} ${choice.adapter.device || choice.adapter.description}`.trim()} (${choice.adapter.software ? 'software' : 'hardware'})`,
+        }
       : {}),
     model: options.model,
     loss: options.loss,
@@ -168,6 +170,108 @@ export async function benchTrainStep(options: {
     viewsInOnePass: !options.chunk && !model.batchDependent,
     pageFaultsPerStep,
     ...(kernels ? { kernels } : {}),
+  };
+}
+
+export interface LossBenchResult {
+  mode: 'loss';
+  loss: 'xclr';
+  backend: string;
+  threads: number;
+  native: string | null;
+  n: number;
+  d: number;
+  medianStepMs: number;
+  /** The loss value on the fixed inputs: bench/torch_train_step.py --loss-only prints the same. */
+  lossValue: number;
+  pageFaultsPerStep: number;
+}
+
+/**
+ * Deterministic `[n, d]` embeddings and an `[n, n]` cosine-similarity target, from float64 formulas
+ * cast to float32: bench/torch_train_step.py's loss_inputs builds the same.
+ */
+export function lossInputs(n: number, d: number, simDim = 64): { zA: Float32Array; zB: Float32Array; similarity: Float32Array } {
+  const zA = new Float32Array(n * d);
+  const zB = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) {
+      zA[i * d + j] = Math.sin(0.7 * i + 0.13 * j + 1.0);
+      zB[i * d + j] = Math.cos(0.3 * i - 0.11 * j);
+    }
+  }
+  const c = new Float64Array(n * simDim);
+  for (let i = 0; i < n; i++) {
+    let norm = 0;
+    for (let k = 0; k < simDim; k++) {
+      const v = Math.sin(0.05 * i * (k + 1) + k);
+      c[i * simDim + k] = v;
+      norm += v * v;
+    }
+    norm = Math.sqrt(norm);
+    for (let k = 0; k < simDim; k++) c[i * simDim + k] /= norm;
+  }
+  const similarity = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let dot = 0;
+      for (let k = 0; k < simDim; k++) dot += c[i * simDim + k] * c[j * simDim + k];
+      similarity[i * n + j] = dot;
+    }
+  }
+  return { zA, zB, similarity };
+}
+
+/**
+ * The X-CLR loss alone, forward + backward (`xclrLoss` from @xclr/losses, gradients of both
+ * views), on `lossInputs`: the median time of `steps` after `warmup`.
+ */
+export async function benchLoss(options: {
+  n: number;
+  d: number;
+  steps: number;
+  warmup: number;
+  backend: BackendRequest;
+  threads?: number;
+  native?: boolean;
+}): Promise<LossBenchResult> {
+  const choice = await useFastestBackend({ backend: options.backend, threads: options.threads, native: options.native });
+  const { n, d } = options;
+  const inputs = lossInputs(n, d);
+  const zA = tf.tensor2d(inputs.zA, [n, d]);
+  const zB = tf.tensor2d(inputs.zB, [n, d]);
+  const similarity = tf.tensor2d(inputs.similarity, [n, n]);
+  const lossAndGrads = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => xclrLoss(a as tf.Tensor2D, b as tf.Tensor2D, similarity));
+  const once = async (): Promise<number> => {
+    const { value, grads } = lossAndGrads([zA, zB]);
+    const [v] = await value.data();
+    await Promise.all(grads.map((g) => g.data()));
+    tf.dispose([value, ...grads]);
+    return v;
+  };
+  let lossValue = Number.NaN;
+  for (let i = 0; i < options.warmup; i++) lossValue = await once();
+  const times: number[] = [];
+  const faultsBefore = process.resourceUsage().minorPageFault;
+  for (let i = 0; i < options.steps; i++) {
+    const t0 = performance.now();
+    lossValue = await once();
+    times.push(performance.now() - t0);
+  }
+  const pageFaultsPerStep = (process.resourceUsage().minorPageFault - faultsBefore) / options.steps;
+  tf.dispose([zA, zB, similarity]);
+  times.sort((a, b) => a - b);
+  return {
+    mode: 'loss',
+    loss: 'xclr',
+    backend: choice.backend,
+    threads: choice.threads,
+    native: choice.native,
+    n,
+    d,
+    medianStepMs: times[Math.floor(times.length / 2)],
+    lossValue,
+    pageFaultsPerStep,
   };
 }
 
