@@ -23,7 +23,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TRAINING_MALLOC_TUNABLES } from '@xclr/backend';
+import { TRAINING_MALLOC_TUNABLES } from '@xclr/process';
 import { CASES, FLOP_CONVENTION, flopPerStep, PYTORCH_ENVIRONMENTS, selectCases, XCLR_RUNNER } from './train-step-cases.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { relaunchWithMallocTuning } from '@xclr/backend/relaunch';
+import { relaunchWithMallocTuning } from '@xclr/process';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -8,7 +8,7 @@
 // Like the xclr CLI, it starts itself again with @xclr/backend's glibc malloc settings
 // (XCLR_MALLOC_TUNING=0 opts out), so its numbers compare with training runs.
 import { parseArgs } from 'node:util';
-import { relaunchWithMallocTuning } from '@xclr/backend/relaunch';
+import { relaunchWithMallocTuning } from '@xclr/process';
 
 const MODELS = ['mlp', 'convnet', 'resnet18'] as const;
 const LOSSES = ['xclr', 'ntxent', 'supcon', 'clip'] as const;

@@ -3,7 +3,8 @@
 // bench/torch_train_step.py. Command line: bench/src/train-step-cli.ts (`npm run bench:step`);
 // against PyTorch, interleaved: bench/train-step.mjs (`npm run bench:train-step`).
 import * as tf from '@tensorflow/tfjs-core';
-import { type BackendRequest, fusedAdam, useFastestBackend } from '@xclr/backend';
+import { type BackendRequest, useFastestBackend } from '@xclr/backend';
+import { fusedAdam } from '@xclr/kernels';
 import { clipLoss, ntXentLoss, supConLoss, xclrLoss } from '@xclr/losses';
 import { ContrastiveModel, chunkedEmbeddingStepTensors, type EncoderConfig, readStep, trainStepTensors } from '@xclr/models';
 

@@ -2,7 +2,7 @@
 // with `module`/`moduleResolution` nodenext (tsconfig.nodenext.json) against the packed .d.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendChoice, useFastestBackend } from '@xclr/backend';
-import type { relaunchWithMallocTuning } from '@xclr/backend/relaunch';
+import type { relaunchWithMallocTuning } from '@xclr/process';
 import type { openDataset } from '@xclr/data';
 import { features, type knnClassify } from '@xclr/eval';
 import { lineSpec, type renderPlot, writeReport } from '@xclr/eval/plots';

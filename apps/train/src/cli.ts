@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { failIfUnfinished, relaunchWithMallocTuning } from '@xclr/backend/relaunch';
+import { failIfUnfinished, relaunchWithMallocTuning } from '@xclr/process';
 
 // glibc's malloc settings (see @xclr/backend's README) need a relaunch; only the child imports the program.
 const command = (relaunchWithMallocTuning() ?? import('./program.js').then((p) => p.main(process.argv.slice(2)))).then(

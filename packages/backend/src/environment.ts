@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { mallocTuning, TRAINING_MALLOC_TUNABLES } from './malloc-tuning.js';
+import { mallocTuning, TRAINING_MALLOC_TUNABLES } from '@xclr/process';
 import { type BackendChoice, describeBackend } from './select.js';
 import { describeAdapter } from './webgpu/setup.js';
 
@@ -47,6 +47,7 @@ export function describeEnvironment(choice: BackendChoice): string[] {
     `cores: ${os.availableParallelism()} (${os.cpus()[0]?.model ?? 'unknown'}), memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
     `tfjs-core ${tf.version_core}, ${tfjs.join(', ')}`,
     describeBackend(choice),
+    `kernels: @xclr/kernels ${installedVersion('@xclr/kernels')}, onnxruntime-node ${installedVersion('onnxruntime-node')}`,
     describeWebGpu(choice),
     `malloc: ${describeMalloc()}`,
   ];

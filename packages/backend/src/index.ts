@@ -16,13 +16,3 @@ export {
   type WebGpuOptions,
 } from './webgpu/setup.js';
 export { ensureGradients } from './gradients.js';
-export {
-  MALLOC_TUNING_OPT_OUT,
-  type MallocTuning,
-  TRAINING_MALLOC_TUNABLES,
-  envWithMallocTuning,
-  mallocTuning,
-} from './malloc-tuning.js';
-export { relaunchWithMallocTuning } from './relaunch.js';
-export { FusedAdamOptimizer, fusedAdam } from './adam/fused-adam.js';
-export { ADAM_UPDATE } from './adam/adam-kernel.js';

@@ -2,11 +2,8 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradients } from './gradients.js';
-import { registerLeanGradients } from './lean-gradients.js';
-import { mallocTuningNote } from './malloc-tuning.js';
-import { patchCpuKernels } from './cpu/conv2d-filter.js';
-import { setUpNativeEngine } from './native/set-up.js';
-import { setUpWasm } from './wasm/setup.js';
+import { mallocTuningNote } from '@xclr/process';
+import { loadKernels, setUpStockWasm } from './kernels.js';
 import { adapterName, setUpWebGpu, type WebGpuAdapter, type WebGpuOptions } from './webgpu/setup.js';
 
 /** Names accepted by `useFastestBackend({ backend })`; `auto` tries them fastest first. */
@@ -95,25 +92,27 @@ async function trySetUp(
     }
     case 'wasm': {
       try {
-        const { threads, kernels, notes: wasmNotes } = await setUpWasm({ threads: options.threads });
-        const changed = Object.keys(kernels);
-        if (changed.length > 0) {
-          notes.push(`wasm training kernels: ${changed.join(', ')}`);
-          notes.push(`lean gradients: ${registerLeanGradients().join(', ')}`);
+        const kernels = await loadKernels();
+        if (kernels == null) {
+          notes.push('wasm without training kernels (@xclr/kernels is not installed: npm install @xclr/kernels)');
+          return { error: null, threads: await setUpStockWasm(), native: null };
         }
-        const native = changed.length > 0 ? setUpNativeEngine(options.native ?? true, threads) : null;
-        if (native) notes.push(native.note);
-        const malloc = native?.engine ? mallocTuningNote() : null;
-        if (malloc) notes.push(malloc);
+        const {
+          threads,
+          native,
+          notes: wasmNotes,
+        } = await kernels.setUpWasmTraining({ threads: options.threads, native: options.native });
         notes.push(...wasmNotes);
-        return { error: null, threads, native: native?.engine ?? null };
+        const malloc = native ? mallocTuningNote() : null;
+        if (malloc) notes.push(malloc);
+        return { error: null, threads, native };
       } catch (err) {
         return { error: `wasm failed to initialise: ${(err as Error).message}`, threads: 1 };
       }
     }
     case 'cpu': {
       await import('@tensorflow/tfjs-backend-cpu');
-      const replaced = patchCpuKernels();
+      const replaced = (await loadKernels())?.setUpCpuTraining() ?? [];
       if (replaced.length > 0) notes.push(`cpu kernels: ${replaced.join(', ')}`);
       const ok = await tf.setBackend('cpu');
       silenceCpuBanner();

@@ -51,3 +51,14 @@ describe('useFastestBackend', () => {
     await expect(useFastestBackend({ threads: 0 })).rejects.toThrow(/threads must be a positive integer/);
   });
 });
+
+describe('the kernel package', () => {
+  it('is loaded where installed, and its absence is not an error', async () => {
+    const { loadKernels } = await import('../src/kernels.js');
+    expect(typeof (await loadKernels())?.setUpWasmTraining).toBe('function');
+    const missing = (id: string): string => {
+      throw Object.assign(new Error(`Cannot find module '${id}'`), { code: 'MODULE_NOT_FOUND' });
+    };
+    expect(await loadKernels(missing)).toBeNull();
+  });
+});

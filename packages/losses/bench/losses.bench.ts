@@ -5,8 +5,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { TRAINING_MALLOC_TUNABLES, useFastestBackend } from '@xclr/backend';
-import { relaunchWithMallocTuning } from '@xclr/backend/relaunch';
+import { useFastestBackend } from '@xclr/backend';
+import { TRAINING_MALLOC_TUNABLES } from '@xclr/process';
+import { relaunchWithMallocTuning } from '@xclr/process';
 import { clipLoss, ntXentLoss, supConLoss, xclrLoss } from '../src/index.js';
 
 // Timed as the xclr CLI trains: with glibc's malloc thresholds fixed (see @xclr/backend).

@@ -9,8 +9,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { describeBackend, fusedAdam, useFastestBackend } from '@xclr/backend';
-import { relaunchWithMallocTuning } from '@xclr/backend/relaunch';
+import { describeBackend, useFastestBackend } from '@xclr/backend';
+import { fusedAdam } from '@xclr/kernels';
+import { relaunchWithMallocTuning } from '@xclr/process';
 import { ContrastiveModel, type ContrastiveModelConfig } from '@xclr/models';
 import { createObjective, fit, type StepLog, type TrainingBatch } from '../src/index.js';
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedAdam, useFastestBackend } from '@xclr/backend';
+import { useFastestBackend } from '@xclr/backend';
+import { fusedAdam } from '@xclr/kernels';
 import { xclrLoss } from '@xclr/losses';
 import { ContrastiveModel, type ContrastiveModelConfig } from '@xclr/models';
 import { webgpuSkipReason } from '@xclr/vitest-config/webgpu';

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { type BackendChoice, fusedAdam } from '@xclr/backend';
+import { type BackendChoice } from '@xclr/backend';
+import { fusedAdam } from '@xclr/kernels';
 import { type Batch, defaultCacheDir, disposeBatch, trainingBatches, writeFileAtomic } from '@xclr/data';
 import { type EvalResult, evaluateEncoder, headlineK, headlineScores, heldOutKnn, scoreCsv } from '@xclr/eval/protocol';
 import { batchRows } from '@xclr/graph';

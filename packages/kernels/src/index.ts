@@ -1,0 +1,12 @@
+export { setUpCpuTraining, setUpWasmTraining, type WasmTraining, type WasmTrainingOptions } from './set-up.js';
+export { setUpWasm, type WasmOptions, type WasmSetUp, wasmBinaryDir } from './threads/set-up-wasm.js';
+export { type KernelPatches, registerWasmKernels, TESTED_TFJS } from './register-wasm.js';
+export { WASM_KERNELS } from './kernels/all.js';
+export type { StockKernels, WasmKernelPatch } from './kernels/kernel-config.js';
+export { registerLeanGradients } from './gradients/lean-gradients.js';
+export { patchCpuKernels } from './cpu/conv2d-filter.js';
+export { type NativeOffload, nativeOffload, setNativeOffload } from './offload/offload.js';
+export { nativeEngine, setNativeEngine, setUpNativeEngine } from './native/set-up.js';
+export { DEFAULT_NATIVE_LIMITS, type NativeLimits, NativeSessions } from './native/native-sessions.js';
+export { FusedAdamOptimizer, fusedAdam } from './adam/fused-adam.js';
+export { ADAM_UPDATE } from './adam/adam-kernel.js';

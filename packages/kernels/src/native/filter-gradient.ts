@@ -1,0 +1,153 @@
+import type { HeapBackend } from '../core/heap.js';
+import type { TensorInfo } from '../core/kernel-call.js';
+import type { ConvGeometry } from '../core/phase-grid.js';
+import { DataType, model, node, rawBytes, tensor, valueInfo } from '@xclr/onnx-proto';
+import { IM2COL_MAX_PATCH, im2colInto } from '../core/im2col.js';
+import { matMulGraph } from './native-matmul.js';
+import type { NativeSessions } from './native-sessions.js';
+
+// Conv2DBackpropFilter on onnxruntime for stride-1 convolutions:
+//   dW[i, j] = Σ_{n, y, x} X_pad[n, y + i, x + j, :]ᵀ · dY[n, y, x, :]
+// Lay the padded input and dY (zero outside the output) on one grid (n, Y, X), flattened to rows:
+// tap (i, j) then reads the input at a constant row offset i·W + j, so each tap is one Gemm of two
+// *contiguous* row windows, Xᵀ[C, M] · dY[M, O], with no gather at all. Rows where dY is zero add
+// nothing, so windows may run over image edges.
+
+const GEMM_AT = { rankA: 2, rankB: 2, transposeA: true, biasRank: null, relu: false };
+const GEMM_AT_GRAPH = matMulGraph(GEMM_AT);
+
+/**
+ * A tap's product Xᵀ[C, M] · dY[M, O] has a long M and a small C × O: MLAS splits a product over
+ * the output only, so one Gemm ran on one thread (4.3 ms on two threads, 4.9 on one, for the
+ * ConvNet's 32 × 86,528 × 64). Cut M into SPLIT slices, multiply them as a batch (parallel over
+ * the batch) and add the slices' products: 1.8 ms. Only where each slice stays longer than the
+ * output is wide: ResNet-18's last stage (512 × 1,152 × 512 per tap) was 1.4× slower split.
+ */
+const SPLIT = 8;
+const worthSplitting = (rows: number, c: number, o: number) => rows >= SPLIT * Math.max(c, o);
+const SPLIT_TAP_GRAPH = {
+  key: 'filter-gradient tap, split M',
+  build: () =>
+    model({
+      name: 'xclr_tap_split_m',
+      opset: 13,
+      nodes: [
+        node('Transpose', ['a'], ['at'], [{ name: 'perm', ints: [0, 2, 1] }]),
+        node('MatMul', ['at', 'b'], ['slices']),
+        node('ReduceSum', ['slices', 'axes'], ['y'], [{ name: 'keepdims', int: 0 }]),
+      ],
+      inputs: [valueInfo('a', DataType.FLOAT, [SPLIT, 'm', 'c']), valueInfo('b', DataType.FLOAT, [SPLIT, 'm', 'o'])],
+      initializers: [tensor('axes', DataType.INT64, [1], rawBytes(new BigInt64Array([0n])))],
+      outputs: [valueInfo('y', DataType.FLOAT, ['c', 'o'])],
+    }),
+};
+
+/**
+ * Copies NHWC `src` ([n, h, w, c] on the heap) into `dst` ([n, gh, gw, c]) at row `top`, column
+ * `left`, zeros elsewhere: one pass over the grid, each grid row copied or zeroed once.
+ */
+function toGrid(src: Float32Array, shape: number[], dst: Float32Array, gh: number, gw: number, top: number, left: number): void {
+  const [n, h, w, c] = shape;
+  if (top === 0 && left === 0 && gh === h && gw === w) {
+    dst.set(src.subarray(0, n * h * w * c));
+    return;
+  }
+  const x0 = Math.max(0, -left);
+  const x1 = Math.min(w, gw - left);
+  const rowLength = gw * c;
+  const runStart = (x0 + left) * c;
+  const runLength = Math.max(0, x1 - x0) * c;
+  for (let b = 0; b < n; b++) {
+    for (let gy = 0; gy < gh; gy++) {
+      const row = (b * gh + gy) * rowLength;
+      const y = gy - top;
+      if (y < 0 || y >= h || runLength === 0) {
+        dst.fill(0, row, row + rowLength);
+        continue;
+      }
+      dst.fill(0, row, row + runStart);
+      const from = ((b * h + y) * w + x0) * c;
+      dst.set(src.subarray(from, from + runLength), row + runStart);
+      dst.fill(0, row + runStart + runLength, row + rowLength);
+    }
+  }
+}
+
+/** The filter gradient of a stride-1 NHWC convolution on onnxruntime; null where this does not apply. */
+export function filterGradientOnNative(
+  sessions: NativeSessions,
+  backend: HeapBackend,
+  x: TensorInfo,
+  dy: TensorInfo,
+  g: ConvGeometry,
+): TensorInfo | null {
+  if (g.sh !== 1 || g.sw !== 1 || x.dtype !== 'float32' || dy.dtype !== 'float32') return null;
+  const [n, , , c] = x.shape;
+  const o = dy.shape[3];
+  if (n * g.ho * g.wo * g.fh * g.fw * c * o < sessions.limits.filterGradientMinMacs) return null;
+  if (g.fh * g.fw * c <= IM2COL_MAX_PATCH) {
+    // Few weights per output channel (a first layer): one Gemm, patchesᵀ · dY, reads dY once
+    // where the taps would read it fh · fw times. The patches are built off the heap (element
+    // access to a shared heap is slow in V8), straight into the buffer onnxruntime reads.
+    const k = g.fh * g.fw * c;
+    const p = n * g.ho * g.wo;
+    const xs = sessions.buffer(
+      'x',
+      x.shape.reduce((s, d) => s * d, 1),
+    );
+    xs.set(backend.typedArrayFromHeap(x) as Float32Array);
+    const patches = sessions.buffer('a', p * k);
+    im2colInto(xs, x.shape, g, patches);
+    const ds = sessions.buffer('dy', p * o);
+    ds.set(backend.typedArrayFromHeap(dy) as Float32Array);
+    const dw = sessions.buffer('y', k * o);
+    // The same long product as a tap's below: split into slices where the rows divide evenly.
+    const split = p % SPLIT === 0 && worthSplitting(p, k, o);
+    const graph = split ? SPLIT_TAP_GRAPH : GEMM_AT_GRAPH;
+    const shape = (cols: number) => (split ? [SPLIT, p / SPLIT, cols] : [p, cols]);
+    sessions.runInto(
+      graph.key,
+      graph.build,
+      { a: { data: patches, shape: shape(k) }, b: { data: ds, shape: shape(o) } },
+      { data: dw, shape: [k, o] },
+    );
+    const out = backend.makeOutput([g.fh, g.fw, c, o], 'float32');
+    (backend.typedArrayFromHeap(out) as Float32Array).set(dw);
+    return out;
+  }
+  // The grid: the output's rows and columns plus the filter's reach. SPLIT zero rows after it, so
+  // that every tap's window can be rounded up to a multiple of SPLIT rows: the extra rows of X are
+  // those zeros (or past the window, where dY is zero), and add nothing.
+  const gh = g.ho + g.fh - 1;
+  const gw = g.wo + g.fw - 1;
+  const rows = n * gh * gw;
+  const xs = sessions.buffer('x', (rows + SPLIT) * c);
+  toGrid(backend.typedArrayFromHeap(x) as Float32Array, x.shape, xs, gh, gw, g.top, g.left);
+  xs.fill(0, rows * c);
+  const ds = sessions.buffer('dy', (rows + SPLIT) * o);
+  toGrid(backend.typedArrayFromHeap(dy) as Float32Array, dy.shape, ds, gh, gw, 0, 0);
+  ds.fill(0, rows * o);
+  const dw = sessions.buffer('y', g.fh * g.fw * c * o);
+  const slices = worthSplitting(rows, c, o) ? SPLIT : 1;
+  const graph = slices > 1 ? SPLIT_TAP_GRAPH : GEMM_AT_GRAPH;
+  for (let i = 0; i < g.fh; i++) {
+    for (let j = 0; j < g.fw; j++) {
+      const offset = i * gw + j;
+      const m = Math.ceil((rows - offset) / slices) * slices;
+      const shape = (cols: number) => (slices > 1 ? [slices, m / slices, cols] : [m, cols]);
+      const tap = i * g.fw + j;
+      sessions.runInto(
+        graph.key,
+        graph.build,
+        {
+          a: { data: xs.subarray(offset * c, (offset + m) * c), shape: shape(c) },
+          b: { data: ds.subarray(0, m * o), shape: shape(o) },
+        },
+        { data: dw.subarray(tap * c * o, (tap + 1) * c * o), shape: [c, o] },
+      );
+    }
+  }
+  const out = backend.makeOutput([g.fh, g.fw, c, o], 'float32');
+  (backend.typedArrayFromHeap(out) as Float32Array).set(dw);
+  return out;
+}

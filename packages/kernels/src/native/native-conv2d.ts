@@ -1,0 +1,109 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { DataType, model, node, valueInfo } from '@xclr/onnx-proto';
+import type { HeapBackend } from '../core/heap.js';
+import type { TensorInfo } from '../core/kernel-call.js';
+import type { NativeSessions } from './native-sessions.js';
+
+// Convolutions on onnxruntime's MLAS. TensorFlow.js holds images as NHWC and filters as
+// [fh, fw, in, out]; ONNX's Conv wants NCHW and [out, in, fh, fw]: the graph transposes on the
+// way in and out. With the filter a graph input (it changes every step) MLAS runs its generic
+// convolution, which beat XNNPACK clearly only with many channels and large batches
+// (bench/kernels.bench.ts: ResNet-18's 64- and 128-channel layers at batch 32 2–2.8× faster,
+// 512 channels 1.1–1.6×, a 32-channel ConvNet layer 1.0–1.3×, a 128-channel layer at batch 8
+// 0.55–0.74×), hence the channel and size thresholds in NativeLimits. The input gradient of a convolution is a convolution too
+// (conv2d-input-phases.ts), so it takes this route through the Conv2D kernel.
+
+interface ConvSpec {
+  strides: [number, number];
+  dilations: [number, number];
+  /** ONNX order: top, left, bottom, right. */
+  pads: [number, number, number, number];
+  bias: boolean;
+  relu: boolean;
+}
+
+function convModel(s: ConvSpec): Uint8Array {
+  const convInputs = s.bias ? ['x_nchw', 'w_oihw', 'bias'] : ['x_nchw', 'w_oihw'];
+  const nodes = [
+    node('Transpose', ['x'], ['x_nchw'], [{ name: 'perm', ints: [0, 3, 1, 2] }]),
+    node('Transpose', ['filter'], ['w_oihw'], [{ name: 'perm', ints: [3, 2, 0, 1] }]),
+    node(
+      'Conv',
+      convInputs,
+      ['y_nchw'],
+      [
+        { name: 'strides', ints: s.strides },
+        { name: 'dilations', ints: s.dilations },
+        { name: 'pads', ints: s.pads },
+      ],
+    ),
+  ];
+  if (s.relu) nodes.push(node('Relu', ['y_nchw'], ['y_relu']));
+  nodes.push(node('Transpose', [s.relu ? 'y_relu' : 'y_nchw'], ['y'], [{ name: 'perm', ints: [0, 2, 3, 1] }]));
+  const inputs = [
+    valueInfo('x', DataType.FLOAT, ['n', 'h', 'w', 'c']),
+    valueInfo('filter', DataType.FLOAT, ['fh', 'fw', 'c', 'o']),
+  ];
+  if (s.bias) inputs.push(valueInfo('bias', DataType.FLOAT, ['o']));
+  return model({
+    name: 'xclr_conv2d',
+    opset: 13,
+    nodes,
+    inputs,
+    outputs: [valueInfo('y', DataType.FLOAT, ['n', 'ho', 'wo', 'o'])],
+  });
+}
+
+type ConvAttrs = {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dilations: number | [number, number];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  activation?: string;
+};
+
+/**
+ * The Conv2D / FusedConv2D kernels' native route: NHWC float32 convolutions (bias and relu fused)
+ * with enough channels and multiply-adds (NativeLimits) when the native engine is set up; null
+ * otherwise.
+ */
+export function conv2dOnNative(
+  sessions: NativeSessions,
+  backend: HeapBackend,
+  x: TensorInfo,
+  filter: TensorInfo,
+  bias: TensorInfo | null,
+  attrs: tf.NamedAttrMap,
+): TensorInfo | null {
+  const a = attrs as unknown as ConvAttrs;
+  if (a.dataFormat !== 'NHWC' || x.dtype !== 'float32' || filter.dtype !== 'float32') return null;
+  if (a.activation !== undefined && a.activation !== 'linear' && a.activation !== 'relu') return null;
+  if (bias != null && (bias.dtype !== 'float32' || bias.shape.length !== 1)) return null;
+  const [, , c, o] = filter.shape;
+  const { convMinChannels, convMinMacs } = sessions.limits;
+  if (c < convMinChannels || o < convMinChannels) return null;
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    a.strides,
+    a.dilations,
+    a.pad,
+    a.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const outShape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
+  if (tf.util.sizeFromShape(outShape) * info.filterHeight * info.filterWidth * c < convMinMacs) return null;
+  const { top, left, bottom, right } = info.padInfo;
+  if (top < 0 || left < 0 || bottom < 0 || right < 0) return null;
+  const spec: ConvSpec = {
+    strides: [info.strideHeight, info.strideWidth],
+    dilations: [info.dilationHeight, info.dilationWidth],
+    pads: [top, left, bottom, right],
+    bias: bias != null,
+    relu: a.activation === 'relu',
+  };
+  const inputs: Record<string, TensorInfo> = bias ? { x, filter, bias } : { x, filter };
+  return sessions.run(`conv2d ${JSON.stringify(spec)}`, () => convModel(spec), backend, inputs, outShape);
+}

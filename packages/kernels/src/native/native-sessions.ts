@@ -1,0 +1,126 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { HeapBackend } from '../core/heap.js';
+import type { TensorInfo } from '../core/kernel-call.js';
+import { ScratchBuffers } from '../core/scratch.js';
+import type { NativeRuntime, OrtTensor } from './onnxruntime.js';
+
+/** A wasm tensor fed to onnxruntime, optionally under another shape of the same size. */
+export type NativeInput = TensorInfo | { tensor: TensorInfo; shape: number[] };
+
+export interface NativeLimits {
+  /** Matmuls below this many multiply-adds stay on XNNPACK (copies and the call cost more). */
+  matMulMinMacs: number;
+  /** Convolution filter gradients below this many multiply-adds stay on XNNPACK. */
+  filterGradientMinMacs: number;
+  /** Convolutions with fewer input or output channels than this stay on XNNPACK. */
+  convMinChannels: number;
+  /** Convolutions below this many multiply-adds stay on XNNPACK. */
+  convMinMacs: number;
+}
+
+/**
+ * Crossovers measured on 2 cores (bench/kernels.bench.ts, results/kernels.json, with the training
+ * malloc settings): below them XNNPACK was as fast or faster, or the two traded places between
+ * runs. Products (means over 24 round-robin rounds, two runs): 1.0–2× faster natively at 2–17 M
+ * multiply-adds, 1.7–4× for the training steps' 17–540 M; a call costs about 0.1–0.2 ms.
+ * Below 4 M the gain is a few tenths of a millisecond at most, and XNNPACK's times are steadier.
+ * Filter gradients: 2.4 M already 1.2× faster. Convolutions: 2–2.8× faster from 64 channels and
+ * 1.2 G multiply-adds, 0.6–0.8× for 75 M (batch 8). The ConvNet's 32 → 64-channel layer at 1.1 G
+ * (both views, batch 512): forward 1.5×, input gradient 1.0× in the kernels bench, 1.7× each
+ * inside a training step, whose time fell 8.5 % against 64 channels (interleaved steps, medians).
+ */
+export const DEFAULT_NATIVE_LIMITS: NativeLimits = {
+  matMulMinMacs: 1 << 22,
+  filterGradientMinMacs: 1 << 22,
+  convMinChannels: 32,
+  convMinMacs: 1 << 27,
+};
+
+/**
+ * Runs small ONNX graphs on onnxruntime for the wasm backend's kernels: one session per graph key
+ * (graphs have symbolic dimensions, so one serves every shape). Inputs are copied off the wasm
+ * heap (a SharedArrayBuffer, which the binding does not accept) into reused buffers; the single
+ * output `y` is written into a reused buffer and copied into a new wasm tensor.
+ */
+export class NativeSessions {
+  private readonly sessions = new Map<string, ReturnType<NativeRuntime['session']>>();
+  private readonly scratch = new ScratchBuffers();
+  readonly limits: NativeLimits;
+  /** Graph runs so far (tests check that a kernel took this route). */
+  runs = 0;
+
+  constructor(
+    readonly runtime: NativeRuntime,
+    limits: Partial<NativeLimits> = {},
+  ) {
+    this.limits = { ...DEFAULT_NATIVE_LIMITS, ...limits };
+  }
+
+  /** A reused buffer for input `name`: kernels that build operands off the heap write them here (see `runInto`). */
+  buffer(name: string, length: number): Float32Array {
+    return this.scratch.view(name, length);
+  }
+
+  private session(key: string, build: () => Uint8Array) {
+    let session = this.sessions.get(key);
+    if (!session) {
+      session = this.runtime.session(build());
+      this.sessions.set(key, session);
+    }
+    return session;
+  }
+
+  private runSession(key: string, build: () => Uint8Array, feeds: Record<string, OrtTensor>, y: OrtTensor): void {
+    try {
+      this.session(key, build).run(feeds, { y }, {});
+    } catch (err) {
+      const shapes = Object.entries(feeds).map(([name, t]) => `${name} [${t.dims}]`);
+      throw new Error(
+        `@xclr/kernels: onnxruntime failed on ${key} with ${shapes.join(', ')} → y [${y.dims}]: ${(err as Error).message}. ` +
+          'useFastestBackend({ native: false }) keeps these kernels on XNNPACK.',
+      );
+    }
+    this.runs++;
+  }
+
+  /** Runs graph `key` (built by `build` on first use) on `inputs`; its output `y` in a new wasm tensor. */
+  run(
+    key: string,
+    build: () => Uint8Array,
+    backend: HeapBackend,
+    inputs: Record<string, NativeInput>,
+    outShape: number[],
+    ortOutShape = outShape,
+  ): TensorInfo {
+    const feeds: Record<string, OrtTensor> = {};
+    for (const [name, input] of Object.entries(inputs)) {
+      const t = 'tensor' in input ? input.tensor : input;
+      const view = this.buffer(name, tf.util.sizeFromShape(t.shape));
+      view.set(backend.typedArrayFromHeap(t) as Float32Array);
+      feeds[name] = new this.runtime.Tensor('float32', view, 'tensor' in input ? input.shape : t.shape);
+    }
+    const y = this.buffer('y', tf.util.sizeFromShape(outShape));
+    this.runSession(key, build, feeds, new this.runtime.Tensor('float32', y, ortOutShape));
+    const out = backend.makeOutput(outShape, 'float32');
+    (backend.typedArrayFromHeap(out) as Float32Array).set(y);
+    return out;
+  }
+
+  /** Runs graph `key` on values already off the heap, writing its output `y` into `y.data`. */
+  runInto(
+    key: string,
+    build: () => Uint8Array,
+    inputs: Record<string, { data: Float32Array; shape: number[] }>,
+    y: { data: Float32Array; shape: number[] },
+  ): void {
+    const feeds: Record<string, OrtTensor> = {};
+    for (const [name, input] of Object.entries(inputs)) feeds[name] = new this.runtime.Tensor('float32', input.data, input.shape);
+    this.runSession(key, build, feeds, new this.runtime.Tensor('float32', y.data, y.shape));
+  }
+
+  dispose(): void {
+    for (const s of this.sessions.values()) s.dispose();
+    this.sessions.clear();
+    this.scratch.clear();
+  }
+}

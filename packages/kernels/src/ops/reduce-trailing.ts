@@ -1,0 +1,27 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { heapSimdKernels } from '../simd/simd-kernels.js';
+import type { HeapBackend } from '../core/heap.js';
+import type { Attrs, TensorInfo } from '../core/kernel-call.js';
+
+/**
+ * Sum or Mean over trailing axes of a float32 tensor (each output is one contiguous row), with
+ * WebAssembly SIMD on the heap: the stock kernel sums a row one float at a time on one thread
+ * (2.7 ms for the row sums of a [2048, 2048] loss matrix). Null where it does not apply.
+ */
+export function reduceTrailingAxes(backend: HeapBackend, x: TensorInfo, attrs: Attrs, kind: 'sum' | 'mean'): TensorInfo | null {
+  const { axis, keepDims } = attrs as { axis: number | number[]; keepDims: boolean };
+  const simd = heapSimdKernels(backend);
+  if (simd == null || x.dtype !== 'float32' || x.shape.length === 0) return null;
+  const rank = x.shape.length;
+  const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+  if (axes.length === 0 || !axes.every((a, i) => a === rank - axes.length + i)) return null;
+  const kept = x.shape.slice(0, rank - axes.length);
+  const rows = tf.util.sizeFromShape(kept);
+  const cols = tf.util.sizeFromShape(x.shape.slice(rank - axes.length));
+  if (rows === 0 || cols === 0) return null;
+  const out = backend.makeOutput(keepDims ? [...kept, ...axes.map(() => 1)] : kept, 'float32');
+  const to = backend.typedArrayFromHeap(out) as Float32Array;
+  simd.rowSums(backend.typedArrayFromHeap(x).byteOffset, to.byteOffset, rows, cols);
+  if (kind === 'mean') for (let r = 0; r < rows; r++) to[r] /= cols;
+  return out;
+}

@@ -1,0 +1,58 @@
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { type KernelPatches, registerWasmKernels } from '../register-wasm.js';
+import { WasmThreadsTimeout, withNodeThreads } from './node-threads.js';
+
+export interface WasmSetUp {
+  threads: number;
+  kernels: KernelPatches;
+  notes: string[];
+}
+
+export interface WasmOptions {
+  /** Threads to compute on: default all logical cores; 1 runs without worker threads. */
+  threads?: number;
+  /** Keep tfjs-backend-wasm's stock kernels (for comparisons): default false. */
+  stockKernels?: boolean;
+}
+
+/** Directory of the .wasm binaries shipped inside @tensorflow/tfjs-backend-wasm. */
+export function wasmBinaryDir(): string {
+  const require = createRequire(import.meta.url);
+  return `${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'))}${path.sep}dist${path.sep}`;
+}
+
+/**
+ * Registers and initialises the wasm backend from the package's own binaries (no network), with
+ * the training kernels of ./kernels and, when more than one thread is asked for, worker threads.
+ * If the threaded binary cannot start, it falls back to one thread and says so in `notes`.
+ */
+export async function setUpWasm(options: WasmOptions = {}): Promise<WasmSetUp> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  if (tf.findBackendFactory('wasm') == null) throw new Error('the wasm backend did not register');
+  const notes: string[] = [];
+  const kernels = options.stockKernels ? {} : registerWasmKernels();
+  if (tf.getBackend() === 'wasm') {
+    return { threads: wasm.getThreadsCount(), kernels, notes: ['wasm was already initialised'] };
+  }
+  wasm.setWasmPaths(wasmBinaryDir());
+  const threads = options.threads ?? os.availableParallelism();
+  if (threads > 1) {
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+    wasm.setThreadsCount(threads);
+    try {
+      const { result: ok } = await withNodeThreads(threads, () => tf.setBackend('wasm'));
+      if (ok) return { threads: wasm.getThreadsCount(), kernels, notes };
+      notes.push('wasm worker threads did not start; using 1 thread');
+    } catch (err) {
+      if (err instanceof WasmThreadsTimeout) throw err; // the backend's start-up is still pending: no second try here
+      notes.push(`wasm worker threads did not start (${(err as Error).message}); using 1 thread`);
+    }
+  }
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  wasm.setThreadsCount(1);
+  if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');
+  return { threads: wasm.getThreadsCount(), kernels, notes };
+}

@@ -1,0 +1,27 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { setUpCpuTraining, setUpWasmTraining, type WasmTraining } from '../src/index.js';
+
+/**
+ * Makes `backend` active with this package's kernels, as @xclr/backend's useFastestBackend does
+ * (the Vitest setup file has registered tfjs's gradients).
+ */
+export async function useBackend(backend: 'wasm' | 'cpu', options: { native?: boolean } = {}): Promise<WasmTraining> {
+  if (backend === 'cpu') {
+    const replaced = setUpCpuTraining();
+    if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not initialise');
+    return { threads: 1, native: null, notes: [`cpu kernels: ${replaced.join(', ')}`] };
+  }
+  if (tf.getBackend() === 'wasm' && tf.findBackend('wasm') != null) {
+    // Already initialised in this test file: only the native engine may change.
+    const { setUpNativeEngine } = await import('../src/native/set-up.js');
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    const native = setUpNativeEngine(options.native ?? true, wasm.getThreadsCount());
+    return { threads: wasm.getThreadsCount(), native: native.engine, notes: [native.note] };
+  }
+  return setUpWasmTraining(options);
+}
+
+/** The wasm backend with this package's kernels on XNNPACK (the native engine has its own tests). */
+export async function useWasmKernels(): Promise<void> {
+  await useBackend('wasm', { native: false });
+}

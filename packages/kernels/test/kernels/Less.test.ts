@@ -1,0 +1,9 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe } from 'vitest';
+import { useWasmKernels } from '../backends.js';
+import { comparisonTests } from '../comparisons.js';
+
+// Less on wasm (broadcasting by strides) against tfjs's cpu backend.
+beforeAll(useWasmKernels);
+
+describe('Less on wasm matches cpu', () => comparisonTests(tf.less));

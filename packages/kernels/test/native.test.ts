@@ -1,0 +1,192 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from './backends.js';
+import { matMulGraph } from '../src/native/native-matmul.js';
+import { NativeSessions } from '../src/native/native-sessions.js';
+import { nativeEngine, setNativeEngine } from '../src/native/set-up.js';
+import { loadNativeRuntime } from '../src/native/onnxruntime.js';
+import {
+  CONV_CASES,
+  convTitle,
+  expectConvMatches,
+  expectFusedMatMulMatches,
+  expectMatMulMatches,
+  FUSED_MATMUL_CASES,
+  fusedTitle,
+  MATMUL_CASES,
+  matMulTitle,
+} from './cases.js';
+import { expectMatch, onCpuAndWasm, rand } from './compare.js';
+
+// The native engine (onnxruntime-node's MLAS) behind the wasm backend's matmuls, convolutions and
+// stride-1 filter gradients, against tfjs's cpu backend. Its size thresholds are set to 0 here so that
+// every case, small ones included, runs natively; the thresholds themselves are measured in
+// bench/kernels.bench.ts.
+let defaultEngine: NativeSessions | null = null;
+
+/** An engine on the same runtime that takes every kernel, however small. */
+const withoutThresholds = () =>
+  new NativeSessions((defaultEngine as NativeSessions).runtime, {
+    matMulMinMacs: 0,
+    filterGradientMinMacs: 0,
+    convMinChannels: 0,
+    convMinMacs: 0,
+  });
+
+beforeAll(async () => {
+  const choice = await useBackend('wasm');
+  expect(choice.notes.join('; ')).toMatch(/large matmuls and convolutions on onnxruntime-node 1\.30\.\d+/);
+  defaultEngine = nativeEngine();
+  expect(defaultEngine).not.toBeNull();
+  setNativeEngine(withoutThresholds());
+});
+
+afterAll(() => {
+  setNativeEngine(defaultEngine)?.dispose();
+});
+
+describe('matmuls on the native engine match cpu', () => {
+  for (const c of MATMUL_CASES) it(matMulTitle(c), () => expectMatMulMatches(c));
+  for (const c of FUSED_MATMUL_CASES) it(`fused: ${fusedTitle(c)}`, () => expectFusedMatMulMatches(c));
+
+  it('a batched fused product with a per-row-and-column bias and relu', async () => {
+    const { cpu, wasm } = await onCpuAndWasm(() => {
+      const a = rand([3, 20, 16]);
+      const b = rand([3, 16, 12]);
+      const bias = rand([20, 12]);
+      return tf.fused.matMul({ a: a as tf.Tensor3D, b: b as tf.Tensor3D, bias, activation: 'relu' });
+    });
+    expectMatch(cpu, wasm);
+  });
+
+  it('a dense layer trained for 30 steps leaks no tensors and no wasm memory', async () => {
+    const w = tf.variable(tf.mul(rand([64, 32]), 0.1));
+    const x = rand([128, 64]);
+    const target = rand([128, 32]);
+    const optimizer = tf.train.adam(0.01);
+    const step = () =>
+      optimizer.minimize(() => tf.mean(tf.square(tf.sub(tf.relu(tf.matMul(x, w)), target))) as tf.Scalar, true, [w]);
+    tf.dispose(step() ?? []);
+    const before = tf.memory();
+    const losses: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const loss = step() as tf.Scalar;
+      losses.push((await loss.data())[0]);
+      loss.dispose();
+    }
+    const after = tf.memory();
+    expect(after.numTensors).toBe(before.numTensors);
+    expect(after.numBytes).toBe(before.numBytes);
+    expect(losses.at(-1)).toBeLessThan(losses[0]);
+    tf.dispose([w, x, target]);
+    optimizer.dispose();
+  });
+});
+
+describe('routing', () => {
+  it('products, convolutions and filter gradients run on onnxruntime', async () => {
+    const engine = nativeEngine() as NativeSessions;
+    const runs = () => engine.runs;
+    const a = rand([8, 8]);
+    const before = runs();
+    tf.dispose(tf.matMul(a, a, false, true));
+    expect(runs()).toBe(before + 1);
+    const grad = (c: number, strides: number) => {
+      const x = rand([2, 6, 6, c]);
+      const dy = rand([2, 6 / strides, 6 / strides, 4]);
+      const before = runs();
+      tf.dispose(
+        tf
+          .engine()
+          .runKernel(
+            'Conv2DBackpropFilter',
+            { x, dy },
+            { strides, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, c, 4] },
+          ) as tf.Tensor,
+      );
+      tf.dispose([x, dy]);
+      return runs() - before;
+    };
+    const x = rand([2, 6, 6, 8]) as tf.Tensor4D;
+    const w = rand([3, 3, 8, 4]) as tf.Tensor4D;
+    const beforeConv = runs();
+    tf.dispose(tf.conv2d(x, w, 1, 'same'));
+    expect(runs()).toBe(beforeConv + 1);
+    tf.dispose([x, w]);
+    expect(grad(3, 1)).toBe(1); // 27 weights per output channel: im2col, one Gemm
+    expect(grad(8, 1)).toBe(9); // one Gemm per filter tap
+    expect(grad(8, 2)).toBe(1); // strided, 72 weights: the Conv2D composition, that Conv2D native
+    a.dispose();
+  });
+});
+
+describe('conv2d and its gradients with the native engine match cpu', () => {
+  // Convolutions run natively, so do input gradients (one convolution per stride phase) and the
+  // strided filter gradients' Conv2D composition; stride-1 filter gradients take im2col (≤ 32
+  // weights per output channel) or the tap windows.
+  for (const c of CONV_CASES) it(convTitle(c), () => expectConvMatches(c));
+
+  it('a dilated convolution (forward: tfjs has no gradient for dilation > 1)', async () => {
+    const { cpu, wasm } = await onCpuAndWasm(() =>
+      tf.conv2d(rand([2, 11, 9, 3]) as tf.Tensor4D, rand([3, 2, 3, 4]) as tf.Tensor4D, 1, 'same', 'NHWC', [2, 3]),
+    );
+    expectMatch(cpu, wasm);
+  });
+
+  it('a fused convolution with bias and relu, strided, with gradients', async () => {
+    const { cpu, wasm } = await onCpuAndWasm(() => {
+      const x = rand([2, 9, 9, 6]) as tf.Tensor4D;
+      const w = rand([3, 3, 6, 5]) as tf.Tensor4D;
+      const bias = rand([5]);
+      const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+        tf.fused.conv2d({ x: a as tf.Tensor4D, filter: b as tf.Tensor4D, strides: 2, pad: 'same', bias: c, activation: 'relu' });
+      const out = f(x, w, bias);
+      const weight = rand(out.shape);
+      const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(f(a, b, c), weight)))([x, w, bias]);
+      return [out, ...grads];
+    });
+    expectMatch(cpu, wasm);
+  });
+});
+
+describe('errors', () => {
+  it('an onnxruntime failure names the graph, the shapes and the way out', () => {
+    const engine = nativeEngine() as NativeSessions;
+    const a = { data: new Float32Array(6), shape: [2, 3] };
+    const b = { data: new Float32Array(8), shape: [4, 2] };
+    const { build } = matMulGraph({ rankA: 2, rankB: 2, transposeA: false, biasRank: null, relu: false });
+    expect(() => engine.runInto('gemm test', build, { a, b }, { data: new Float32Array(4), shape: [2, 2] })).toThrow(
+      /onnxruntime failed on gemm test with a \[2,3\], b \[4,2\] → y \[2,2\]: .*native: false/,
+    );
+  });
+});
+
+describe('loadNativeRuntime', () => {
+  it('says onnxruntime-node is missing, untested or broken instead of failing', () => {
+    const missing = loadNativeRuntime(2, () => {
+      throw new Error("Cannot find module 'onnxruntime-node/package.json'");
+    });
+    expect(missing).toEqual({ runtime: null, reason: 'onnxruntime-node is not installed' });
+    const untested = loadNativeRuntime(2, (id) => {
+      if (id === 'onnxruntime-node/package.json') return { version: '1.31.0' };
+      throw new Error('must not load an untested binding');
+    });
+    expect(untested.runtime).toBeNull();
+    expect(untested.reason).toMatch(/onnxruntime-node 1\.31\.0 is untested .*tested: 1\.30\.x/);
+    const broken = loadNativeRuntime(2, (id) => {
+      if (id === 'onnxruntime-node/package.json') return { version: '1.30.0' };
+      throw new Error('libonnxruntime.so.1: cannot open shared object file');
+    });
+    expect(broken).toEqual({
+      runtime: null,
+      reason: 'onnxruntime-node 1.30.0 failed to load: libonnxruntime.so.1: cannot open shared object file',
+    });
+  });
+
+  it('turning the engine off keeps every product on XNNPACK, and says so', async () => {
+    const choice = await useBackend('wasm', { native: false });
+    expect(choice.notes.join('; ')).toMatch(/on XNNPACK \(native engine turned off\)/);
+    expect(nativeEngine()).toBeNull();
+    setNativeEngine(withoutThresholds());
+  });
+});

@@ -1,0 +1,3 @@
+import { xclrVitestConfig } from '@xclr/vitest-config';
+
+export default xclrVitestConfig();
