@@ -52,8 +52,8 @@ export class ContrastiveModel {
   /**
    * Embeddings of two views of a batch, `[project(a), project(b)]`. Where no layer depends on the
    * batch (see `batchDependent`) and the views have one shape, both go through the model as one
-   * batch of 2N: the same values and gradients with half the kernels, each twice as large (an
-   * MLP training step on the wasm backend took a quarter less time).
+   * batch of 2N: the same values and gradients with half the kernels, each twice as large (a
+   * shorter MLP training step on the wasm backend: packages/models/README.md).
    */
   projectViews(a: tf.Tensor4D, b: tf.Tensor4D, training = true): [tf.Tensor2D, tf.Tensor2D] {
     const sameShape = a.shape.every((d, i) => d === b.shape[i]);

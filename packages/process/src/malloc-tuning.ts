@@ -1,11 +1,11 @@
 // A training step frees and reallocates the same large buffers every step. With its defaults,
 // glibc's malloc hands memory above a dynamic threshold back to the kernel (munmap, heap trim)
 // and gets it back zeroed, one page fault per 4 KiB on first touch. onnxruntime-node copies
-// every output into a new ArrayBuffer, so the native engine hits this on every call. On the
-// virtual machine this package was tuned on a fault cost ~14 µs: a 784-512-512-128 MLP step
-// took ~2,000 faults and 40–70 % longer (`xclr bench train-step` reports faults per step). Two fixed thresholds keep the
-// memory in the process. They are read once, when the process starts, hence an environment
-// variable and a relaunch rather than a call.
+// every output into a new ArrayBuffer, so the native engine hits this on every call. Where a
+// fault is expensive (a virtual machine), an MLP training step took many of them and ran
+// markedly longer. Two fixed thresholds keep the memory in the process. They are read once, when
+// the process starts, hence an environment variable and a relaunch rather than a call.
+// Measured (fault cost, faults per step, step times): packages/process/README.md.
 
 /** glibc settings for a training process: keep up to 1 GiB of freed heap, mmap only above 32 MiB. */
 export const TRAINING_MALLOC_TUNABLES = 'glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=33554432';

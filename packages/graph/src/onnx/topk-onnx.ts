@@ -57,8 +57,8 @@ export interface OnnxTopKOptions extends TopKOptions {
  * for k + 1 neighbours and drops the row itself (or, if the row ties out of its own list, the last).
  */
 export async function exactTopKOnnx(ort: Ort, embeddings: Float32Array, dim: number, source: string, options: OnnxTopKOptions): Promise<TopKShard> {
-  // 256-row blocks keep each block's scores (256 × N) close to the cache: on 2 cores, 4,096 × 100,000
-  // × 384 took 5.3 s with 256 rows, 8.1 s with 512 and 12.1 s with 2,048 (bench/topk.bench.ts).
+  // 256-row blocks keep each block's scores (256 × N) close to the cache; larger blocks ran slower
+  // (measured: packages/graph/README.md, "Measured"; bench/topk.bench.ts).
   const { n, k, blockRows, shard, blocks: mine, rows, neighbors, scores } = planTopK('exactTopKOnnx', embeddings, dim, options, 256);
   const myRows = rows.length;
   const keysT = new Float32Array(dim * n);

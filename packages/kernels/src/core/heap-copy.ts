@@ -1,11 +1,12 @@
 import type { HeapArray } from './heap.js';
 
 // The wasm heap is a SharedArrayBuffer when threads are on. V8 copies a typed array into the same
-// buffer (`view.set(heap.subarray(…))`, `heap.slice(…)`) through a slow path: about 200 MB/s
-// against several GB/s for `copyWithin`, which is a memmove. The stock Slice and Concat kernels
-// copy with `set`, and Slice first copies its *whole* input out of the heap with `readSync`: a
-// 2048-row slice of a [4096, 4096] matrix took 275 ms, and every batched matmul that slices its
-// operands paid that once per batch entry.
+// buffer (`view.set(heap.subarray(…))`, `heap.slice(…)`) through a slow path, far slower than
+// `copyWithin`, which is a memmove. The stock Slice and Concat kernels copy with `set`, and Slice
+// first copies its *whole* input out of the heap with `readSync`, so even a small slice of a large
+// matrix costs the whole matrix, and every batched matmul that slices its operands paid that once
+// per batch entry.
+// Timings: packages/kernels/README.md, "What it changes on wasm".
 
 /** Runs shorter than this many elements are copied with a loop (cheaper than a call). */
 const SHORT_RUN = 16;

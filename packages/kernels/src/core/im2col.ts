@@ -5,9 +5,10 @@ import type { ConvGeometry } from './phase-grid.js';
 
 /**
  * Patch rows of at most this many floats take the im2col path. With few input channels (a first
- * layer on grey or RGB images) the Conv2D composition of conv2d-backprop.ts has only C · fh · fw output rows to
- * spread over threads (9 for a 3 × 3 filter on one channel) and ran at a few GFLOP/s; the patch
- * matrix is then small, and dWᵀ = dYᵀ · patches is one plain matmul.
+ * layer on grey or RGB images) the Conv2D composition of conv2d-backprop.ts has only C · fh · fw
+ * output rows to spread over threads (9 for a 3 × 3 filter on one channel) and ran slowly; the
+ * patch matrix is then small, and dWᵀ = dYᵀ · patches is one plain matmul.
+ * Timings: packages/kernels/README.md, "What it changes on wasm".
  */
 export const IM2COL_MAX_PATCH = 32;
 

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 // tfjs-backend-cpu's Conv2DBackpropFilter walks the filter in its outer loops and the batch and
-// output positions inside, re-reading both operands for every weight: 3.8–6.5 s for one image of
-// a ResNet-18 3 × 3 layer, 40–70× its forward pass (bench/cpu-conv.ts). Here the loops run the other
+// output positions inside, re-reading both operands for every weight: many times slower than the
+// forward pass (packages/kernels/README.md; bench/cpu-conv.ts). Here the loops run the other
 // way round: for each output position and filter tap, each input value updates one contiguous row
 // of dW (a rank-1 update over the output channels), and zero inputs (half of a ReLU network's)
 // are skipped. Registered on the cpu backend by `useFastestBackend`; NCHW and non-float32 inputs

@@ -2,11 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 
 // Leaner gradients for three kernels every batch-normalised network runs, numerically the same as
 // tfjs-core's (tested against them). tfjs-core's Mean and Sum gradients multiply dy by a tensor of
-// ones of the input's shape, built in JavaScript and copied onto the backend: ~35 ms for one
-// [32, 32, 32, 64] activation on wasm, twice per batch-norm layer (tf.moments). Broadcasting dy
-// (a Tile) writes the same result without the ones. tfjs-core's FusedBatchNorm gradient makes
-// about nine full-size temporaries (a Tile of 1/σ, separate products for each input); here the
-// mean, variance, scale and offset gradients share two per-channel sums, and dx is one product.
+// ones of the input's shape, built in JavaScript and copied onto the backend, twice per
+// batch-norm layer (tf.moments) and slowly on wasm (timings: packages/kernels/README.md).
+// Broadcasting dy (a Tile) writes the same result without the ones. tfjs-core's FusedBatchNorm
+// gradient makes about nine full-size temporaries (a Tile of 1/σ, separate products for each
+// input); here the mean, variance, scale and offset gradients share two per-channel sums, and dx
+// is one product.
 
 const LEAN = ['Mean', 'Sum', 'FusedBatchNorm', 'Relu'] as const;
 

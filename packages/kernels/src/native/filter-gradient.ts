@@ -18,10 +18,11 @@ const GEMM_AT_GRAPH = matMulGraph(GEMM_AT);
 
 /**
  * A tap's product Xᵀ[C, M] · dY[M, O] has a long M and a small C × O: MLAS splits a product over
- * the output only, so one Gemm ran on one thread (4.3 ms on two threads, 4.9 on one, for the
- * ConvNet's 32 × 86,528 × 64). Cut M into SPLIT slices, multiply them as a batch (parallel over
- * the batch) and add the slices' products: 1.8 ms. Only where each slice stays longer than the
- * output is wide: ResNet-18's last stage (512 × 1,152 × 512 per tap) was 1.4× slower split.
+ * the output only, so one Gemm ran on one thread (a second thread barely helped on the ConvNet's
+ * 32 × 86,528 × 64). Cut M into SPLIT slices, multiply them as a batch (parallel over the batch)
+ * and add the slices' products: much faster there. Only where each slice stays longer than the
+ * output is wide: ResNet-18's last stage (512 × 1,152 × 512 per tap) was slower split.
+ * Timings: packages/kernels/README.md, "Native kernels through onnxruntime-node".
  */
 const SPLIT = 8;
 const worthSplitting = (rows: number, c: number, o: number) => rows >= SPLIT * Math.max(c, o);

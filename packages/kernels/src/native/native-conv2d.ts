@@ -7,11 +7,10 @@ import type { NativeSessions } from './native-sessions.js';
 // Convolutions on onnxruntime's MLAS. TensorFlow.js holds images as NHWC and filters as
 // [fh, fw, in, out]; ONNX's Conv wants NCHW and [out, in, fh, fw]: the graph transposes on the
 // way in and out. With the filter a graph input (it changes every step) MLAS runs its generic
-// convolution, which beat XNNPACK clearly only with many channels and large batches
-// (bench/kernels.bench.ts: ResNet-18's 64- and 128-channel layers at batch 32 2–2.8× faster,
-// 512 channels 1.1–1.6×, a 32-channel ConvNet layer 1.0–1.3×, a 128-channel layer at batch 8
-// 0.55–0.74×), hence the channel and size thresholds in NativeLimits. The input gradient of a convolution is a convolution too
-// (conv2d-input-phases.ts), so it takes this route through the Conv2D kernel.
+// convolution, which beat XNNPACK clearly only with many channels and large batches (and lost
+// on a 128-channel layer at a small batch), hence the channel and size thresholds in NativeLimits.
+// The input gradient of a convolution is a convolution too (conv2d-input-phases.ts), so it takes
+// this route through the Conv2D kernel. Measured: packages/kernels/README.md (native section).
 
 interface ConvSpec {
   strides: [number, number];

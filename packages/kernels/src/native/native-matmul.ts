@@ -4,12 +4,12 @@ import type { Attrs, KernelCall, TensorInfo } from '../core/kernel-call.js';
 import { DataType, model, node, valueInfo } from '@xclr/onnx-proto';
 import type { NativeInput, NativeSessions } from './native-sessions.js';
 
-// XNNPACK in the wasm backend computes with 128-bit SIMD: about 60 GFLOP/s on this project's
-// 2-core machine, where onnxruntime's MLAS (native, AVX-512, in onnxruntime-node's npm tarball)
-// reaches 150–200. Large float32 products therefore run on onnxruntime: operands are copied off
-// the wasm heap (a SharedArrayBuffer, which the binding does not accept), multiplied, and the
-// product copied back. One ONNX graph per (ranks, transposes, bias, activation), with symbolic
-// dimensions, serves every shape.
+// XNNPACK in the wasm backend computes with 128-bit SIMD, where onnxruntime's MLAS (native,
+// AVX-512, in onnxruntime-node's npm tarball) reaches several times its rate. Large float32
+// products therefore run on onnxruntime: operands are copied off the wasm heap (a
+// SharedArrayBuffer, which the binding does not accept), multiplied, and the product copied back.
+// One ONNX graph per (ranks, transposes, bias, activation), with symbolic dimensions, serves
+// every shape. Measured: packages/kernels/README.md, "Native kernels through onnxruntime-node".
 
 /** B is never transposed here: matMulOnNative transposes it on the heap first (see there why). */
 export interface MatMulSpec {
@@ -57,7 +57,7 @@ export function matMulGraph(spec: MatMulSpec): { key: string; build: () => Uint8
 
 /**
  * 2-D products as Gemm, which folds transA into MLAS's packing (a Transpose node before MatMul
- * ran at half the speed).
+ * ran slower).
  */
 function gemmModel(s: MatMulSpec): Uint8Array {
   const inputs = [valueInfo('a', DataType.FLOAT, dims('a', 2)), valueInfo('b', DataType.FLOAT, dims('b', 2))];
@@ -128,8 +128,8 @@ export function matMulOnNative(
   const outShape = [...batch, m, n];
   if (bias != null && !tf.util.arraysEqual(tf.backend_util.assertAndGetBroadcastShape(outShape, bias.shape), outShape))
     return null;
-  // onnxruntime's Gemm with transB ran up to 7× slower than on B transposed first (K = 128: 5.8
-  // against 0.8 ms for 256 × 128 × 1600); B is usually the smaller operand (weights, embeddings).
+  // onnxruntime's Gemm with transB ran several times slower than on B transposed first (timings:
+  // packages/kernels/README.md); B is usually the smaller operand (weights, embeddings).
   const b = transposeB ? call.transpose(b0, swapLast2(rb)) : b0;
   const spec = { rankA: ra, rankB: rb, transposeA, biasRank: bias ? bias.shape.length : null, relu: activation === 'relu' };
   return nativeMatMul(engine, asHeapBackend(call.backend), spec, a, b, bias, outShape);

@@ -19,15 +19,13 @@ export interface NativeLimits {
 }
 
 /**
- * Crossovers measured on 2 cores (bench/kernels.bench.ts, results/kernels.json, with the training
- * malloc settings): below them XNNPACK was as fast or faster, or the two traded places between
- * runs. Products (means over 24 round-robin rounds, two runs): 1.0–2× faster natively at 2–17 M
- * multiply-adds, 1.7–4× for the training steps' 17–540 M; a call costs about 0.1–0.2 ms.
- * Below 4 M the gain is a few tenths of a millisecond at most, and XNNPACK's times are steadier.
- * Filter gradients: 2.4 M already 1.2× faster. Convolutions: 2–2.8× faster from 64 channels and
- * 1.2 G multiply-adds, 0.6–0.8× for 75 M (batch 8). The ConvNet's 32 → 64-channel layer at 1.1 G
- * (both views, batch 512): forward 1.5×, input gradient 1.0× in the kernels bench, 1.7× each
- * inside a training step, whose time fell 8.5 % against 64 channels (interleaved steps, medians).
+ * Crossovers of the kernels bench (bench/kernels.bench.ts, with the training malloc settings):
+ * below them XNNPACK was as fast or faster, or the two traded places between runs. Each native
+ * call has a fixed cost, so small products gain little and XNNPACK's times are steadier there;
+ * filter gradients gain from the same size on. Convolutions gain only with many channels and
+ * many multiply-adds; the ConvNet's 32 → 64-channel layer gained more inside a training step
+ * than in the bench, hence 32 channels rather than 64.
+ * Measured: packages/kernels/README.md (native section) and bench/results/kernels.json.
  */
 export const DEFAULT_NATIVE_LIMITS: NativeLimits = {
   matMulMinMacs: 1 << 22,

@@ -16,8 +16,8 @@ import type { Attrs, KernelCall, TensorInfo } from '../core/kernel-call.js';
 // - otherwise (small maps) a convolution of Xᵀ = X as [C, H, W, N] with dYᵀ = dY as
 //   [Ho, Wo, N, O] used as the filter, dilation = the forward stride, giving [C, fh, fw, O].
 //
-// Input gradient (present but about 2 GFLOP/s): one stride-1 Conv2D per phase of the stride
-// (conv2d-input-phases.ts).
+// Input gradient (present but a slow generic loop): one stride-1 Conv2D per phase of the stride
+// (conv2d-input-phases.ts). Timings: packages/kernels/README.md, "What it changes on wasm".
 
 type ConvAttrs = {
   strides: number | [number, number];

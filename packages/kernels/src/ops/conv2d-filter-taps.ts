@@ -7,24 +7,25 @@ import { type ConvGeometry, phaseGrid, phasesTransposed, tapWindows } from '../c
 // contiguous window of a phase grid per tap and channel, see phase-grid.ts) and dY in its natural
 // layout, XNNPACK multiplies [fh·fw·C, P] × [P, O] without a transpose.
 //
-// XNNPACK packs its right operand (here a block of dY) again for every new tensor, at 3–25 ns per
-// element on one thread, amortised over the fh·fw·C rows of the patches. Blocks of positions bound
-// the patch matrix's memory, and measured faster than one matmul over all positions.
+// XNNPACK packs its right operand (here a block of dY) again for every new tensor, on one thread,
+// amortised over the fh·fw·C rows of the patches. Blocks of positions bound the patch matrix's
+// memory, and measured faster than one matmul over all positions.
+// Timings behind the thresholds below: packages/kernels/README.md, "What it changes on wasm".
 
 /** Positions per matmul: memory of one block is fh·fw·C·BLOCK floats. */
 const BLOCK = 4096;
 
 /**
  * XNNPACK's packing of each dY block is amortised over the fh·fw·C rows of the patches: with
- * fewer rows than this the Conv2D composition was faster (measured: a 3 × 3 × 32 → 64 layer,
- * 288 rows, trained 15–25 % slower through the taps; ResNet-18's 3 × 3 × 64, 576 rows, faster).
+ * fewer rows than this the Conv2D composition was faster (a 3 × 3 × 32 → 64 layer, 288 rows,
+ * trained slower through the taps; ResNet-18's 3 × 3 × 64, 576 rows, faster).
  */
 export const TAPS_MIN_PATCH = 512;
 
 /**
  * Positions of the phase grid that are padding, not output, cost multiply-adds against zeros:
  * above this ratio of grid to output positions (4 × 4 maps with a 3 × 3 filter: 2.25) the Conv2D
- * composition is used instead (measured: 8 × 8 maps, ratio 1.56, ran slower through the taps).
+ * composition is used instead (8 × 8 maps, ratio 1.56, ran slower through the taps).
  */
 export const MAX_GRID_WASTE = 1.4;
 

@@ -9,8 +9,8 @@ import type { ConvGeometry } from '../core/phase-grid.js';
 // filter: each phase is a plain convolution of dY with that sub-filter, flipped and with input and
 // output channels swapped. Together the phases do the forward pass's multiply-adds once. The usual
 // composition (dY dilated with s − 1 zeros, then one convolution) does s_h · s_w times as many,
-// against zeros: a 3 × 3 stride-2 layer's input gradient ran at 12–16 GFLOP/s effective against
-// 60–70 for the forward pass.
+// against zeros, and its effective rate fell far below the forward pass's.
+// Timings: packages/kernels/README.md, "What it changes on wasm".
 
 interface PhasePlan {
   /** Filter taps of this phase, in the order the stride-1 convolution applies them (flipped). */

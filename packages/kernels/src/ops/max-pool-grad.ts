@@ -4,9 +4,10 @@ import { heapSimdKernels, type SimdKernels } from '../simd/simd-kernels.js';
 import type { HeapBackend } from '../core/heap.js';
 import type { Attrs, TensorInfo } from '../core/kernel-call.js';
 
-// The stock wasm MaxPoolGrad takes about a third of a small ConvNet's training step. The gradient
+// The stock wasm MaxPoolGrad takes a large share of a small ConvNet's training step. The gradient
 // is dY added at each window's argmax (the first maximum in row-major window order, as the cpu
 // backend picks it). NHWC keeps channels contiguous, so the search runs over whole channel rows.
+// Timings: packages/kernels/README.md, "What it changes on wasm" (npm run bench -w @xclr/kernels).
 
 export function maxPoolGrad(
   backend: HeapBackend,
@@ -96,9 +97,9 @@ function sameNumber(a: number, b: number): number {
  * Windows that tile the input (stride = window, no padding, inside the input: the usual 2 × 2
  * pool). Each window's maximum is known (the pool's output, bit for bit one of its inputs), so the
  * gradient goes to the first input equal to it, as on the cpu backend. The comparison is integer
- * arithmetic on the bits, not a branch: on random data the branchy search mispredicted and ran at
- * about 5 ns per element, this at about 2. (One difference from the cpu backend: a non-finite dY
- * also reaches the window's other inputs, as NaN, because 0 · ∞ is NaN.)
+ * arithmetic on the bits, not a branch: on random data the branchy search mispredicted and ran
+ * slower. (One difference from the cpu backend: a non-finite dY also reaches the window's other
+ * inputs, as NaN, because 0 · ∞ is NaN.)
  */
 function disjointWindows(
   backend: HeapBackend,
@@ -157,8 +158,8 @@ function disjointWindows(
 
 /**
  * 2 × 2 windows on the heap in place with WebAssembly SIMD (simd-kernels.ts), one row of windows
- * per call: 4–5× faster than the JavaScript loop with its copies. Selects with bit masks, so an
- * infinite dY reaches only its window's first maximum, as on the cpu backend.
+ * per call: several times faster than the JavaScript loop with its copies. Selects with bit
+ * masks, so an infinite dY reaches only its window's first maximum, as on the cpu backend.
  */
 function windows2x2Simd(
   kernels: SimdKernels,
@@ -186,7 +187,7 @@ function windows2x2Simd(
   }
 }
 
-/** One output pixel's channels of a 2 × 2 window, unrolled (twice as fast as the loops above in V8). */
+/** One output pixel's channels of a 2 × 2 window, unrolled (faster than the loops above in V8). */
 function pool2x2(
   xBits: Int32Array,
   yBits: Int32Array,

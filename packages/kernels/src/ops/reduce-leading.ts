@@ -4,10 +4,10 @@ import type { Attrs, KernelCall, TensorInfo } from '../core/kernel-call.js';
 
 // Sum and Mean over leading axes ([N, H, W, C] → [C]: every bias gradient, every batch-norm
 // statistic and its gradient). The stock wasm kernels reduce innermost axes only and transpose
-// the whole tensor first (~20 ns per element); a JavaScript loop over the heap was still ~3.5 ns
-// per element (7 ms for a [32, 32, 32, 64] activation). XNNPACK's average pooling reduces the
-// same tensor viewed as an image [1, parts, rows / parts, C] with a window of a whole row, each
-// part on its own thread: ~0.25 ms. It accumulates in float32, as XNNPACK and PyTorch do.
+// the whole tensor first; a JavaScript loop over the heap was faster but still slow. XNNPACK's
+// average pooling reduces the same tensor viewed as an image [1, parts, rows / parts, C] with a
+// window of a whole row, each part on its own thread, faster still. It accumulates in float32,
+// as XNNPACK and PyTorch do. Timings: packages/kernels/README.md, "What it changes on wasm".
 
 /** Reduces over leading axes with XNNPACK average pooling; `null` leaves other reductions to the stock kernel. */
 export function reduceLeadingAxes(call: KernelCall, x: TensorInfo, attrs: Attrs, kind: 'sum' | 'mean'): TensorInfo | null {

@@ -3,10 +3,11 @@ import type { HeapBackend } from '../core/heap.js';
 import { copyRun } from '../core/heap-copy.js';
 import type { Attrs, TensorInfo } from '../core/kernel-call.js';
 
-// The stock wasm Reverse computes every element's source index separately: 105 ms for a
-// [3, 3, 512, 512] filter, which Conv2DBackpropInput flips in space on every call (longer than
-// the convolution itself at ResNet-18's last stage). Reversing leading axes moves whole blocks of
-// the trailing axes: copied as runs on the heap (heap-copy.ts).
+// The stock wasm Reverse computes every element's source index separately, and
+// Conv2DBackpropInput flips its filter in space on every call: on ResNet-18's large filters that
+// took longer than the convolution itself. Reversing leading axes moves whole blocks of the
+// trailing axes: copied as runs on the heap (heap-copy.ts).
+// Timings: packages/kernels/README.md, "What it changes on wasm".
 
 /** Reverse as heap copies, or `null` for strings and scalars (left to the stock kernel). */
 export function reverseOnHeap(backend: HeapBackend, x: TensorInfo, attrs: Attrs): TensorInfo | null {

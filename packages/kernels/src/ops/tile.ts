@@ -3,11 +3,12 @@ import type { HeapArray, HeapBackend } from '../core/heap.js';
 import { copyRun } from '../core/heap-copy.js';
 import type { Attrs, TensorInfo } from '../core/kernel-call.js';
 
-// The stock wasm Tile computes every output element's source index separately (about 60 ns per
-// element); batch-norm gradients broadcast per-channel values to the activation's full
-// [N, H, W, C] in every layer. Here the output is built axis by axis: the input's own extent along
-// an axis is filled first (recursively), then that block is repeated by doubling copies on the
-// heap (heap-copy.ts), so [1, 1, 1, C] → [N, H, W, C] is ~16 memmoves, not N·H·W small copies.
+// The stock wasm Tile computes every output element's source index separately; batch-norm
+// gradients broadcast per-channel values to the activation's full [N, H, W, C] in every layer.
+// Here the output is built axis by axis: the input's own extent along an axis is filled first
+// (recursively), then that block is repeated by doubling copies on the heap (heap-copy.ts), so
+// [1, 1, 1, C] → [N, H, W, C] is ~16 memmoves, not N·H·W small copies.
+// Timings: packages/kernels/README.md, "What it changes on wasm".
 
 /** Repeats dst[start, start + block) until it fills `times` blocks, doubling the copied length. */
 function repeatBlock(dst: HeapArray, start: number, block: number, times: number): void {
