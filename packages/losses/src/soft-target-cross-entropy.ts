@@ -31,6 +31,9 @@ function checkArgs(logits: tf.Tensor, targets: tf.Tensor, mask: tf.Tensor | unde
   }
 }
 
+/** A 0/1 mask as float32 (masks are usually built float32 already: no copy then). */
+const asFloat = (mask: tf.Tensor): tf.Tensor => (mask.dtype === 'float32' ? mask : tf.cast(mask, 'float32'));
+
 /**
  * Pushes excluded entries down by MASKED_LOGIT (`mask` holds 1 where an entry takes part): an
  * add of a constant bias rather than a select, which on the wasm backend is several times faster
@@ -38,7 +41,7 @@ function checkArgs(logits: tf.Tensor, targets: tf.Tensor, mask: tf.Tensor | unde
  */
 export function maskLogits(logits: tf.Tensor2D, mask: tf.Tensor2D | undefined): tf.Tensor2D {
   if (mask == null) return logits;
-  return tf.tidy(() => tf.add(logits, tf.mul(tf.sub(1, tf.cast(mask, 'float32')), MASKED_LOGIT)));
+  return tf.tidy(() => tf.add(logits, tf.mul(tf.sub(1, asFloat(mask)), MASKED_LOGIT)));
 }
 
 /**
@@ -85,7 +88,7 @@ export function softTargetCrossEntropy(
     // softmax gives both the gradient and, through logSumExpFromSoftmax, the value.
     const loss = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
       // Excluded targets are zeroed so that a stray non-zero target never meets MASKED_LOGIT.
-      const kept = mask == null ? targets : tf.mul(targets, tf.cast(mask, targets.dtype));
+      const kept = mask == null ? targets : tf.mul(targets, asFloat(mask));
       const masked = maskLogits(x as tf.Tensor2D, mask);
       const probs = tf.softmax(masked) as tf.Tensor2D;
       const perRow = crossEntropyFromSoftmax(masked, probs, kept as tf.Tensor2D);

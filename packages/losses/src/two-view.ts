@@ -8,7 +8,7 @@ export function stackViews(zA: tf.Tensor2D, zB: tf.Tensor2D, normalize: boolean)
 }
 
 // Constant matrices are one-hot rows of a range, computed by the backend: tf.eye and tf.ones fill
-// a JavaScript array and upload it, which took about half of a B = 256 loss's time on wasm.
+// a JavaScript array and upload it, a large share of a loss's time on wasm (packages/losses/README.md).
 
 /** `[R, C]` identity (row r has its 1 in column r; rows past C are zero), as `tf.eye`. */
 export function identityMatrix(rows: number, cols: number = rows): tf.Tensor2D {
@@ -22,7 +22,9 @@ export function notSelfMask(rows: number, cols: number): tf.Tensor2D {
 
 /** Cosine (or dot) logits of every anchor against every candidate: A Cᵀ / temperature. */
 export function scaledLogits(anchors: tf.Tensor2D, candidates: tf.Tensor2D, temperature: number): tf.Tensor2D {
-  return tf.tidy(() => tf.div(tf.matMul(anchors, candidates, false, true), temperature));
+  // Scaling the [R, D] anchors rather than the [R, C] product: a pass over D columns instead of C,
+  // forward and backward.
+  return tf.tidy(() => tf.matMul(tf.div(anchors, temperature), candidates, false, true));
 }
 
 /**
