@@ -167,6 +167,22 @@ function render(doc) {
     }
   }
 
+  const profiled = doc.rows.filter((r) => r.profile && r.met === false);
+  if (profiled.length > 0) {
+    lines.push('');
+    lines.push(
+      "Where xclr's time goes in the rows that miss their target: one more step per kernel (`tf.profile`, kernel time as the backend measures it; the rest of a step is TensorFlow.js's own bookkeeping), the largest kernels:",
+    );
+    lines.push('');
+    for (const row of profiled) {
+      const { kernelMs, stepMs, kernels } = row.profile;
+      const top = kernels.map((k) => `${k.kernel} ${num(k.ms)} ms (${Math.round(100 * k.share)} %)`).join(', ');
+      lines.push(
+        `- ${row.label}, batch ${row.batch}: missed by ${pct(-row.marginToTarget)}; kernels ${num(kernelMs)} ms of a ${num(stepMs)} ms step: ${top}`,
+      );
+    }
+  }
+
   const extras = doc.runs.filter((r) => r.extra);
   if (extras.length > 0) {
     lines.push('');

@@ -153,7 +153,15 @@ function plan(c) {
       );
   const runners = [
     ...PYTORCH_ENVIRONMENTS.map((e) => ({ runner: e.runner, pytorchEnvironment: e.environment, fn: torch(TORCH_ENV[e.runner]) })),
-    { runner: XCLR_RUNNER, fn: xclr([]) },
+    {
+      runner: XCLR_RUNNER,
+      fn: xclr([]),
+      profile: xclr(
+        ['--profile'],
+        {},
+        common.map((a, i) => (common[i - 1] === '--steps' ? '2' : a)),
+      ),
+    },
   ];
   // Extra runners where they are cheap (not with --quick): what each part of xclr's setup adds.
   if (!quick && c.kind === 'step' && c.model !== 'resnet18') {
@@ -181,6 +189,15 @@ function plan(c) {
     rounds: roundsOverride ?? (quick ? 1 : c.rounds),
     runners,
   };
+}
+
+/** The kernels of one profiled xclr step: total kernel time and the largest, with their shares. */
+function xclrProfile(p) {
+  const res = p.runners.find((r) => r.runner === XCLR_RUNNER).profile();
+  if (res.error || !res.kernels) return null;
+  const kernelMs = res.kernels.reduce((a, k) => a + k.ms, 0);
+  const top = res.kernels.slice(0, 8).map((k) => ({ ...k, share: k.ms / kernelMs }));
+  return { kernelMs, stepMs: res.medianStepMs, kernels: top };
 }
 
 const started = new Date();
@@ -305,6 +322,9 @@ for (const c of cases) {
     if (!row.lossValuesAgree)
       process.stderr.write(`warning: xclr's and PyTorch's X-CLR loss values differ: ${values.join(', ')}\n`);
   }
+  // Where the time goes: one more xclr process times one step (or loss) per kernel (tf.profile).
+  const profiled = xclrProfile(p);
+  if (profiled) row.profile = profiled;
   doc.rows = [...doc.rows.filter((r) => r.id !== c.id), row];
   doc.runs = [...doc.runs.filter((r) => r.row !== c.id), ...runs];
   doc.machine.loadAverageAtEnd = os.loadavg();

@@ -87,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
       backend: oneOf('backend', values.backend, BACKEND_NAMES),
       threads: integer('threads', values.threads, 1),
       native: !values['no-native'],
+      profile: values.profile,
     });
     process.stdout.write(
       `${values.json ? JSON.stringify(r) : `xclr loss N=${r.n} D=${r.d} forward + backward on ${r.backend} (${r.threads} threads): ${r.medianStepMs.toFixed(1)} ms, loss ${r.lossValue}`}\n`,

@@ -186,6 +186,8 @@ export interface LossBenchResult {
   /** The loss value on the fixed inputs: bench/torch_train_step.py --loss-only prints the same. */
   lossValue: number;
   pageFaultsPerStep: number;
+  /** With `profile`: one more forward + backward's time per kernel, largest first. */
+  kernels?: KernelTime[];
 }
 
 /**
@@ -235,6 +237,7 @@ export async function benchLoss(options: {
   backend: BackendRequest;
   threads?: number;
   native?: boolean;
+  profile?: boolean;
 }): Promise<LossBenchResult> {
   const choice = await useFastestBackend({ backend: options.backend, threads: options.threads, native: options.native });
   const { n, d } = options;
@@ -260,6 +263,7 @@ export async function benchLoss(options: {
     times.push(performance.now() - t0);
   }
   const pageFaultsPerStep = (process.resourceUsage().minorPageFault - faultsBefore) / options.steps;
+  const kernels = options.profile ? await profileKernels(once) : undefined;
   tf.dispose([zA, zB, similarity]);
   times.sort((a, b) => a - b);
   return {
@@ -273,6 +277,7 @@ export async function benchLoss(options: {
     medianStepMs: times[Math.floor(times.length / 2)],
     lossValue,
     pageFaultsPerStep,
+    ...(kernels ? { kernels } : {}),
   };
 }
 

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 const LEAN = ['Mean', 'Sum', 'FusedBatchNorm', 'Relu'] as const;
 
-/** The wasm kernel (wasm/kernels/relu-grad.ts) the Relu gradient uses where it is registered. */
+/** The wasm kernel (ops/relu-grad.ts) the Relu gradient uses where it is registered. */
 const RELU_GRAD = 'XclrReluGrad';
 
 function expandedShape(x: tf.Tensor, axis: unknown): { shape: number[]; size: number } {
