@@ -56,6 +56,9 @@ async function profileKernels(step: () => Promise<unknown>): Promise<KernelTime[
   });
   const byName = new Map<string, KernelTime>();
   for (const k of info.kernels) {
+    // tf.customGrad scopes (`unnamed scope`, `fusedMatMul__op`) are listed beside the kernels
+    // they ran: counting them too would count those kernels twice.
+    if (k.name === 'unnamed scope' || k.name.endsWith('__op')) continue;
     const t = byName.get(k.name) ?? { kernel: k.name, calls: 0, ms: 0 };
     t.calls += 1;
     t.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
