@@ -26,6 +26,6 @@ describe('import cycles', () => {
     const r = check(dir);
     fs.rmSync(dir, { recursive: true, force: true });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/folders: (ops/ → native/ → ops/|native/ → ops/ → native/)/);
+    expect(r.stderr).toMatch(/folders: (ops\/ → native\/ → ops\/|native\/ → ops\/ → native\/)/);
   });
 });
