@@ -178,7 +178,7 @@ function render(doc) {
       const { kernelMs, stepMs, kernels } = row.profile;
       const top = kernels.map((k) => `${k.kernel} ${num(k.ms)} ms (${Math.round(100 * k.share)} %)`).join(', ');
       lines.push(
-        `- ${row.label}, batch ${row.batch}: missed by ${pct(-row.marginToTarget)}; kernels ${num(kernelMs)} ms of a ${num(stepMs)} ms step: ${top}`,
+        `- ${row.label}, batch ${row.batch}: missed by ${Math.round(-100 * row.marginToTarget)} %; kernels ${num(kernelMs)} ms of a ${num(stepMs)} ms step: ${top}`,
       );
     }
   }
