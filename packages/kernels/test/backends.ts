@@ -5,7 +5,10 @@ import { setUpCpuTraining, setUpWasmTraining, type WasmTraining } from '../src/i
  * Makes `backend` active with this package's kernels, as @xclr/backend's useFastestBackend does
  * (the Vitest setup file has registered tfjs's gradients).
  */
-export async function useBackend(backend: 'wasm' | 'cpu', options: { native?: boolean } = {}): Promise<WasmTraining> {
+export async function useBackend(
+  backend: 'wasm' | 'cpu',
+  options: { native?: boolean; threads?: number } = {},
+): Promise<WasmTraining> {
   if (backend === 'cpu') {
     const replaced = setUpCpuTraining();
     if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not initialise');
@@ -21,7 +24,11 @@ export async function useBackend(backend: 'wasm' | 'cpu', options: { native?: bo
   return setUpWasmTraining(options);
 }
 
-/** The wasm backend with this package's kernels on XNNPACK (the native engine has its own tests). */
+/**
+ * The wasm backend with this package's kernels on XNNPACK (the native engine has its own tests),
+ * on one thread: each kernel's test file is a process of its own, and worker threads (tested in
+ * threads.test.ts) would only add 8 worker start-ups per file; the kernels compute the same.
+ */
 export async function useWasmKernels(): Promise<void> {
-  await useBackend('wasm', { native: false });
+  await useBackend('wasm', { native: false, threads: 1 });
 }
