@@ -22,3 +22,4 @@ node experiments/memory-queue.mjs --seeds 0,1
 node experiments/batch-size.mjs --seeds 0,1
 node experiments/memory-queue.mjs --seeds 0,1,2
 node experiments/batch-size.mjs --seeds 0,1,2
+node experiments/fmnist-methods.mjs --seeds 0,1,2 --encoder convnet

@@ -32,6 +32,14 @@ table(
     }),
   ],
 );
+console.log('The same with the ConvNet (`--encoder convnet`):\n');
+table(
+  ['variant', 'seeds', 'kNN@20 %', 'linear %'],
+  names.map((n) => {
+    const ss = group(methods, `${n}-convnet`);
+    return [`${n}-convnet`, String(ss.length), cell(ss, 'knnTop1'), cell(ss, 'linearTop1')];
+  }),
+);
 
 console.log('## VICReg and Barlow Twins, standard and graph forms (SimCLR augmentations)\n');
 const graphLosses = load('graph-losses.json');
