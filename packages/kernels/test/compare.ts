@@ -38,3 +38,10 @@ let seed = 1;
 export function rand(shape: number[]): tf.Tensor {
   return tf.randomNormal(shape, 0, 1, 'float32', seed++);
 }
+
+/** `f` of x as float32, of x as int32 and as bool, each cast back to float32: copies must be exact for every dtype. */
+export const asFloat = (x: tf.Tensor, f: (t: tf.Tensor) => tf.Tensor): tf.Tensor[] => [
+  f(x),
+  tf.cast(f(tf.cast(tf.mul(x, 1000), 'int32')), 'float32'),
+  tf.cast(f(tf.greater(x, 0)), 'float32'),
+];

@@ -1,19 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
-import { asHeapBackend } from '../core/heap.js';
-import type { TensorInfo } from '../core/kernel-call.js';
-import { nativeOffload } from '../offload/offload.js';
-import type { WasmKernelPatch } from './kernel-config.js';
+import { nativeConvKernel } from './native-conv.js';
 
-/** Large many-channel convolutions on the native engine where one is installed, else XNNPACK's. */
-export const fusedConv2dConfig: WasmKernelPatch = {
-  kernelName: 'FusedConv2D',
-  kernelFunc: (stock) => (args) => {
-    const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, TensorInfo | undefined>;
-    const offload = nativeOffload();
-    const native =
-      offload && preluActivationWeights == null
-        ? offload.conv2d(asHeapBackend(args.backend), x as TensorInfo, filter as TensorInfo, bias ?? null, args.attrs ?? {})
-        : null;
-    return native ?? (stock.get('FusedConv2D') as tf.KernelFunc)(args);
-  },
-};
+/** Conv2D's route, with the bias and activation fused. */
+export const fusedConv2dConfig = nativeConvKernel('FusedConv2D');

@@ -1,16 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, it } from 'vitest';
 import { useWasmKernels } from '../backends.js';
-import { expectMatch, onCpuAndWasm, rand } from '../compare.js';
+import { asFloat, expectMatch, onCpuAndWasm, rand } from '../compare.js';
 
 // Slice on wasm (this package's kernel) against tfjs's cpu backend.
 beforeAll(useWasmKernels);
-
-const asFloat = (x: tf.Tensor, f: (t: tf.Tensor) => tf.Tensor) => [
-  f(x),
-  tf.cast(f(tf.cast(tf.mul(x, 1000), 'int32')), 'float32'),
-  tf.cast(f(tf.greater(x, 0)), 'float32'),
-];
 
 describe('Slice on wasm matches cpu', () => {
   const cases: [number[], number[], number[]][] = [
