@@ -7,13 +7,11 @@
 //   node bench/train-step-table.mjs --write    rewrite it in the README
 //   node bench/train-step-table.mjs --check    exit 1 when the README differs from the JSON (npm run lint)
 //
-// Options: --json FILE, --readme FILE. Reads the JSON the bench writes (schema 2) and the one
-// before it (no `schema`: one row per runner, no targets, GFLOP/s or sgemm peak), whose targets
-// and ratios to PyTorch's best it derives from the same rows.
+// Options: --json FILE, --readme FILE. Reads the JSON the bench writes (schema 2).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CASES, PYTORCH_ENVIRONMENTS, XCLR_RUNNER } from './train-step-cases.mjs';
+import { PYTORCH_ENVIRONMENTS, XCLR_RUNNER } from './train-step-cases.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const argv = process.argv.slice(2);
@@ -25,54 +23,6 @@ const jsonPath = path.resolve(root, arg('json', path.join('docs', 'results', 'tr
 const readmePath = path.resolve(root, arg('readme', path.join('packages', 'backend', 'README.md')));
 const BEGIN = '<!-- train-step:begin -->';
 const END = '<!-- train-step:end -->';
-
-/** The JSON before schema 2 as schema 2's rows and runs (only what it measured). */
-function fromSchema1(doc) {
-  const runs = [];
-  for (const r of doc.results) {
-    const c = CASES.find((x) => x.kind === 'step' && x.model === r.model && x.batch === r.batch);
-    const ms = (1000 * r.batch) / r.samplesPerSecond;
-    const env = PYTORCH_ENVIRONMENTS.find((e) => r.runner === e.runner || r.runner.startsWith(`${e.runner} (`));
-    runs.push({
-      row: c?.id ?? `${r.model}@${r.batch}`,
-      batch: r.batch,
-      runner: env ? env.runner : r.runner,
-      ...(env ? { pytorchEnvironment: env.environment } : {}),
-      ...(env && r.runner !== env.runner ? { note: r.runner.slice(env.runner.length + 2, -1) } : {}),
-      ...(r.command && !env ? { note: 'one cold step, run on its own' } : {}),
-      extra: !env && r.runner !== XCLR_RUNNER,
-      medianStepMs: ms,
-      samplesPerSecond: r.samplesPerSecond,
-      rounds: r.rounds,
-      eachRoundMs: (r.eachRound ?? [r.samplesPerSecond]).map((s) => (1000 * r.batch) / s),
-    });
-  }
-  const rows = [];
-  for (const c of CASES) {
-    const mine = runs.filter((r) => r.row === c.id);
-    if (mine.length === 0) {
-      rows.push({ id: c.id, label: c.label, kind: c.kind, batch: c.batch, dim: c.dim, target: c.target, missing: true });
-      continue;
-    }
-    const envs = mine.filter((r) => r.pytorchEnvironment);
-    const best = envs.reduce((a, b) => (b.medianStepMs < a.medianStepMs ? b : a), envs[0]);
-    for (const r of mine) if (best) r.ratioToPytorchBest = best.medianStepMs / r.medianStepMs;
-    const ratio = mine.find((r) => r.runner === XCLR_RUNNER)?.ratioToPytorchBest ?? null;
-    rows.push({
-      id: c.id,
-      label: c.label,
-      kind: c.kind,
-      batch: c.batch,
-      chunk: mine.find((r) => r.runner === XCLR_RUNNER && c.chunk) ? c.chunk : null,
-      pytorchBest: best ? { runner: best.runner, environment: best.pytorchEnvironment } : null,
-      ratioToPytorchBest: ratio,
-      target: c.target,
-      met: ratio == null ? null : ratio >= c.target,
-      marginToTarget: ratio == null ? null : ratio / c.target - 1,
-    });
-  }
-  return { ...doc, schema: 1, rows, runs };
-}
 
 /** 3 significant digits, thousands grouped: 8,498 · 854 · 29.0 · 8.93 · 0.137. */
 function num(v) {
@@ -86,27 +36,18 @@ const pct = (v) => `${v >= 0 ? '+' : '−'}${Math.round(Math.abs(100 * v))}%`;
 function cell(run, row, unit = '') {
   if (!run) return 'not measured';
   if (run.medianStepMs == null) return `failed${run.error ? ` (${run.error.slice(0, 80)})` : ''}`;
-  const value = (ms) => (row.kind === 'loss' ? ms : (1000 * (run.batch ?? row.batch)) / ms);
+  const value = (ms) => (row.kind === 'loss' ? ms : (1000 * row.batch) / ms);
   const each = (run.eachRoundMs ?? []).filter((x) => x != null).map(value);
   const range = each.length > 1 ? ` (${num(Math.min(...each))}–${num(Math.max(...each))})` : '';
-  return `${num(value(run.medianStepMs))}${unit}${range}${run.note ? `, ${run.note}` : ''}`;
+  return `${num(value(run.medianStepMs))}${unit}${range}`;
 }
 
 function render(doc) {
   const lines = [];
-  const commands = doc.command ? [doc.command] : (doc.commands ?? []);
   const date = doc.date.slice(0, 10);
   const cpu = `${doc.machine.cpus} cores${doc.machine.model ? ` (${doc.machine.model})` : ''}`;
-  lines.push(
-    `Measured ${date} on ${cpu}${doc.quick ? ', a --quick run (one round, few steps)' : ''}: ${commands.map((c) => `\`${c}\``).join('; ')}.`,
-  );
-  const torch = doc.pytorch ?? { version: doc.runs.find((r) => r.pytorchEnvironment)?.backend };
-  if (doc.pytorch) lines.push(`PyTorch: \`${torch.version}\` on ${torch.blas}.`);
-  if (doc.schema === 1) {
-    lines.push(
-      "This JSON predates the bench's three PyTorch environments on every row, its loss row, GFLOP/s and sgemm peak: a row's PyTorch's best is the best of those it measured.",
-    );
-  }
+  lines.push(`Measured ${date} on ${cpu}${doc.quick ? ', a --quick run (one round, few steps)' : ''}: \`${doc.command}\`.`);
+  if (doc.pytorch) lines.push(`PyTorch: \`${doc.pytorch.version}\` on ${doc.pytorch.blas}.`);
   lines.push('');
   lines.push(
     `Median samples/s of a training step (the loss row: ms per forward + backward), range of rounds in brackets, PyTorch's best in bold; the target is xclr wasm's least ratio to PyTorch's best:`,
@@ -119,12 +60,6 @@ function render(doc) {
     const runs = doc.runs.filter((r) => r.row === row.id);
     const label = `${row.label}, ${row.kind === 'loss' ? 'ms' : 'samples/s'}`;
     const batch = row.kind === 'loss' ? `N = ${row.batch}` : `${row.batch}${row.chunk ? ` (xclr: ${row.chunk} at a time)` : ''}`;
-    if (row.missing) {
-      lines.push(
-        `| ${label} | ${batch} | ${envHeads.map(() => 'not measured').join(' | ')} | not measured | – | ≥ ${row.target}× |`,
-      );
-      continue;
-    }
     const envCells = PYTORCH_ENVIRONMENTS.map((e) => {
       const run = runs.find((r) => r.runner === e.runner);
       const text = cell(run, row);
@@ -156,7 +91,7 @@ function render(doc) {
     lines.push('');
     lines.push("| row | batch | GFLOP per step | xclr wasm GFLOP/s (of peak) | PyTorch's best GFLOP/s (of peak) |");
     lines.push('|---|---|---|---|---|');
-    for (const row of doc.rows.filter((r) => !r.missing)) {
+    for (const row of doc.rows) {
       const runs = doc.runs.filter((r) => r.row === row.id);
       const g = (run) =>
         run?.gflops == null ? '–' : `${num(run.gflops)}${run.ofPeak == null ? '' : ` (${Math.round(100 * run.ofPeak)}%)`}`;
@@ -186,28 +121,26 @@ function render(doc) {
   const extras = doc.runs.filter((r) => r.extra);
   if (extras.length > 0) {
     lines.push('');
-    lines.push(
-      "Other runners (what each part of xclr's setup, and PyTorch's views in one pass, is worth), in the same rounds unless noted:",
-    );
+    lines.push("Other runners (what each part of xclr's setup, and PyTorch's views in one pass, is worth), in the same rounds:");
     lines.push('');
     lines.push("| row | batch | runner | median | vs PyTorch's best |");
     lines.push('|---|---|---|---|---|');
     for (const r of extras) {
-      const row = doc.rows.find((x) => x.id === r.row) ?? {
-        label: CASES.find((c) => r.row.startsWith(`${c.model}@`))?.label ?? r.row,
-        kind: 'step',
-        batch: r.batch,
-      };
+      const row = doc.rows.find((x) => x.id === r.row);
       const unit = row.kind === 'loss' ? ' ms' : ' samples/s';
       const ratio = r.ratioToPytorchBest == null ? '–' : `${r.ratioToPytorchBest.toFixed(2)}×`;
-      lines.push(`| ${row.label} | ${r.batch ?? row.batch} | ${r.runner} | ${cell(r, row, unit)} | ${ratio} |`);
+      lines.push(`| ${row.label} | ${row.batch} | ${r.runner} | ${cell(r, row, unit)} | ${ratio} |`);
     }
   }
   return lines.join('\n');
 }
 
 const raw = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
-const doc = raw.schema === 2 ? raw : fromSchema1(raw);
+if (raw.schema !== 2) {
+  process.stderr.write(`${path.relative(root, jsonPath)}: schema ${raw.schema ?? 1}, expected 2: run npm run bench:train-step\n`);
+  process.exit(1);
+}
+const doc = raw;
 const generated = `${BEGIN}\n<!-- generated by \`node bench/train-step-table.mjs --write\` from docs/results/train-step.json: edit neither by hand -->\n\n${render(doc)}\n\n${END}`;
 
 if (!argv.includes('--write') && !argv.includes('--check')) {

@@ -67,14 +67,8 @@ async function profileKernels(step: () => Promise<unknown>): Promise<KernelTime[
   return [...byName.values()].sort((a, b) => b.ms - a.ms);
 }
 
-/**
- * Times full training steps (two views, Adam) on a fixed synthetic input after a warm-up. ResNet-18
- * gets a 128-d linear head; the others end in their 128-d layer.
- */
-export async function benchTrainStep(options: {
-  model: BenchModel;
-  loss: BenchLoss;
-  batch: number;
+/** How a bench process runs: timed steps after a warm-up, on which backend, optionally profiled. */
+export interface BenchRunOptions {
   steps: number;
   warmup: number;
   backend: BackendRequest;
@@ -82,11 +76,23 @@ export async function benchTrainStep(options: {
   /** false: keep wasm's matmuls and convolutions on XNNPACK (no onnxruntime). */
   native?: boolean;
   profile?: boolean;
-  /** Run the encoder on this many images at a time (chunkedEmbeddingStep); default: the whole batch. */
-  chunk?: number;
-  /** Input of the model instead of its bench shape (e.g. `[64, 64, 3]`). */
-  inputShape?: [number, number, number];
-}): Promise<BenchResult> {
+}
+
+/**
+ * Times full training steps (two views, Adam) on a fixed synthetic input after a warm-up. ResNet-18
+ * gets a 128-d linear head; the others end in their 128-d layer.
+ */
+export async function benchTrainStep(
+  options: BenchRunOptions & {
+    model: BenchModel;
+    loss: BenchLoss;
+    batch: number;
+    /** Run the encoder on this many images at a time (chunkedEmbeddingStep); default: the whole batch. */
+    chunk?: number;
+    /** Input of the model instead of its bench shape (e.g. `[64, 64, 3]`). */
+    inputShape?: [number, number, number];
+  },
+): Promise<BenchResult> {
   const choice = await useFastestBackend({ backend: options.backend, threads: options.threads, native: options.native });
   const encoder = { ...BENCH_MODELS[options.model], ...(options.inputShape ? { inputShape: options.inputShape } : {}) };
   const model = new ContrastiveModel({ encoder, head: null }, 0);
@@ -232,16 +238,7 @@ export function lossInputs(n: number, d: number, simDim = 64): { zA: Float32Arra
  * The X-CLR loss alone, forward + backward (`xclrLoss` from @xclr/losses, gradients of both
  * views), on `lossInputs`: the median time of `steps` after `warmup`.
  */
-export async function benchLoss(options: {
-  n: number;
-  d: number;
-  steps: number;
-  warmup: number;
-  backend: BackendRequest;
-  threads?: number;
-  native?: boolean;
-  profile?: boolean;
-}): Promise<LossBenchResult> {
+export async function benchLoss(options: BenchRunOptions & { n: number; d: number }): Promise<LossBenchResult> {
   const choice = await useFastestBackend({ backend: options.backend, threads: options.threads, native: options.native });
   const { n, d } = options;
   const inputs = lossInputs(n, d);
