@@ -4,7 +4,6 @@ export { type KernelPatches, registerWasmKernels, TESTED_TFJS } from './register
 export { WASM_KERNELS } from './kernels/all.js';
 export type { StockKernels, WasmKernelPatch } from './kernels/kernel-config.js';
 export { registerLeanGradients } from './gradients/lean-gradients.js';
-export { patchCpuKernels } from './cpu/conv2d-filter.js';
 export { type NativeOffload, nativeOffload, setNativeOffload } from './offload/offload.js';
 export { nativeEngine, setNativeEngine, setUpNativeEngine } from './native/set-up.js';
 export { DEFAULT_NATIVE_LIMITS, type NativeLimits, NativeSessions } from './native/native-sessions.js';

@@ -14,13 +14,6 @@ export async function useBackend(
     if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not initialise');
     return { threads: 1, native: null, notes: [`cpu kernels: ${replaced.join(', ')}`] };
   }
-  if (tf.getBackend() === 'wasm' && tf.findBackend('wasm') != null) {
-    // Already initialised in this test file: only the native engine may change.
-    const { setUpNativeEngine } = await import('../src/native/set-up.js');
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    const native = setUpNativeEngine(options.native ?? true, wasm.getThreadsCount());
-    return { threads: wasm.getThreadsCount(), native: native.engine, notes: [native.note] };
-  }
   return setUpWasmTraining(options);
 }
 

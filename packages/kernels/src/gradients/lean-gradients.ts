@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { RELU_GRAD } from '../ops/relu-grad.js';
 
 // Leaner gradients for three kernels every batch-normalised network runs, numerically the same as
 // tfjs-core's (tested against them). tfjs-core's Mean and Sum gradients multiply dy by a tensor of
@@ -10,9 +11,6 @@ import * as tf from '@tensorflow/tfjs-core';
 // is one product.
 
 const LEAN = ['Mean', 'Sum', 'FusedBatchNorm', 'Relu'] as const;
-
-/** The wasm kernel (ops/relu-grad.ts) the Relu gradient uses where it is registered. */
-const RELU_GRAD = 'XclrReluGrad';
 
 function expandedShape(x: tf.Tensor, axis: unknown): { shape: number[]; size: number } {
   const axes = tf.util.parseAxisParam(axis as number | number[], x.shape);

@@ -34,7 +34,10 @@ export async function setUpWasm(options: WasmOptions = {}): Promise<WasmSetUp> {
   if (tf.findBackendFactory('wasm') == null) throw new Error('the wasm backend did not register');
   const notes: string[] = [];
   const kernels = options.stockKernels ? {} : registerWasmKernels();
-  if (tf.getBackend() === 'wasm') {
+  if (tf.findBackend('wasm') != null) {
+    // Initialised earlier in this process (another backend may be active now): its paths and
+    // threads are fixed, so it is only made active again.
+    if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');
     return { threads: wasm.getThreadsCount(), kernels, notes: ['wasm was already initialised'] };
   }
   wasm.setWasmPaths(wasmBinaryDir());
