@@ -10,13 +10,10 @@
 // conv 64, pool, dense 512; `convnetFor`) in place of the presets' MLP, same steps; its variants
 // are named `fmnist-*-convnet`. Writes docs/results/fmnist-methods.json after every run
 // (resumable).
-import { convnetFor, datasets } from './study-configs.mjs';
+import { encoderOption } from './study-configs.mjs';
 import { arg, printTable, runStudy } from './study.mjs';
 
-const encoder = arg('encoder', 'mlp');
-if (!['mlp', 'convnet'].includes(encoder)) throw new Error(`--encoder must be mlp or convnet, got ${encoder}`);
-const encoderSet = encoder === 'convnet' ? [convnetFor(datasets.find((d) => d.name === 'fmnist'))] : [];
-const suffix = encoder === 'mlp' ? '' : `-${encoder}`;
+const { suffix, set: encoderSet } = encoderOption();
 const variants = [
   { name: 'fmnist-simclr', preset: 'fmnist-simclr' },
   { name: 'fmnist-supcon', preset: 'fmnist-supcon' },

@@ -1,4 +1,4 @@
-import { meanStd, pct } from './study.mjs';
+import { arg, meanStd, pct } from './study.mjs';
 
 // The datasets the queue and batch-size studies train on, and their per-method presets: the
 // Fashion-MNIST presets as they are; on the synthetic captioned set SupCon is the synth-xclr
@@ -21,6 +21,17 @@ export const datasets = [
 /** The ConvNet of the earlier captions study (conv 32, pool, conv 64, pool, dense 512) for a dataset's images. */
 export const convnetFor = (d) =>
   `model.encoder=${JSON.stringify({ type: 'convnet', inputShape: d.inputShape, filters: [32, 64], output: 512 })}`;
+
+/**
+ * `--encoder mlp|convnet` of the Fashion-MNIST studies: the presets' MLP, or `convnetFor` the
+ * dataset in its place (same steps); ConvNet variants are named with a `-convnet` suffix.
+ */
+export function encoderOption(datasetName = 'fmnist') {
+  const encoder = arg('encoder', 'mlp');
+  if (!['mlp', 'convnet'].includes(encoder)) throw new Error(`--encoder must be mlp or convnet, got ${encoder}`);
+  if (encoder === 'mlp') return { encoder, suffix: '', set: [] };
+  return { encoder, suffix: `-${encoder}`, set: [convnetFor(datasets.find((d) => d.name === datasetName))] };
+}
 
 /** Linear probe and kNN fit on 10,000 training images (all test images), to keep each run's evaluation short. */
 export const studyEval = ['eval.trainSize=10000'];
