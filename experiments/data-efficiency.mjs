@@ -10,8 +10,8 @@
 // Writes docs/results/data-efficiency.json after every run (resumable).
 import fs from 'node:fs';
 import path from 'node:path';
-import { encoderOption } from './study-configs.mjs';
 import { arg, root, runStudy } from './study.mjs';
+import { encoderOption } from './study-configs.mjs';
 
 const seeds = arg('seeds', '0').split(',').map(Number);
 // 60,000 × fraction samples, batch 256, last partial batch dropped: epochs for ≈ 936 steps.
@@ -25,16 +25,25 @@ const variants = Object.entries(budget).flatMap(([fraction, epochs]) =>
     set: [`data.fraction=${fraction}`, `train.epochs=${epochs}`, ...encoderSet],
   })),
 );
-const runs = runStudy({ out: 'docs/results/data-efficiency.json', command: 'node experiments/data-efficiency.mjs', variants, seeds });
+const runs = runStudy({
+  out: 'docs/results/data-efficiency.json',
+  command: 'node experiments/data-efficiency.mjs',
+  variants,
+  seeds,
+});
 const methods = JSON.parse(fs.readFileSync(path.join(root, 'docs/results/fmnist-methods.json'), 'utf8')).runs;
 console.log('| method | fraction | seed | steps | kNN@20 % | linear % |');
 console.log('|---|---|---|---|---|---|');
 for (const preset of ['fmnist-xclr', 'fmnist-simclr']) {
   const rows = [
-    ...runs.filter((r) => r.preset === preset && variants.some((v) => v.name === r.variant)).map((r) => ({ fraction: Number(r.variant.slice(`${preset}${suffix}`.length + 1)), ...r })),
+    ...runs
+      .filter((r) => r.preset === preset && variants.some((v) => v.name === r.variant))
+      .map((r) => ({ fraction: Number(r.variant.slice(`${preset}${suffix}`.length + 1)), ...r })),
     ...methods.filter((r) => r.variant === `${preset}${suffix}` && seeds.includes(r.seed)).map((r) => ({ fraction: 1, ...r })),
   ].sort((a, b) => a.fraction - b.fraction || a.seed - b.seed);
   for (const r of rows) {
-    console.log(`| ${preset} | ${r.fraction} | ${r.seed} | ${r.summary.steps} | ${(100 * r.summary.knnTop1).toFixed(2)} | ${(100 * r.summary.linearTop1).toFixed(2)} |`);
+    console.log(
+      `| ${preset} | ${r.fraction} | ${r.seed} | ${r.summary.steps} | ${(100 * r.summary.knnTop1).toFixed(2)} | ${(100 * r.summary.linearTop1).toFixed(2)} |`,
+    );
   }
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { arg, printTable, runStudy } from './study.mjs';
 // Fashion-MNIST: SimCLR vs SupCon vs X-CLR (class-description graph) vs supervised cross-entropy,
 // same MLP encoder and budget (the presets, 4 epochs), kNN and linear probe beside raw pixels,
 // mean ± std over seeds. X-CLR runs twice: as its preset (no augmentation) and with SimCLR's
@@ -11,7 +12,6 @@
 // are named `fmnist-*-convnet`. Writes docs/results/fmnist-methods.json after every run
 // (resumable).
 import { encoderOption } from './study-configs.mjs';
-import { arg, printTable, runStudy } from './study.mjs';
 
 const { suffix, set: encoderSet } = encoderOption();
 const variants = [
@@ -22,5 +22,10 @@ const variants = [
   { name: 'fmnist-supervised', preset: 'fmnist-supervised' },
 ].map((v) => ({ ...v, name: `${v.name}${suffix}`, set: [...(v.set ?? []), ...encoderSet] }));
 const seeds = arg('seeds', '0,1,2').split(',').map(Number);
-const runs = runStudy({ out: 'docs/results/fmnist-methods.json', command: 'node experiments/fmnist-methods.mjs', variants, seeds });
+const runs = runStudy({
+  out: 'docs/results/fmnist-methods.json',
+  command: 'node experiments/fmnist-methods.mjs',
+  variants,
+  seeds,
+});
 printTable(runs, variants);
