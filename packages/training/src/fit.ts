@@ -41,8 +41,13 @@ export interface FitOptions<B extends TrainingBatch = TrainingBatch> {
    * `Infinity`: on log steps, checkpoints and epoch ends only.
    */
   readEveryMs?: number;
-  /** Called at every epoch's end; higher is better. The best value's weights are saved as `best`. */
+  /** Called at epoch ends (see `validateEvery`); higher is better. The best value's weights are saved as `best`. */
   validate?: () => number | Promise<number>;
+  /**
+   * Validate at the end of every this many epochs and of the last (default 1): with small data an
+   * epoch is a few steps and a validation each would cost more than the training.
+   */
+  validateEvery?: number;
   callbacks?: Callback[];
   /** Save `last` every `every` steps, at epoch ends and on stops; `best` on a better validation. */
   checkpoint?: CheckpointOptions;
@@ -150,11 +155,14 @@ export async function fit<B extends TrainingBatch>(options: FitOptions<B>): Prom
   const epochs = options.epochs ?? 1;
   const logEvery = options.logEvery ?? 1;
   const readEveryMs = options.readEveryMs ?? 1000;
+  const validateEvery = options.validateEvery ?? 1;
   const disposeBatch = options.disposeBatch ?? disposeBatchTensors;
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`fit: epochs must be an integer ≥ 1, got ${epochs}`);
   if (options.maxSteps !== undefined && !(Number.isInteger(options.maxSteps) && options.maxSteps >= 1))
     throw new Error(`fit: maxSteps must be an integer ≥ 1, got ${options.maxSteps}`);
   if (!Number.isInteger(logEvery) || logEvery < 1) throw new Error(`fit: logEvery must be an integer ≥ 1, got ${logEvery}`);
+  if (!Number.isInteger(validateEvery) || validateEvery < 1)
+    throw new Error(`fit: validateEvery must be an integer ≥ 1, got ${validateEvery}`);
   if (!(readEveryMs >= 0)) throw new Error(`fit: readEveryMs must be ≥ 0, got ${readEveryMs}`);
   if (options.resume && !options.checkpoint) throw new Error('fit: resume needs checkpoint.dir');
   const split = embeddingSplitFor(objective, options.chunkSize);
@@ -275,12 +283,13 @@ export async function fit<B extends TrainingBatch>(options: FitOptions<B>): Prom
       if (batchesThisEpoch === 0 && state.stepInEpoch === 0)
         throw new Error(`fit: the data source yielded no batches in epoch ${state.epoch + 1}`);
       state = { ...state, epoch: state.epoch + 1, stepInEpoch: 0 };
-      const validation = options.validate ? await options.validate() : undefined;
+      const validating = options.validate && (state.epoch % validateEvery === 0 || state.epoch >= epochs);
+      const validation = validating ? await options.validate!() : undefined;
       const best = validation !== undefined && (state.bestMetric === null || validation > state.bestMetric);
       if (validation !== undefined)
         state = best
           ? { ...state, bestMetric: validation, epochsSinceBest: 0 }
-          : { ...state, epochsSinceBest: state.epochsSinceBest + 1 };
+          : { ...state, epochsSinceBest: state.epochsSinceBest + ((state.epoch - 1) % validateEvery) + 1 };
       if (best) await save('best');
       await save('last');
       const log = { epoch: state.epoch, step: state.step, validation, best, seconds: (performance.now() - started) / 1000 };

@@ -200,6 +200,30 @@ describe('fit', () => {
     model.dispose();
   });
 
+  it('validateEvery validates every so many epochs and at the last; early stopping counts epochs', async () => {
+    const model = tinyModel();
+    const objective = createObjective('ntxent', { model });
+    const validated: number[] = [];
+    const logged: (number | undefined)[] = [];
+    const scores = [0.5, 0.4, 0.3];
+    const result = await fit({
+      objective,
+      data: seededSource(1),
+      optimizer: tf.train.adam(1e-3),
+      epochs: 7,
+      validateEvery: 3,
+      validate: () => scores[validated.push(validated.length) - 1],
+      callbacks: [{ onEpochEnd: (log) => void logged.push(log.validation) }],
+    });
+    expect(logged).toEqual([undefined, undefined, 0.5, undefined, undefined, 0.4, 0.3]);
+    // best at epoch 3; then validations at 6 (+3 epochs) and 7 (+1).
+    expect(result.state).toMatchObject({ epoch: 7, bestMetric: 0.5, epochsSinceBest: 4 });
+    await expect(
+      fit({ objective, data: seededSource(1), optimizer: tf.train.adam(1e-3), validateEvery: 0, validate: () => 1 }),
+    ).rejects.toThrow('fit: validateEvery must be an integer ≥ 1, got 0');
+    model.dispose();
+  });
+
   it('plain async iterables train; a resume skips what the checkpoint had consumed', async () => {
     const source = seededSource(6);
     async function* stream() {

@@ -121,6 +121,8 @@ export const runConfigSchema = z.strictObject({
     logEvery: count(),
     /** Save the `last` checkpoint every this many steps (default 50), besides every epoch end. */
     checkpointEvery: count().optional(),
+    /** Run the held-out kNN that picks the `best` checkpoint every this many epochs and at the last (default 1). */
+    validateEvery: count().optional(),
     /** Gradient caching: the encoder runs this many samples at a time (exact gradients, memory of one chunk). */
     chunkSize: count().optional(),
   }),

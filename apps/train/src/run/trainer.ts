@@ -48,7 +48,7 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
       objective,
       data: batches,
       optimizer: fusedAdam(config.train.learningRate),
-      ...config.train, // epochs, maxSteps, clipNorm, logEvery, chunkSize
+      ...config.train, // epochs, maxSteps, clipNorm, logEvery, chunkSize, validateEvery
       // A small held-out kNN on training images picks the `best` checkpoint without touching the test set.
       validate: () => heldOutKnn(embed, train, { numClasses }),
       checkpoint: { dir: ckptDir, every: config.train.checkpointEvery, architecture: architecture(config) },
