@@ -6,7 +6,16 @@ import { runDirIn, TINY, tmpDir, xclr } from './helpers.js';
 // A small synthetic captioned set, generated into a temporary folder through the real writer and
 // read back through the real WebDataset reader.
 const synthDir = path.join(tmpDir('xclr-synth-'), 'synth');
-const SMALL = ['--set', 'data.synth={"train":600,"test":100,"seed":0}', '--set', `data.path=${synthDir}`, '--set', 'model.encoder.inputShape=[32,32,3]', '--set', 'train.maxSteps=3'];
+const SMALL = [
+  '--set',
+  'data.synth={"train":600,"test":100,"seed":0}',
+  '--set',
+  `data.path=${synthDir}`,
+  '--set',
+  'model.encoder.inputShape=[32,32,3]',
+  '--set',
+  'train.maxSteps=3',
+];
 
 const summaryOf = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
 
@@ -19,7 +28,8 @@ describe('captioned training: the synthetic set, CLIP and X-CLR with a caption g
     const summary = summaryOf(dir);
     expect(Object.keys(summary.splits)).toEqual(['only-fg', 'mixed-same', 'mixed-rand']);
     for (const s of Object.values(summary.splits) as Record<string, number>[]) {
-      for (const key of ['knnTop1', 'linearTop1', 'baselineKnnTop1', 'baselineLinearTop1']) expect(s[key]).toBeGreaterThanOrEqual(0);
+      for (const key of ['knnTop1', 'linearTop1', 'baselineKnnTop1', 'baselineLinearTop1'])
+        expect(s[key]).toBeGreaterThanOrEqual(0);
     }
     expect(summary.retrieval.imageToText[10]).toBeGreaterThan(0);
     const steps = fs
@@ -64,6 +74,33 @@ describe('captioned training: the synthetic set, CLIP and X-CLR with a caption g
     const retrieval = await xclr(['eval', 'retrieval', dir]);
     expect(retrieval.code).toBe(1);
     expect(retrieval.err).toContain('retrieval needs a run with a text tower (loss clip); this run was trained with xclr');
+  });
+
+  it('on synth v2, the summary has attribute probes of its attributes split (encoder, raw pixels, majority)', async () => {
+    const runs = tmpDir('xclr-synth2-');
+    const v2 = [
+      '--set',
+      'data.synth={"train":400,"test":120,"seed":0,"version":2}',
+      '--set',
+      `data.path=${path.join(tmpDir('xclr-synth2-data-'), 'synth')}`,
+    ];
+    const r = await xclr(['train', '--preset', 'synth-xclr', ...TINY, ...SMALL, ...v2, '--runs-dir', runs]);
+    expect(r.code, r.err).toBe(0);
+    const { attributes } = summaryOf(runDirIn(runs));
+    expect(attributes.split).toBe('attributes');
+    expect(attributes.rows).toBe(120);
+    const kinds = ['object', 'color', 'texture', 'size', 'position', 'background', 'count'];
+    expect(Object.keys(attributes.encoder)).toEqual(kinds);
+    for (const kind of kinds) {
+      for (const side of [attributes.encoder[kind], attributes.baseline[kind]]) {
+        expect(side.top1).toBeGreaterThanOrEqual(0);
+        expect(side.top1).toBeLessThanOrEqual(1);
+        expect(side.majority).toBeGreaterThan(0);
+      }
+    }
+    // The background fills most pixels: a linear probe of raw pixels finds it far above the majority rate.
+    expect(attributes.baseline.background.top1).toBeGreaterThan(attributes.baseline.background.majority + 0.3);
+    expect(r.out).toContain('attribute probes (attributes, 120 images, linear top-1 on a random half)');
   });
 
   it('a caption graph on a dataset without captions is a clear error', async () => {

@@ -28,6 +28,8 @@ export interface EvalImages {
   readonly classNames?: readonly string[];
   /** One caption per image (retrieval). */
   readonly captions?: readonly string[];
+  /** More integer labels per image by name, e.g. colour and size (attribute probes). */
+  readonly attributes?: Readonly<Record<string, Int32Array>>;
 }
 
 /**

@@ -18,6 +18,8 @@ export function headlineScores(e: EvalResult, knnK: readonly number[]) {
     splits: Object.keys(e.splits).length ? e.splits : undefined,
     /** Image ↔ caption recall@k on the test set, when evaluated. */
     retrieval: e.retrieval,
+    /** Attribute probes (object and each attribute; encoder and raw pixels), when evaluated. */
+    attributes: e.attributes,
   };
 }
 
@@ -34,7 +36,16 @@ export function scoreTable(name: string, s: HeadlineScores, k: number): string {
     line(`${name} encoder`, s.knnTop1, s.linearTop1),
   ];
   for (const [split, r] of Object.entries(s.splits ?? {})) {
-    rows.push(line(`  ${split}: raw pixels`, r.baselineKnnTop1, r.baselineLinearTop1), line(`  ${split}: encoder`, r.knnTop1, r.linearTop1));
+    rows.push(
+      line(`  ${split}: raw pixels`, r.baselineKnnTop1, r.baselineLinearTop1),
+      line(`  ${split}: encoder`, r.knnTop1, r.linearTop1),
+    );
+  }
+  if (s.attributes) {
+    const { split, rows: n, encoder, baseline } = s.attributes;
+    rows.push(`attribute probes (${split}, ${n} images, linear top-1 on a random half): encoder / raw pixels / majority`);
+    for (const [name, a] of Object.entries(encoder))
+      rows.push(`  ${name.padEnd(26)}${pct(a.top1)}  ${pct(baseline[name].top1)}  ${pct(a.majority)}`);
   }
   if (s.retrieval) {
     const recall = (at: Record<number, number>) => [1, 5, 10].map((n) => pct(at[n]).trim()).join(' ');

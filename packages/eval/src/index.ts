@@ -1,11 +1,7 @@
 // The root entry is browser-safe (no Node built-ins): plots and HTML reports are
 // `@xclr/eval/plots`, the cached evaluation protocol `@xclr/eval/protocol` and the training
 // report `@xclr/eval/report`, all Node only.
-export { type Features, features, l2NormalizeRows } from './features.js';
-export { type KnnOptions, type KnnResult, knnClassify } from './knn.js';
-export { type LinearProbeOptions, type LinearProbeResult, linearProbe } from './linear-probe.js';
-export { type RetrievalResult, retrievalRecall } from './retrieval.js';
-export { classSimilarity, graphCorrelation, pearson } from './similarity-structure.js';
+export { type AttributeProbe, type AttributeProbeOptions, attributeProbes, halves } from './attribute-probes.js';
 export {
   type EmbedFn,
   type EvalImages,
@@ -19,12 +15,17 @@ export {
   type HeldOutKnnOptions,
   headlineK,
   heldOutKnn,
+  knnBySplit,
   type LabelledFeatures,
   labelsOf,
+  linearBySplit,
   pixelRows,
   type RetrievalInputs,
   retrievalScores,
-  knnBySplit,
-  linearBySplit,
   scoreFeatureSets,
 } from './encoder-eval.js';
+export { type Features, features, l2NormalizeRows } from './features.js';
+export { type KnnOptions, type KnnResult, knnClassify } from './knn.js';
+export { type LinearProbeOptions, type LinearProbeResult, linearProbe } from './linear-probe.js';
+export { type RetrievalResult, retrievalRecall } from './retrieval.js';
+export { classSimilarity, graphCorrelation, pearson } from './similarity-structure.js';

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { type AttributeProbe, attributeProbes } from './attribute-probes.js';
 import {
   type EvalImages,
   evalRows,
@@ -31,6 +32,13 @@ export interface EvaluateOptions extends FeatureSetOptions {
   targetGraph?: ArrayLike<number> | null;
   /** Image ↔ caption retrieval on the evaluated test rows. */
   retrieval?: RetrievalInputs | null;
+  /**
+   * Attribute probes (`attributeProbes`) on this split's evaluated rows, `test` or a key of
+   * `extraTests`, whose images carry `attributes`: the object (the class labels) and each
+   * attribute, encoder and raw pixels, on one random 50/50 split (`attributeSeed`, default 0).
+   */
+  attributeSplit?: string;
+  attributeSeed?: number;
   /** Folder for the raw-pixel baseline cache (keyed on a hash of the evaluated pixels, labels and settings). None: no caching. */
   cacheDir?: string;
   /** Progress: called after each stage with (stages done, total stages, what was done). */
@@ -53,6 +61,8 @@ export interface EvalResult {
   /** Extra test splits: kNN (headline k) and linear top-1 of the encoder and of raw pixels. */
   splits: Record<string, { knnTop1: number; linearTop1: number; baselineKnnTop1: number; baselineLinearTop1: number }>;
   retrieval?: RetrievalResult;
+  /** `attributeSplit`'s probes: per label kind (`object` and each attribute), encoder and raw pixels. */
+  attributes?: { split: string; rows: number; encoder: Record<string, AttributeProbe>; baseline: Record<string, AttributeProbe> };
   trainSize: number;
   testSize: number;
 }
@@ -61,9 +71,10 @@ interface Baseline {
   knn: Record<number, number>;
   linear: { top1: number; top5: number };
   splits: Record<string, { knnTop1: number; linearTop1: number }>;
+  attributes?: Record<string, AttributeProbe>;
 }
 
-const BASELINE_FORMAT = 1;
+const BASELINE_FORMAT = 2;
 
 /**
  * The raw-pixel baseline's cache key: sha256 over the settings and, for every split in order, its
@@ -72,7 +83,13 @@ const BASELINE_FORMAT = 1;
  */
 export function baselineCacheKey(
   splits: readonly { split: string; images: EvalImages; idx: Int32Array; labels: Int32Array }[],
-  settings: { knnK: readonly number[]; linearEpochs: number; numClasses: number },
+  settings: {
+    knnK: readonly number[];
+    linearEpochs: number;
+    numClasses: number;
+    attributeSplit?: string;
+    attributeSeed?: number;
+  },
 ): string {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ format: BASELINE_FORMAT, ...settings, knnK: [...settings.knnK] }));
@@ -81,11 +98,17 @@ export function baselineCacheKey(
     hash.update(JSON.stringify({ split, shape: [images.height, images.width, images.channels], rows: idx.length }));
     for (const i of idx) hash.update(images.pixels.subarray(i * n, (i + 1) * n));
     hash.update(new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength));
+    if (split === settings.attributeSplit) {
+      for (const [name, values] of Object.entries(images.attributes ?? {})) {
+        hash.update(name);
+        hash.update(Int32Array.from(idx, (i) => values[i]));
+      }
+    }
   }
   return hash.digest('hex');
 }
 
-function readBaseline(file: string, ks: readonly number[], extra: readonly string[]): Baseline | null {
+function readBaseline(file: string, ks: readonly number[], extra: readonly string[], attributes: boolean): Baseline | null {
   let cached: Baseline;
   try {
     cached = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -95,8 +118,23 @@ function readBaseline(file: string, ks: readonly number[], extra: readonly strin
   const ok =
     ks.every((k) => typeof cached?.knn?.[k] === 'number') &&
     typeof cached?.linear?.top1 === 'number' &&
-    extra.every((name) => typeof cached?.splits?.[name]?.knnTop1 === 'number');
+    extra.every((name) => typeof cached?.splits?.[name]?.knnTop1 === 'number') &&
+    (!attributes || typeof cached?.attributes?.object?.top1 === 'number');
   return ok ? cached : null;
+}
+
+/** The label kinds an attribute split's rows are probed for: `object` (the class) and each attribute. */
+function probeLabels(row: { split: string; images: EvalImages; idx: Int32Array; labels: Int32Array }) {
+  const attributes = row.images.attributes;
+  if (!attributes || Object.keys(attributes).length === 0)
+    throw new Error(`attributeSplit: ${row.images.name} (the ${row.split} split) has no attributes to probe`);
+  const out: Record<string, Int32Array> = { object: row.labels };
+  for (const [name, values] of Object.entries(attributes)) {
+    if (values.length !== row.images.size)
+      throw new Error(`${row.images.name}: attribute "${name}" has ${values.length} values for ${row.images.size} images`);
+    out[name] = Int32Array.from(row.idx, (i) => values[i]);
+  }
+  return out;
 }
 
 /**
@@ -104,7 +142,7 @@ function readBaseline(file: string, ks: readonly number[], extra: readonly strin
  * (in batches, under tf.tidy), kNN at every k and a linear probe (also scored on `extraTests`),
  * the same on raw pixels (every number's floor; cached in `cacheDir` when given), the class
  * similarity of the test features and its correlation with `targetGraph`, and image ↔ caption
- * retrieval when `retrieval` is given. Leaves no tensors behind.
+ * retrieval when `retrieval` is given, attribute probes when `attributeSplit` is. Leaves no tensors behind.
  */
 export async function evaluateEncoder(o: EvaluateOptions): Promise<EvalResult> {
   const knnK = [...(o.knnK ?? [1, 10, 20, 200])];
@@ -118,6 +156,21 @@ export async function evaluateEncoder(o: EvaluateOptions): Promise<EvalResult> {
     );
   }
   const extraNames = rows.slice(2).map((r) => r.split);
+  const attributeRow =
+    o.attributeSplit === undefined ? undefined : rows.find((r) => r.split === o.attributeSplit && r.split !== 'train');
+  if (o.attributeSplit !== undefined && !attributeRow)
+    throw new Error(
+      `attributeSplit: "${o.attributeSplit}" is not an evaluated test split (${['test', ...extraNames].join(', ')})`,
+    );
+  const attributeLabels = attributeRow && probeLabels(attributeRow);
+  const attributeSeed = o.attributeSeed ?? 0;
+  const probe = (sets: { test: LabelledFeatures; extra: Record<string, LabelledFeatures> }) =>
+    attributeLabels
+      ? attributeProbes(attributeRow.split === 'test' ? sets.test.f : sets.extra[attributeRow.split].f, attributeLabels, {
+          seed: attributeSeed,
+          epochs: linearEpochs,
+        })
+      : undefined;
   const setsOf = async (featuresOf: (r: (typeof rows)[number]) => Features | Promise<Features>) => {
     const sets: LabelledFeatures[] = [];
     for (const r of rows) sets.push({ f: await featuresOf(r), labels: r.labels, idx: r.idx });
@@ -132,22 +185,25 @@ export async function evaluateEncoder(o: EvaluateOptions): Promise<EvalResult> {
   const encoderSets = await setsOf((r) => extractFeatures(o.embed, r.images, r.idx, o.batch));
   stage(1, 'encoder features');
   const encoder = await scoreFeatureSets(encoderSets, { knnK, linearEpochs });
-  stage(2, 'kNN and linear probe');
+  const encoderAttributes = await probe(encoderSets);
+  stage(2, attributeLabels ? 'kNN, linear and attribute probes' : 'kNN and linear probe');
 
   // The raw-pixel baseline depends only on the evaluated data and the settings: cached by content.
   const file = o.cacheDir
-    ? path.join(o.cacheDir, `eval-baseline-${baselineCacheKey(rows, { knnK, linearEpochs, numClasses }).slice(0, 32)}.json`)
+    ? path.join(
+        o.cacheDir,
+        `eval-baseline-${baselineCacheKey(rows, { knnK, linearEpochs, numClasses, attributeSplit: attributeRow?.split, attributeSeed }).slice(0, 32)}.json`,
+      )
     : null;
-  let baseline = file ? readBaseline(file, knnK, extraNames) : null;
+  let baseline = file ? readBaseline(file, knnK, extraNames, attributeLabels !== undefined) : null;
   if (baseline) {
     stage(3, 'raw-pixel baseline (cached)');
   } else {
     const pixelDim = o.train.height * o.train.width * o.train.channels;
-    const px = await scoreFeatureSets(
-      await setsOf((r) => features(pixelRows(r.images, r.idx), pixelDim, `${r.images.name} pixels`)),
-      { knnK, linearEpochs },
-    );
-    baseline = { knn: px.knn, linear: { top1: px.linear.top1, top5: px.linear.top5 }, splits: px.splits };
+    const pixelSets = await setsOf((r) => features(pixelRows(r.images, r.idx), pixelDim, `${r.images.name} pixels`));
+    const px = await scoreFeatureSets(pixelSets, { knnK, linearEpochs });
+    const attributes = await probe(pixelSets);
+    baseline = { knn: px.knn, linear: { top1: px.linear.top1, top5: px.linear.top5 }, splits: px.splits, attributes };
     if (file) writeFileAtomic(file, `${JSON.stringify(baseline)}\n`);
     stage(3, 'raw-pixel baseline');
   }
@@ -175,6 +231,10 @@ export async function evaluateEncoder(o: EvaluateOptions): Promise<EvalResult> {
     learnedClassSimilarity: Array.from(learned),
     splits,
     retrieval,
+    attributes:
+      attributeRow && encoderAttributes && baseline.attributes
+        ? { split: attributeRow.split, rows: attributeRow.idx.length, encoder: encoderAttributes, baseline: baseline.attributes }
+        : undefined,
     trainSize: encoderSets.train.idx.length,
     testSize: test.idx.length,
   };

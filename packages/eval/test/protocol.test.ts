@@ -134,6 +134,43 @@ describe('evaluateEncoder', () => {
     expect(r.retrieval).toBeUndefined();
   });
 
+  it('attribute probes on an attribute split: object and each attribute, encoder and raw pixels, cached with the baseline', async () => {
+    // `stroke` is drawn into the pixels (a bright first column); `parity` is not in the pixels at all.
+    const n = 160;
+    const base = patterns('gen/attributes', n, 4);
+    const stroke = Int32Array.from({ length: n }, (_, i) => Math.floor(i / 3) % 2);
+    const parity = Int32Array.from({ length: n }, (_, i) => Math.floor(i / 6) % 2);
+    const pixels = base.pixels.slice();
+    for (let i = 0; i < n; i++)
+      if (stroke[i]) for (let r = 0; r < H; r++) pixels.fill(255, i * H * W + r * W, i * H * W + r * W + 2);
+    const attrs: EvalImages = { ...base, pixels, attributes: { stroke, parity } };
+    const cacheDir = tmpDir();
+    const stages: string[] = [];
+    const o = { embed: flatten, train, test, extraTests: { attrs }, attributeSplit: 'attrs', cacheDir, ...settings };
+    const r = await evaluateEncoder({ ...o, onStage: (_d, _t, label) => stages.push(label) });
+    const a = r.attributes!;
+    expect(a.split).toBe('attrs');
+    expect(a.rows).toBe(n);
+    expect(Object.keys(a.encoder)).toEqual(['object', 'stroke', 'parity']);
+    expect(a.encoder).toEqual(a.baseline); // the flatten encoder is the pixels
+    expect(a.encoder.object.top1).toBeGreaterThan(0.9);
+    expect(a.encoder.stroke.top1).toBeGreaterThan(0.9);
+    expect(a.encoder.parity.top1).toBeLessThan(0.8);
+    expect(a.encoder.object.values).toBe(3);
+    const again = await evaluateEncoder({ ...o, onStage: (_d, _t, label) => stages.push(label) });
+    expect(again.attributes).toEqual(a);
+    expect(stages.filter((s) => s.startsWith('raw-pixel'))).toEqual(['raw-pixel baseline', 'raw-pixel baseline (cached)']);
+    // Another seed splits other rows: a new baseline, not the cached one.
+    await evaluateEncoder({ ...o, attributeSeed: 1, onStage: (_d, _t, label) => stages.push(label) });
+    expect(stages.at(-2)).toBe('raw-pixel baseline');
+    await expect(evaluateEncoder({ ...o, attributeSplit: 'nope' })).rejects.toThrow(
+      'attributeSplit: "nope" is not an evaluated test split (test, attrs)',
+    );
+    await expect(evaluateEncoder({ ...o, attributeSplit: 'test' })).rejects.toThrow(
+      'attributeSplit: gen/test (the test split) has no attributes to probe',
+    );
+  });
+
   it('an encoder that is not the identity scores differently from the baseline', async () => {
     // Features that ignore the image: every test row ties, so kNN falls to chance while pixels are separable.
     const constant: EmbedFn = (x) => tf.ones([x.shape[0], 4]) as tf.Tensor2D;

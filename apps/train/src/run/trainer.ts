@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { type BackendChoice } from '@xclr/backend';
-import { fusedAdam } from '@xclr/kernels';
+import type { BackendChoice } from '@xclr/backend';
 import { type Batch, defaultCacheDir, disposeBatch, trainingBatches, writeFileAtomic } from '@xclr/data';
 import { type EvalResult, evaluateEncoder, headlineK, headlineScores, heldOutKnn, scoreCsv } from '@xclr/eval/protocol';
 import { batchRows } from '@xclr/graph';
+import { fusedAdam } from '@xclr/kernels';
 import { type DataSource, type FitResult, fit, mapBatches, metricsLog, progressBar, type TrainingBatch } from '@xclr/training';
 import type { RunConfig } from '../config/schema.js';
 import { writeJson, writeRunReport } from './run-dir.js';
@@ -96,6 +96,9 @@ export async function runTraining(config: RunConfig, runDir: string, options: Tr
       numClasses,
       targetGraph: classGraph?.similarity ?? null,
       retrieval: await retrievalInputs(config, parts, log), // CLIP runs: image ↔ caption retrieval
+      // synth v2: linear probes of the object and each attribute on a random half of its attributes split
+      attributeSplit: extraTests.attributes?.attributes ? 'attributes' : undefined,
+      attributeSeed: config.seed,
       cacheDir: defaultCacheDir(),
       log,
     });
