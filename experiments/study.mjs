@@ -32,9 +32,29 @@ export function runStudy({ out, command, variants, seeds }) {
   // XCLR_STUDY_REVERSE=1 runs the variants last to first: a second machine (or core) working on
   // the same seeds meets the first in the middle; their JSON files merge by (variant, seed).
   const order = process.env.XCLR_STUDY_REVERSE === '1' ? [...variants].reverse() : variants;
+  // XCLR_STUDY_SHARED=DIR: workers in separate checkouts split one study without running a pair
+  // twice: each claims a (variant, seed) by creating DIR/<study>/<variant>@<seed> first; a pair
+  // another worker claimed is skipped here (its JSON has the result; merge by (variant, seed)).
+  const shared = process.env.XCLR_STUDY_SHARED;
+  const claim = (name, seed) => {
+    if (!shared) return true;
+    const dir = path.join(shared, path.basename(out, '.json'));
+    fs.mkdirSync(dir, { recursive: true });
+    try {
+      fs.closeSync(fs.openSync(path.join(dir, `${name}@${seed}`), 'wx'));
+      return true;
+    } catch (err) {
+      if (err.code === 'EEXIST') return false;
+      throw err;
+    }
+  };
   for (const seed of seeds) {
     for (const v of order) {
       if (runs.some((r) => r.variant === v.name && r.seed === seed)) continue;
+      if (!claim(v.name, seed)) {
+        console.log(`# ${v.name} seed ${seed}: claimed by another worker`);
+        continue;
+      }
       const before = new Set(fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : []);
       // XCLR_STUDY_SET: settings that change how a run computes, not what (e.g. backend.threads=1
       // to run two studies side by side on two cores); `;`-separated.
@@ -44,10 +64,14 @@ export function runStudy({ out, command, variants, seeds }) {
       let dir;
       let summary;
       try {
-        execFileSync(process.execPath, [path.join(root, 'apps/train/dist/cli.js'), 'train', '--preset', v.preset, ...sets, '--runs-dir', runsDir], {
-          stdio: ['ignore', 'inherit', 'inherit'],
-          env: { ...process.env, CI: '1' },
-        });
+        execFileSync(
+          process.execPath,
+          [path.join(root, 'apps/train/dist/cli.js'), 'train', '--preset', v.preset, ...sets, '--runs-dir', runsDir],
+          {
+            stdio: ['ignore', 'inherit', 'inherit'],
+            env: { ...process.env, CI: '1' },
+          },
+        );
         dir = fs.readdirSync(runsDir).find((d) => !before.has(d) && d.endsWith(`-${v.name}`));
         summary = JSON.parse(fs.readFileSync(path.join(runsDir, dir, 'summary.json'), 'utf8'));
       } catch (err) {
@@ -69,7 +93,8 @@ export function meanStd(xs) {
   return { mean: m, std: sd, n: xs.length };
 }
 
-export const pct = ({ mean, std, n }) => (n > 1 ? `${(100 * mean).toFixed(2)} ± ${(100 * std).toFixed(2)}` : (100 * mean).toFixed(2));
+export const pct = ({ mean, std, n }) =>
+  n > 1 ? `${(100 * mean).toFixed(2)} ± ${(100 * std).toFixed(2)}` : (100 * mean).toFixed(2);
 
 /** Prints a markdown table: one row per variant, mean ± std over seeds of each metric. */
 export function printTable(runs, variants, metrics = ['knnTop1', 'linearTop1', 'baselineKnnTop1', 'baselineLinearTop1']) {
