@@ -54,13 +54,17 @@ function buildProgram(io: Io): Command {
     ['knn', 'weighted kNN top-1 at each eval.knnK on the test set (and extra test splits)'],
     ['linear', 'linear probe (validation-selected weight decay and step) on frozen features'],
     ['retrieval', "image ↔ caption recall@1/5/10 through the run's text tower (CLIP runs)"],
+    ['similarity', 'learned vs caption similarity by value of the object and of each attribute (captioned data)'],
   ] as const) {
-    evaluate
+    const command = evaluate
       .command(`${kind} <runDir>`)
       .description(what)
       .addOption(
         new Option('--checkpoint <name>', 'which checkpoint (default: best if saved, else last)').choices(['best', 'last']),
-      )
+      );
+    if (kind === 'similarity')
+      command.option('--split <name>', 'the split (default: attributes when the data has it, else test)');
+    command
       .option('--json', 'print one JSON object')
       .action(
         async (runDir: string, o) =>

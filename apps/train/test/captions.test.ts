@@ -101,7 +101,27 @@ describe('captioned training: the synthetic set, CLIP and X-CLR with a caption g
     // The background fills most pixels: a linear probe of raw pixels finds it far above the majority rate.
     expect(attributes.baseline.background.top1).toBeGreaterThan(attributes.baseline.background.majority + 0.3);
     expect(r.out).toContain('attribute probes (attributes, 120 images, linear top-1 on a random half)');
-  });
+
+    // Learned vs caption similarity per attribute value, from the checkpoint.
+    const dir = runDirIn(runs);
+    const sim = await xclr(['eval', 'similarity', dir, '--json']);
+    expect(sim.code, sim.err).toBe(0);
+    const record = JSON.parse(sim.out);
+    expect(record).toMatchObject({ kind: 'similarity', split: 'attributes', rows: 120, textEncoder: 'use-lite' });
+    expect(Object.keys(record.kinds)).toEqual(kinds);
+    expect(record.kinds.color.values).toBe(8);
+    expect(record.kinds.color.target).toHaveLength(64);
+    expect(record.kinds.color.target[0]).toBeCloseTo(1, 5);
+    // Captions name the colour: two colours' captions are less alike than one colour's with itself.
+    expect(Math.max(...record.kinds.color.target.filter((_: number, i: number) => i % 9 !== 0))).toBeLessThan(0.999);
+    expect(fs.existsSync(path.join(dir, 'eval-similarity-last.json'))).toBe(true);
+    const test = await xclr(['eval', 'similarity', dir, '--split', 'test', '--json']);
+    expect(test.code, test.err).toBe(0);
+    expect(JSON.parse(test.out)).toMatchObject({ split: 'test', rows: 120 });
+    const missing = await xclr(['eval', 'similarity', dir, '--split', 'nope']);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('no split "nope" (test, only-fg, mixed-same, mixed-rand, attributes)');
+  }, 600_000); // generates synth v2 and trains, evaluates and reloads a run: minutes on a loaded machine
 
   it('a caption graph on a dataset without captions is a clear error', async () => {
     const r = await xclr(['train', ...TINY, '--set', 'loss.graph=captions', '--runs-dir', tmpDir('xclr-nocap-')]);

@@ -28,4 +28,10 @@ export { type Features, features, l2NormalizeRows } from './features.js';
 export { type KnnOptions, type KnnResult, knnClassify } from './knn.js';
 export { type LinearProbeOptions, type LinearProbeResult, linearProbe } from './linear-probe.js';
 export { type RetrievalResult, retrievalRecall } from './retrieval.js';
-export { classSimilarity, graphCorrelation, pearson } from './similarity-structure.js';
+export {
+  classSimilarity,
+  type GroupSimilarity,
+  graphCorrelation,
+  pearson,
+  similarityByGroup,
+} from './similarity-structure.js';

@@ -65,3 +65,40 @@ export function graphCorrelation(learned: ArrayLike<number>, target: ArrayLike<n
   const b = offDiagonal(target, n);
   return { pearson: pearson(a, b), spearman: pearson(ranks(a), ranks(b)) };
 }
+
+export interface GroupSimilarity {
+  /** Distinct values of the label kind (the matrices are values × values, row-major). */
+  values: number;
+  /** `classSimilarity` of the target rows (e.g. the samples' caption embeddings) by value. */
+  target: number[];
+  /** `classSimilarity` of the learned features by value. */
+  learned: number[];
+  pearson: number;
+  spearman: number;
+}
+
+/**
+ * For each label kind of `groups` (e.g. `{ object, color, size }`, integers from 0): the value ×
+ * value similarity of the learned features and of `target` rows of the same samples (e.g. the
+ * sentence embeddings of their captions), and how well they correlate: whether an encoder learned
+ * the target's structure attribute by attribute (the paper's Fig. 4, per attribute).
+ */
+export function similarityByGroup(
+  learned: Features,
+  target: Features,
+  groups: Readonly<Record<string, ArrayLike<number>>>,
+): Record<string, GroupSimilarity> {
+  if (learned.rows !== target.rows)
+    throw new Error(`similarityByGroup: ${learned.rows} learned rows but ${target.rows} target rows`);
+  const out: Record<string, GroupSimilarity> = {};
+  for (const [name, labels] of Object.entries(groups)) {
+    checkLabels(`similarityByGroup ${name}`, labels, learned.rows);
+    const values = Math.max(...Array.from(labels)) + 1;
+    if (!(Number.isInteger(values) && values >= 2 && Array.from(labels).every((v) => Number.isInteger(v) && v >= 0)))
+      throw new Error(`similarityByGroup ${name}: labels must be integers ≥ 0 with at least two values`);
+    const t = classSimilarity(target, labels, values);
+    const l = classSimilarity(learned, labels, values);
+    out[name] = { values, target: Array.from(t), learned: Array.from(l), ...graphCorrelation(l, t, values) };
+  }
+  return out;
+}

@@ -1,6 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { classSimilarity, features, graphCorrelation, knnClassify, linearProbe, retrievalRecall } from '../src/index.js';
+import {
+  classSimilarity,
+  features,
+  graphCorrelation,
+  knnClassify,
+  linearProbe,
+  retrievalRecall,
+  similarityByGroup,
+} from '../src/index.js';
 
 describe('retrieval recall', () => {
   it('a constructed case with a known answer', async () => {
@@ -64,5 +72,33 @@ describe('similarity structure', () => {
     const { pearson, spearman } = graphCorrelation(s, target, 3);
     expect(pearson).toBeGreaterThan(0.9);
     expect(spearman).toBeCloseTo(1, 6);
+  });
+
+  it('similarityByGroup: per label kind, learned and target similarity by value and their correlation', () => {
+    // Six samples with a colour (0, 1, 2) and a size (0, 1). The learned features encode colour
+    // like the targets do (colours 0 and 1 alike, 2 apart) and ignore size; the targets encode both.
+    const colour = [0, 0, 1, 1, 2, 2];
+    const size = [0, 1, 0, 1, 0, 1];
+    const dir = [
+      [1, 0],
+      [0.8, 0.6],
+      [-1, 0],
+    ];
+    const learned = features(Float32Array.from(colour.flatMap((c) => dir[c])), 2);
+    const target = features(Float32Array.from(colour.flatMap((c, i) => [...dir[c], size[i] ? 1 : -1])), 3);
+    const r = similarityByGroup(learned, target, { colour, size });
+    expect(r.colour.values).toBe(3);
+    expect(r.colour.learned).toHaveLength(9);
+    expect(r.colour.pearson).toBeGreaterThan(0.95);
+    expect(r.colour.learned[1]).toBeCloseTo(0.8, 5);
+    // Learned features do not tell the sizes apart: their mean directions coincide.
+    expect(r.size.learned[1]).toBeCloseTo(1, 5);
+    expect(r.size.target[1]).toBeLessThan(0.5);
+    expect(() => similarityByGroup(learned, features(new Float32Array(4), 2), { colour })).toThrow(
+      'similarityByGroup: 6 learned rows but 2 target rows',
+    );
+    expect(() => similarityByGroup(learned, target, { one: [0, 0, 0, 0, 0, 0] })).toThrow(
+      'similarityByGroup one: labels must be integers ≥ 0 with at least two values',
+    );
   });
 });

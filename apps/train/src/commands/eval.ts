@@ -1,16 +1,29 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '@xclr/data';
-import { evalFeatureSets, headlineK, knnBySplit, linearBySplit, retrievalScores } from '@xclr/eval';
+import {
+  evalFeatureSets,
+  evalIndices,
+  extractFeatures,
+  features as featureRows,
+  headlineK,
+  knnBySplit,
+  labelsOf,
+  linearBySplit,
+  retrievalScores,
+  similarityByGroup,
+} from '@xclr/eval';
 import { loadCheckpoint } from '@xclr/models/checkpoint';
 import { readRunConfig } from '../config/overrides.js';
-import { architecture, retrievalInputs, setUpRun, useConfiguredBackend } from '../run/setup.js';
+import { architecture, captionEmbeddings, retrievalInputs, setUpRun, useConfiguredBackend } from '../run/setup.js';
 
-export type EvalKind = 'knn' | 'linear' | 'retrieval';
+export type EvalKind = 'knn' | 'linear' | 'retrieval' | 'similarity';
 
 export interface EvalCommandOptions {
   /** Default: `best` when the run saved one (at an epoch's end), else `last`. */
   checkpoint?: 'best' | 'last';
+  /** `similarity`: the split (default `attributes` when the data has it, else `test`). */
+  split?: string;
   json: boolean;
   out: (line: string) => void;
   log: (line: string) => void;
@@ -40,20 +53,45 @@ export async function evalCommand(kind: EvalKind, runDir: string, o: EvalCommand
       );
     const manifest = await loadCheckpoint(ckpt, { architecture: architecture(config), variables: objective.variables });
     const { knnK: ks, linearEpochs, features } = config.eval;
-    const sets = await evalFeatureSets({ ...config.eval, ...data, numClasses, embed: (x) => model.embed(x, features) });
+    const embed = (x: Parameters<typeof model.embed>[0]) => model.embed(x, features);
     let result: Record<string, unknown>;
     let lines: string[];
-    if (kind === 'retrieval') {
+    if (kind === 'similarity') {
+      // Learned vs caption similarity by value of the object and of each attribute, on one split.
+      const split = o.split ?? (data.extraTests.attributes ? 'attributes' : 'test');
+      const images = split === 'test' ? data.test : data.extraTests[split];
+      if (!images) throw new Error(`${runDir}: no split "${split}" (${['test', ...Object.keys(data.extraTests)].join(', ')})`);
+      if (!images.captions)
+        throw new Error(`${runDir}: similarity compares with caption embeddings; ${images.name} has no captions`);
+      const idx = evalIndices(images, config.eval.testSize);
+      const captions = await captionEmbeddings(config, images, o.log);
+      const picked = new Float32Array(idx.length * captions.dim);
+      idx.forEach((i, k) => {
+        picked.set(captions.rows.subarray(i * captions.dim, (i + 1) * captions.dim), k * captions.dim);
+      });
+      const target = featureRows(picked, captions.dim, `${images.name} caption embeddings`);
+      const groups: Record<string, Int32Array> = { object: labelsOf(images, idx) };
+      for (const [name, values] of Object.entries(images.attributes ?? {})) groups[name] = Int32Array.from(idx, (i) => values[i]);
+      const kinds = similarityByGroup(await extractFeatures(embed, images, idx), target, groups);
+      result = { split, rows: idx.length, textEncoder: captions.encoder, kinds };
+      lines = Object.entries(kinds).map(
+        ([name, g]) =>
+          `${name.padEnd(12)}${String(g.values).padStart(3)} values  Pearson ${g.pearson.toFixed(3)}  Spearman ${g.spearman.toFixed(3)}`,
+      );
+    } else if (kind === 'retrieval') {
+      const sets = await evalFeatureSets({ ...config.eval, ...data, numClasses, embed });
       const r = await retrievalScores(data.test, sets.test.idx, (await retrievalInputs(config, parts, o.log))!);
       result = { ...r, testSize: sets.test.idx.length };
       lines = [1, 5, 10].map((k) => `R@${k}  image→text ${pct(r.imageToText[k])}  text→image ${pct(r.textToImage[k])}`);
     } else if (kind === 'knn') {
+      const sets = await evalFeatureSets({ ...config.eval, ...data, numClasses, embed });
       const knn = await knnBySplit(sets, ks);
       result = { knn, headlineK: headlineK(ks) };
       const header = ks.map((k) => `k=${k}`);
       const perSplit = Object.entries(knn).map(([split, acc]) => [split, ks.map((k) => pct(acc[k]))] as const);
       lines = [row('split', header), ...perSplit.map(([split, cells]) => row(split, cells))];
     } else {
+      const sets = await evalFeatureSets({ ...config.eval, ...data, numClasses, embed });
       const probe = await linearBySplit(sets, linearEpochs);
       result = { linear: probe };
       lines = [

@@ -54,7 +54,7 @@ export function architecture(config: RunConfig) {
 }
 
 /** Per-sample caption embeddings of a split: from the configured file (by sample key) or the configured encoder. */
-const captionEmbeddings = ({ loss }: RunConfig, split: CaptionedSplit, log: (line: string) => void) =>
+export const captionEmbeddings = ({ loss }: RunConfig, split: CaptionedSplit, log: (line: string) => void) =>
   splitCaptionEmbeddings(split, { file: loss.captionEmbeddings, encoder: loss.textEncoder, cacheDir: defaultCacheDir(), log });
 
 /** Everything a run trains or evaluates: data, target graph, caption embeddings, model and objective. */
