@@ -79,9 +79,9 @@ export async function evalCommand(kind: EvalKind, runDir: string, o: EvalCommand
           `${name.padEnd(12)}${String(g.values).padStart(3)} values  Pearson ${g.pearson.toFixed(3)}  Spearman ${g.spearman.toFixed(3)}`,
       );
     } else if (kind === 'retrieval') {
-      const sets = await evalFeatureSets({ ...config.eval, ...data, numClasses, embed });
-      const r = await retrievalScores(data.test, sets.test.idx, (await retrievalInputs(config, parts, o.log))!);
-      result = { ...r, testSize: sets.test.idx.length };
+      const idx = evalIndices(data.test, config.eval.testSize); // the rows evaluateEncoder scored
+      const r = await retrievalScores(data.test, idx, (await retrievalInputs(config, parts, o.log))!);
+      result = { ...r, testSize: idx.length };
       lines = [1, 5, 10].map((k) => `R@${k}  image→text ${pct(r.imageToText[k])}  text→image ${pct(r.textToImage[k])}`);
     } else if (kind === 'knn') {
       const sets = await evalFeatureSets({ ...config.eval, ...data, numClasses, embed });
