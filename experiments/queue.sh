@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs every study in turn (each resumes where it stopped): the whole of docs/results/*.json.
-# Two seeds of the methods comparison first, then the other studies, then further seeds.
+# Two seeds of the methods comparison first, then the other studies, then further seeds, then
+# every study with the ConvNet (3 seeds), then the tables and plots.
 #   npm run build && bash experiments/queue.sh
+# Two workers on two cores (separate checkouts, one thread each) split a study without running a
+# pair twice: XCLR_STUDY_SET='backend.threads=1' XCLR_STUDY_SHARED=/some/shared/dir in both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 node experiments/fmnist-methods.mjs --seeds 0,1
@@ -23,3 +26,9 @@ node experiments/batch-size.mjs --seeds 0,1
 node experiments/memory-queue.mjs --seeds 0,1,2
 node experiments/batch-size.mjs --seeds 0,1,2
 node experiments/fmnist-methods.mjs --seeds 0,1,2 --encoder convnet
+node experiments/synth-captions.mjs --seeds 0,1,2 --encoder convnet
+node experiments/synth-captions.mjs --seeds 0,1,2 --encoder convnet --version 2
+node experiments/synth-v2-similarity.mjs
+node experiments/data-efficiency.mjs --seeds 0,1,2 --encoder convnet
+node experiments/target-temperature.mjs --seeds 0,1,2 --encoder convnet
+node experiments/report.mjs

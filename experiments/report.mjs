@@ -70,8 +70,20 @@ table(
   ['targets', 'seeds', 'kNN@20 %', 'linear %', ...['only-fg', 'mixed-same', 'mixed-rand'].map((s) => `${s} linear %`)],
   ['synth-xclr-dense', 'synth-xclr-topk16', 'synth-xclr-topk16-neighbors64'].map((v) => {
     const ss = group(sparse, v);
-    const split = (name) => cell(ss.map((x) => x.splits[name]), 'linearTop1');
-    return [v, String(ss.length), cell(ss, 'knnTop1'), cell(ss, 'linearTop1'), split('only-fg'), split('mixed-same'), split('mixed-rand')];
+    const split = (name) =>
+      cell(
+        ss.map((x) => x.splits[name]),
+        'linearTop1',
+      );
+    return [
+      v,
+      String(ss.length),
+      cell(ss, 'knnTop1'),
+      cell(ss, 'linearTop1'),
+      split('only-fg'),
+      split('mixed-same'),
+      split('mixed-rand'),
+    ];
   }),
 );
 
@@ -114,11 +126,81 @@ table(
   ],
 );
 
+console.log('## synth v2 (compositional captions; ConvNet)\n');
+const synth2 = load('synth-v2-captions.json');
+const synth2Variants = ['synth2-clip-convnet', 'synth2-xclr-convnet', 'synth2-simclr-convnet'];
+const splits2 = ['only-fg', 'mixed-same', 'mixed-rand', 'attributes'];
+if (synth2.length) {
+  const mean = (ss, get) => pct(meanStd(ss.map(get)));
+  table(
+    ['variant', 'seeds', 'original kNN / linear %', ...splits2.map((s) => `${s} kNN / linear %`), 'retrieval i→t R@1/5/10 %'],
+    [
+      [
+        'raw pixels',
+        '–',
+        `${mean(group(synth2, synth2Variants[0]), (s) => s.baselineKnnTop1)} / ${mean(group(synth2, synth2Variants[0]), (s) => s.baselineLinearTop1)}`,
+        ...splits2.map((sp) => {
+          const ss = synth2.map((r) => r.summary.splits[sp]);
+          return `${mean(ss, (x) => x.baselineKnnTop1)} / ${mean(ss, (x) => x.baselineLinearTop1)}`;
+        }),
+        '–',
+      ],
+      ...synth2Variants.map((v) => {
+        const ss = group(synth2, v);
+        if (!ss.length) return [v, '0', '–', ...splits2.map(() => '–'), '–'];
+        const recall = ss.filter((s) => s.retrieval);
+        return [
+          v,
+          String(ss.length),
+          `${cell(ss, 'knnTop1')} / ${cell(ss, 'linearTop1')}`,
+          ...splits2.map((sp) => `${mean(ss, (s) => s.splits[sp].knnTop1)} / ${mean(ss, (s) => s.splits[sp].linearTop1)}`),
+          recall.length
+            ? [1, 5, 10].map((k) => (100 * meanStd(recall.map((s) => s.retrieval.imageToText[k])).mean).toFixed(1)).join(' / ')
+            : '–',
+        ];
+      }),
+    ],
+  );
+  const probed = synth2.filter((r) => r.summary.attributes).map((r) => r.summary.attributes);
+  const kinds = Object.keys(probed[0]?.encoder ?? {});
+  if (kinds.length) {
+    console.log('Attribute probes (linear top-1 % on a random half of the attributes split, fitted on the other half):\n');
+    table(
+      ['features', 'seeds', ...kinds],
+      [
+        ...synth2Variants.map((v) => {
+          const as = synth2.filter((r) => r.variant === v && r.summary.attributes).map((r) => r.summary.attributes);
+          return [v, String(as.length), ...kinds.map((k) => (as.length ? pct(meanStd(as.map((a) => a.encoder[k].top1))) : '–'))];
+        }),
+        ['raw pixels', String(probed.length), ...kinds.map((k) => pct(meanStd(probed.map((a) => a.baseline[k].top1))))],
+        ['majority value', String(probed.length), ...kinds.map((k) => pct(meanStd(probed.map((a) => a.encoder[k].majority))))],
+      ],
+    );
+  }
+}
+const similarity = load('synth-v2-similarity.json');
+if (similarity.length) {
+  console.log('Learned vs caption similarity by attribute value (Pearson over off-diagonal value pairs, mean over seeds):\n');
+  const kinds = Object.keys(similarity[0].kinds);
+  table(
+    ['variant', 'seeds', ...kinds],
+    synth2Variants.map((v) => {
+      const rs = similarity.filter((r) => r.variant === v);
+      return [
+        v,
+        String(rs.length),
+        ...kinds.map((k) => (rs.length ? meanStd(rs.map((r) => r.kinds[k].pearson)).mean.toFixed(2) : '–')),
+      ];
+    }),
+  );
+}
+
 console.log('## Target temperature τ_s (X-CLR, Fashion-MNIST)\n');
 const tau = load('target-temperature.json');
+const tauOf = (r) => Number(r.set.find((x) => x.startsWith('loss.targetTemperature='))?.split('=')[1]);
 const tauPoints = [
   ...methods.filter((r) => r.variant === 'fmnist-xclr' && r.seed === 0).map((r) => [0.1, r.summary]),
-  ...tau.map((r) => [Number(r.variant.slice('fmnist-xclr-tau'.length)), r.summary]),
+  ...tau.filter((r) => !r.variant.endsWith('-convnet')).map((r) => [tauOf(r), r.summary]),
 ].sort((a, b) => a[0] - b[0]);
 table(
   ['τ_s', 'kNN@20 %', 'linear %', 'Pearson(learned, target)'],
@@ -129,6 +211,24 @@ table(
     s.graphCorrelation ? s.graphCorrelation.pearson.toFixed(3) : '–',
   ]),
 );
+// ConvNet: every τ_s with its seeds (τ_s = 0.1 is the methods study's fmnist-xclr-convnet).
+const tauConv = new Map();
+for (const r of methods.filter((r) => r.variant === 'fmnist-xclr-convnet'))
+  tauConv.set(0.1, [...(tauConv.get(0.1) ?? []), r.summary]);
+for (const r of tau.filter((r) => r.variant.endsWith('-convnet')))
+  tauConv.set(tauOf(r), [...(tauConv.get(tauOf(r)) ?? []), r.summary]);
+const tauConvRows = [...tauConv.entries()].sort((a, b) => a[0] - b[0]);
+if (tauConvRows.length > 1) {
+  console.log('The same with the ConvNet (mean ± std over seeds):\n');
+  const corr = (ss) => {
+    const m = meanStd(ss.filter((s) => s.graphCorrelation).map((s) => s.graphCorrelation.pearson));
+    return m.n ? `${m.mean.toFixed(3)}${m.n > 1 ? ` ± ${m.std.toFixed(3)}` : ''}` : '–';
+  };
+  table(
+    ['τ_s', 'seeds', 'kNN@20 %', 'linear %', 'Pearson(learned, target)'],
+    tauConvRows.map(([t, ss]) => [String(t), String(ss.length), cell(ss, 'knnTop1'), cell(ss, 'linearTop1'), corr(ss)]),
+  );
+}
 
 console.log('## Data efficiency (same ≈ 936 steps; evaluated on the full training set)\n');
 const eff = load('data-efficiency.json');
@@ -137,24 +237,31 @@ const fullRuns = (preset) => {
   const seeds = new Set(eff.filter((r) => r.variant.startsWith(`${preset}-0.`)).map((r) => r.seed));
   return methods.filter((r) => r.variant === preset && seeds.has(r.seed)).map((r) => r.summary);
 };
+const effPresets = ['fmnist-xclr', 'fmnist-simclr', 'fmnist-xclr-convnet', 'fmnist-simclr-convnet'];
 const effRows = [];
-for (const preset of ['fmnist-xclr', 'fmnist-simclr']) {
+for (const preset of effPresets) {
   for (const f of ['0.01', '0.1']) {
     const ss = group(eff, `${preset}-${f}`);
-    if (ss.length) effRows.push([preset, `${100 * Number(f)} %`, cell(ss, 'knnTop1'), cell(ss, 'linearTop1')]);
+    if (ss.length) effRows.push([preset, `${100 * Number(f)} %`, String(ss.length), cell(ss, 'knnTop1'), cell(ss, 'linearTop1')]);
   }
   const full = fullRuns(preset);
-  if (full.length) effRows.push([preset, '100 %', cell(full, 'knnTop1'), cell(full, 'linearTop1')]);
+  if (full.length) effRows.push([preset, '100 %', String(full.length), cell(full, 'knnTop1'), cell(full, 'linearTop1')]);
 }
-table(['method', 'training data', 'kNN@20 %', 'linear %'], effRows);
+table(['method', 'training data', 'seeds', 'kNN@20 %', 'linear %'], effRows);
 
 // Plots (docs/*.png and .svg) of the sweeps, through @xclr/eval's vega-lite renderer.
-const { lineSpec, renderPlot } = await import('@xclr/eval/plots');
+const { heatmapSpec, lineSpec, renderPlot } = await import('@xclr/eval/plots');
 if (tauPoints.length > 1) {
-  const points = tauPoints.flatMap(([t, s]) => [
-    { x: t, y: 100 * s.knnTop1, series: 'kNN@20' },
-    { x: t, y: 100 * s.linearTop1, series: 'linear probe' },
-  ]);
+  const points = [
+    ...tauPoints.flatMap(([t, s]) => [
+      { x: t, y: 100 * s.knnTop1, series: 'MLP kNN@20 (seed 0)' },
+      { x: t, y: 100 * s.linearTop1, series: 'MLP linear (seed 0)' },
+    ]),
+    ...tauConvRows.flatMap(([t, ss]) => [
+      { x: t, y: 100 * meanStd(ss.map((s) => s.knnTop1)).mean, series: `ConvNet kNN@20 (mean of ${ss.length})` },
+      { x: t, y: 100 * meanStd(ss.map((s) => s.linearTop1)).mean, series: `ConvNet linear (mean of ${ss.length})` },
+    ]),
+  ];
   await renderPlot(
     lineSpec(points, { title: 'X-CLR on Fashion-MNIST: target temperature', x: 'τ_s (log scale)', y: 'top-1 %', logX: true }),
     path.join(root, 'docs', 'target-temperature'),
@@ -163,14 +270,18 @@ if (tauPoints.length > 1) {
 }
 if (effRows.length > 2) {
   const points = [];
-  for (const preset of ['fmnist-xclr', 'fmnist-simclr']) {
+  for (const preset of effPresets) {
     for (const [f, runs] of [
       [0.01, group(eff, `${preset}-0.01`)],
       [0.1, group(eff, `${preset}-0.1`)],
       [1, fullRuns(preset)],
     ]) {
       if (runs.length)
-        points.push({ x: 100 * f, y: 100 * meanStd(runs.map((s) => s.knnTop1)).mean, series: preset.replace('fmnist-', '') });
+        points.push({
+          x: 100 * f,
+          y: 100 * meanStd(runs.map((s) => s.knnTop1)).mean,
+          series: preset.replace('fmnist-', '').replace('-convnet', ' ConvNet'),
+        });
     }
   }
   await renderPlot(
@@ -185,18 +296,90 @@ if (effRows.length > 2) {
   console.log('plot: docs/data-efficiency.png');
 }
 
+// Per-split bars of the caption studies (ConvNet; linear probe on object classes, mean over seeds).
+const splitBars = (runs, variants, splitNames, title, base) => {
+  const values = [];
+  for (const v of variants) {
+    const ss = group(runs, v);
+    if (!ss.length) continue;
+    const method = v.replace(/^synth2?-/, '').replace('-convnet', '');
+    values.push({ split: 'original', method, top1: 100 * meanStd(ss.map((s) => s.linearTop1)).mean });
+    for (const sp of splitNames)
+      values.push({ split: sp, method, top1: 100 * meanStd(ss.map((s) => s.splits[sp].linearTop1)).mean });
+  }
+  if (!values.length) return null;
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title,
+    data: { values },
+    width: 90,
+    height: 220,
+    mark: 'bar',
+    encoding: {
+      column: { field: 'split', type: 'nominal', sort: ['original', ...splitNames], title: null },
+      x: { field: 'method', type: 'nominal', title: null, axis: { labels: false, ticks: false } },
+      y: { field: 'top1', type: 'quantitative', title: 'linear top-1 %', scale: { domain: [0, 100] } },
+      color: { field: 'method', type: 'nominal', title: 'method' },
+    },
+  };
+  return renderPlot(spec, path.join(root, 'docs', base)).then(() => console.log(`plot: docs/${base}.png`));
+};
+await splitBars(
+  synth,
+  ['synth-clip-convnet', 'synth-xclr-convnet', 'synth-simclr-convnet'],
+  splits,
+  'Synthetic captions, ConvNet: object top-1 by split',
+  'synth-captions-splits',
+);
+await splitBars(synth2, synth2Variants, splits2, 'synth v2, ConvNet: object top-1 by split', 'synth-v2-splits');
+// Target vs learned similarity heatmaps on synth v2 (seed 0): colour values and object classes.
+if (similarity.length) {
+  const { SYNTH_V2_ATTRIBUTES } = await import('@xclr/data');
+  const objects = ['T-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot'];
+  for (const kind of ['color', 'object']) {
+    const labels = kind === 'object' ? objects : SYNTH_V2_ATTRIBUTES[kind];
+    const first = similarity.find((r) => r.seed === 0 && r.variant === 'synth2-xclr-convnet');
+    if (!first) continue;
+    await renderPlot(
+      heatmapSpec(first.kinds[kind].target, labels, `synth v2 ${kind}: caption (target) similarity`),
+      path.join(root, 'docs', `synth-v2-${kind}-target`),
+    );
+    for (const v of synth2Variants) {
+      const r = similarity.find((x) => x.seed === 0 && x.variant === v);
+      if (r)
+        await renderPlot(
+          heatmapSpec(r.kinds[kind].learned, labels, `${v}: learned ${kind} similarity`),
+          path.join(root, 'docs', `synth-v2-${kind}-${v.replace('synth2-', '').replace('-convnet', '')}`),
+        );
+    }
+    console.log(`plots: docs/synth-v2-${kind}-{target,clip,xclr,simclr}.png`);
+  }
+}
+
 // Memory queues and large batches (ConvNet; Fashion-MNIST and the synthetic captioned set).
 const queueRuns = load('memory-queue.json');
 const batchRuns = load('batch-size.json');
 const both = (ss) => (ss.length ? `${cell(ss, 'knnTop1')} / ${cell(ss, 'linearTop1')}` : '–');
-const mixedRand = (ss) => (ss.length && ss[0].splits?.['mixed-rand'] ? cell(ss.map((s) => s.splits['mixed-rand']), 'linearTop1') : '–');
+const mixedRand = (ss) =>
+  ss.length && ss[0].splits?.['mixed-rand']
+    ? cell(
+        ss.map((s) => s.splits['mixed-rand']),
+        'linearTop1',
+      )
+    : '–';
 if (queueRuns.length) {
   console.log('## Memory queues (150 steps at batch 256; kNN@20 / linear %; synth: mixed-rand linear %)\n');
   const rows = [];
   for (const d of ['fmnist', 'synth']) {
     for (const m of ['xclr', 'ntxent', 'supcon']) {
       const groups = [0, 1024, 8192].map((q) => group(queueRuns, `${d}-${m}-queue${q}`));
-      rows.push([d, m, String(Math.min(...groups.map((g) => g.length))), ...groups.map(both), ...(d === 'synth' ? groups.map(mixedRand) : ['–', '–', '–'])]);
+      rows.push([
+        d,
+        m,
+        String(Math.min(...groups.map((g) => g.length))),
+        ...groups.map(both),
+        ...(d === 'synth' ? groups.map(mixedRand) : ['–', '–', '–']),
+      ]);
     }
   }
   table(['data', 'loss', 'seeds', 'Q = 0', 'Q = 1,024', 'Q = 8,192', 'mixed-rand Q = 0', 'Q = 1,024', 'Q = 8,192'], rows);
@@ -222,7 +405,13 @@ if (batchRuns.length) {
   for (const d of ['fmnist', 'synth']) {
     for (const m of ['xclr', 'ntxent']) {
       const groups = [256, 4096].map((b) => group(batchRuns, `${d}-${m}-batch${b}`));
-      rows.push([d, m, String(Math.min(...groups.map((g) => g.length))), ...groups.map(both), ...(d === 'synth' ? groups.map(mixedRand) : ['–', '–'])]);
+      rows.push([
+        d,
+        m,
+        String(Math.min(...groups.map((g) => g.length))),
+        ...groups.map(both),
+        ...(d === 'synth' ? groups.map(mixedRand) : ['–', '–']),
+      ]);
       for (const [i, b] of [256, 4096].entries()) {
         if (groups[i].length) points.push({ x: b, y: 100 * meanStd(groups[i].map((s) => s.knnTop1)).mean, series: `${d} ${m}` });
       }
@@ -230,7 +419,12 @@ if (batchRuns.length) {
   }
   table(['data', 'loss', 'seeds', 'batch 256', 'batch 4,096', 'mixed-rand 256', 'mixed-rand 4,096'], rows);
   await renderPlot(
-    lineSpec(points, { title: 'Batch size at the same 20 steps (ConvNet, kNN@20)', x: 'batch size (log scale)', y: 'top-1 %', logX: true }),
+    lineSpec(points, {
+      title: 'Batch size at the same 20 steps (ConvNet, kNN@20)',
+      x: 'batch size (log scale)',
+      y: 'top-1 %',
+      logX: true,
+    }),
     path.join(root, 'docs', 'batch-size'),
   );
   console.log('plot: docs/batch-size.png');
