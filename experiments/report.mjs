@@ -429,3 +429,20 @@ if (batchRuns.length) {
   );
   console.log('plot: docs/batch-size.png');
 }
+
+// The budget: every study run's wall-clock seconds as its summary recorded them (runs often
+// shared the 2 cores with another, so this is machine time spent, not the time on a quiet core).
+const budget = fs
+  .readdirSync(path.join(root, 'docs', 'results'))
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => [f, load(f)])
+  .filter(([, runs]) => Array.isArray(runs) && runs.some((r) => typeof r?.summary?.seconds === 'number'))
+  .map(([f, runs]) => [f.replace('.json', ''), runs.length, runs.reduce((s, r) => s + (r.summary?.seconds ?? 0), 0) / 3600]);
+console.log('## Budget (wall-clock hours of every study run)\n');
+table(
+  ['study', 'runs', 'hours'],
+  [
+    ...budget.map(([f, n, h]) => [f, String(n), h.toFixed(1)]),
+    ['all', String(budget.reduce((s, b) => s + b[1], 0)), budget.reduce((s, b) => s + b[2], 0).toFixed(1)],
+  ],
+);
