@@ -28,7 +28,8 @@ export interface TrainingReportOptions {
   title?: string;
   summary: TrainingSummary;
   /** kNN accuracy per k of the encoder and of raw pixels, and the learned class similarity (`evaluateEncoder`'s result). */
-  evalResult: Pick<EvalResult, 'knn' | 'baselineKnn' | 'learnedClassSimilarity'>;
+  evalResult: Pick<EvalResult, 'knn' | 'baselineKnn' | 'learnedClassSimilarity'> &
+    Partial<Pick<EvalResult, 'splits' | 'attributes'>>;
   /**
    * The training log's records (`metrics.jsonl`): `{ kind: 'step', step, loss }` make the loss
    * curve, `{ kind: 'epoch', epoch, valKnnTop1 }` the held-out kNN curve; others are ignored.
@@ -81,6 +82,39 @@ export async function writeTrainingReport(options: TrainingReportOptions): Promi
         [`${s.name} encoder`, pct(s.knnTop1), pct(s.linearTop1), pct(s.linearTop5)],
       ],
     },
+    ...(evalResult.splits && Object.keys(evalResult.splits).length
+      ? [
+          {
+            title: 'Other test splits (same kNN bank and probe)',
+            table: [
+              ['split', 'kNN top-1', 'linear top-1', 'raw pixels kNN', 'raw pixels linear'],
+              ...Object.entries(evalResult.splits).map(([name, r]) => [
+                name,
+                pct(r.knnTop1),
+                pct(r.linearTop1),
+                pct(r.baselineKnnTop1),
+                pct(r.baselineLinearTop1),
+              ]),
+            ],
+          },
+        ]
+      : []),
+    ...(evalResult.attributes
+      ? [
+          {
+            title: `Attribute probes (${evalResult.attributes.split}, ${evalResult.attributes.rows} images; linear top-1 on a random half)`,
+            table: [
+              ['label', 'encoder', 'raw pixels', 'majority value'],
+              ...Object.entries(evalResult.attributes.encoder).map(([name, a]) => [
+                name,
+                pct(a.top1),
+                pct(evalResult.attributes!.baseline[name].top1),
+                pct(a.majority),
+              ]),
+            ],
+          },
+        ]
+      : []),
     {
       title: 'Run',
       table: [

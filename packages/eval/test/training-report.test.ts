@@ -59,6 +59,25 @@ describe('writeTrainingReport', () => {
     expect(fs.readFileSync(file, 'utf8')).toContain(`<title>training run ${path.basename(outDir)}</title>`);
   });
 
+  it('adds tables of the other test splits and the attribute probes when the evaluation has them', async () => {
+    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xclr-training-report-'));
+    const probe = (top1: number) => ({ top1, majority: 0.25, values: 4 });
+    const file = await writeTrainingReport({
+      outDir,
+      summary,
+      metrics,
+      evalResult: {
+        ...evalResult,
+        splits: { 'mixed-rand': { knnTop1: 0.4, linearTop1: 0.5, baselineKnnTop1: 0.2, baselineLinearTop1: 0.3 } },
+        attributes: { split: 'attributes', rows: 200, encoder: { color: probe(0.9) }, baseline: { color: probe(0.6) } },
+      },
+    });
+    const html = fs.readFileSync(file, 'utf8');
+    expect(html).toContain('<tr><td>mixed-rand</td><td>40.00%</td><td>50.00%</td><td>20.00%</td><td>30.00%</td></tr>');
+    expect(html).toContain('Attribute probes (attributes, 200 images; linear top-1 on a random half)');
+    expect(html).toContain('<tr><td>color</td><td>90.00%</td><td>60.00%</td><td>25.00%</td></tr>');
+  });
+
   it('is the Node-only subpath @xclr/eval/report', async () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8'));
     expect(pkg.exports['./report']).toEqual({
