@@ -18,7 +18,9 @@ describe('errors: one clear line and a non-zero exit', () => {
 
   it('config files: unknown preset, missing file, unknown key in YAML', async () => {
     expect((await xclr(['config', 'print', '--preset', 'nope'])).err).toMatch(/unknown preset "nope"; available: fmnist-xclr/);
-    expect((await xclr(['config', 'print', '--config', '/nonexistent.yaml'])).err).toBe('xclr: config error: /nonexistent.yaml: config file not found');
+    expect((await xclr(['config', 'print', '--config', '/nonexistent.yaml'])).err).toBe(
+      'xclr: config error: /nonexistent.yaml: config file not found',
+    );
     const dir = tmpDir('xclr-cfg-');
     const file = path.join(dir, 'run.yaml');
     const printed = JSON.parse((await xclr(['config', 'print'])).out);
@@ -33,6 +35,27 @@ describe('errors: one clear line and a non-zero exit', () => {
     const cfg = JSON.parse(r.out);
     expect(cfg.loss.type).toBe('supcon');
     expect(cfg.train.epochs).toBe(2);
+  });
+
+  it('data.synth.size sets the image and encoder input side of the synthetic set, unless data.imageSize does', async () => {
+    const print = async (...set: string[]) =>
+      JSON.parse((await xclr(['config', 'print', '--preset', 'synth-xclr', ...set.flatMap((s) => ['--set', s])])).out);
+    const synth = 'data.synth={"train":100,"test":20,"seed":0,"version":2,"size":64}';
+    const at64 = await print(synth);
+    expect(at64.data.imageSize).toBe(64);
+    expect(at64.model.encoder.inputShape).toEqual([64, 64, 3]);
+    const resized = await print(synth, 'data.imageSize=48');
+    expect(resized.model.encoder.inputShape).toEqual([48, 48, 3]);
+    const bad = await xclr([
+      'config',
+      'print',
+      '--preset',
+      'synth-xclr',
+      '--set',
+      'data.synth={"train":100,"test":20,"seed":0,"size":16}',
+    ]);
+    expect(bad.code).toBe(2); // a usage error, like every config error
+    expect(bad.err).toContain('data.synth.size');
   });
 
   it('missing dataset directory, unwritable run directory, incompatible checkpoint', async () => {

@@ -111,7 +111,10 @@ export function resolveConfig(options: { preset?: string; config?: string; set?:
     base = validateConfig(preset, `presets/${name}.yaml`);
   }
   const config = applyOverrides(base, options.set ?? []);
-  // data.imageSize sets the encoder's input side too: one setting, not two that must agree.
+  // data.imageSize sets the encoder's input side too: one setting, not two that must agree. A
+  // synthetic set generated at another size is read at that size unless data.imageSize says otherwise.
+  const generated = config.data.dataset === 'synth' ? config.data.synth?.size : undefined;
+  if (generated && !config.data.imageSize) config.data.imageSize = generated;
   const side = config.data.imageSize;
   if (side) config.model.encoder.inputShape = [side, side, config.model.encoder.inputShape[2]];
   return config;

@@ -60,8 +60,19 @@ export const runConfigSchema = z.strictObject({
     shuffleBuffer: count().optional(),
     /** Neighbour-aware batches: this many of each batch are loss.graph topk neighbours of the others (epochs get longer). */
     neighbors: z.number().int().nonnegative().optional(),
-    /** Size, seed (the data's, not the run's) and version of the synthetic set (2: synth v2, with an attributes split). */
-    synth: z.strictObject({ train: count(), test: count(), seed: whole(), version: z.literal([1, 2]).optional() }).optional(),
+    /**
+     * Sample counts, seed (the data's, not the run's), version (2: synth v2, with an attributes
+     * split) and image side (default 32; also the encoder's input side unless data.imageSize is set) of the synthetic set.
+     */
+    synth: z
+      .strictObject({
+        train: count(),
+        test: count(),
+        seed: whole(),
+        version: z.literal([1, 2]).optional(),
+        size: z.number().int().min(32).optional(),
+      })
+      .optional(),
     /** Fraction of the training set, class-balanced (data-efficiency experiments). */
     fraction: z.number().gt(0).lte(1),
     augment: z.enum(['simclr', 'none']),
