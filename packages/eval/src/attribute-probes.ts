@@ -21,7 +21,7 @@ export interface AttributeProbe {
 }
 
 /** The rows of a seeded random 50/50 split: `[fit, score]` (Fisher–Yates on a mulberry32 stream). */
-export function halves(rows: number, seed = 0): [Int32Array, Int32Array] {
+export function randomHalves(rows: number, seed = 0): [Int32Array, Int32Array] {
   if (!Number.isInteger(rows) || rows < 4)
     throw new Error(`attributeProbes: need at least 4 rows to split in halves, got ${rows}`);
   let state = (seed ^ 0x9e3779b9) >>> 0;
@@ -59,7 +59,7 @@ export async function attributeProbes(
   labels: Readonly<Record<string, ArrayLike<number>>>,
   options: AttributeProbeOptions = {},
 ): Promise<Record<string, AttributeProbe>> {
-  const [fitRows, scoreRows] = halves(f.rows, options.seed ?? 0);
+  const [fitRows, scoreRows] = randomHalves(f.rows, options.seed ?? 0);
   const fitF = pickRows(f, fitRows);
   const scoreF = pickRows(f, scoreRows);
   const out: Record<string, AttributeProbe> = {};

@@ -1,7 +1,7 @@
 // The root entry is browser-safe (no Node built-ins): plots and HTML reports are
 // `@xclr/eval/plots`, the cached evaluation protocol `@xclr/eval/protocol` and the training
 // report `@xclr/eval/report`, all Node only.
-export { type AttributeProbe, type AttributeProbeOptions, attributeProbes, halves } from './attribute-probes.js';
+export { type AttributeProbe, type AttributeProbeOptions, attributeProbes, randomHalves } from './attribute-probes.js';
 export {
   type EmbedFn,
   type EvalImages,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { attributeProbes, features, halves } from '../src/index.js';
+import { attributeProbes, features, randomHalves } from '../src/index.js';
 
 /** Rows whose features one-hot encode `shown` (3 values) plus noise; `hidden` (4 values) is not in them. */
 function encoded(rows: number) {
@@ -20,18 +20,18 @@ function encoded(rows: number) {
   return { f: features(data, dim), shown, hidden };
 }
 
-describe('halves', () => {
+describe('randomHalves', () => {
   it('splits the rows into two disjoint halves that cover them, the same for a seed and different across seeds', () => {
-    const [a, b] = halves(101, 3);
+    const [a, b] = randomHalves(101, 3);
     expect(a.length).toBe(50);
     expect(b.length).toBe(51);
     expect([...a, ...b].sort((x, y) => x - y)).toEqual(Array.from({ length: 101 }, (_, i) => i));
-    expect(halves(101, 3)).toEqual([a, b]);
-    expect(Array.from(halves(101, 4)[0])).not.toEqual(Array.from(a));
+    expect(randomHalves(101, 3)).toEqual([a, b]);
+    expect(Array.from(randomHalves(101, 4)[0])).not.toEqual(Array.from(a));
     // Random, not a stride: the first half is not the first 50 rows, nor every other row.
     expect(Array.from(a)).not.toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(Array.from(a)).not.toEqual(Array.from({ length: 50 }, (_, i) => 2 * i));
-    expect(() => halves(3)).toThrow('attributeProbes: need at least 4 rows to split in halves, got 3');
+    expect(() => randomHalves(3)).toThrow('attributeProbes: need at least 4 rows to split in halves, got 3');
   });
 });
 
