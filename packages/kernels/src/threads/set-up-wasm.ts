@@ -34,7 +34,10 @@ export async function setUpWasm(options: WasmOptions = {}): Promise<WasmSetUp> {
   if (tf.findBackendFactory('wasm') == null) throw new Error('the wasm backend did not register');
   const notes: string[] = [];
   const kernels = options.stockKernels ? {} : registerWasmKernels();
-  if (tf.findBackend('wasm') != null) {
+  // Not tf.findBackend('wasm'): for a registered but uninitialised backend it starts an
+  // initialisation with the settings of the moment, a second one beside the configured start
+  // below; two threaded start-ups at once hung now and then under load.
+  if (tf.engine().registry.wasm != null) {
     // Initialised earlier in this process (another backend may be active now): its paths and
     // threads are fixed, so it is only made active again.
     if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');
