@@ -94,6 +94,20 @@ export function labelsOf(images: EvalImages, indices: ArrayLike<number>): Int32A
 }
 
 /**
+ * The label kinds of `indices`: `object` (the class labels) and each of the images' `attributes`,
+ * as attribute probes and per-attribute similarity read them.
+ */
+export function labelKindsOf(images: EvalImages, indices: ArrayLike<number>): Record<string, Int32Array> {
+  const out: Record<string, Int32Array> = { object: labelsOf(images, indices) };
+  for (const [name, values] of Object.entries(images.attributes ?? {})) {
+    if (values.length !== images.size)
+      throw new Error(`${images.name}: attribute "${name}" has ${values.length} values for ${images.size} images`);
+    out[name] = Int32Array.from(indices as ArrayLike<number>, (i) => values[i]);
+  }
+  return out;
+}
+
+/**
  * Encoder features of `indices`, `batch` images at a time, each batch under `tf.tidy` (no tensor
  * outlives the call).
  */

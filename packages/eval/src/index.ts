@@ -17,6 +17,7 @@ export {
   heldOutKnn,
   knnBySplit,
   type LabelledFeatures,
+  labelKindsOf,
   labelsOf,
   linearBySplit,
   pixelRows,

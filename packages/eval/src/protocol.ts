@@ -10,6 +10,7 @@ import {
   extractFeatures,
   type FeatureSetOptions,
   type LabelledFeatures,
+  labelKindsOf,
   pixelRows,
   type RetrievalInputs,
   retrievalScores,
@@ -124,17 +125,10 @@ function readBaseline(file: string, ks: readonly number[], extra: readonly strin
 }
 
 /** The label kinds an attribute split's rows are probed for: `object` (the class) and each attribute. */
-function probeLabels(row: { split: string; images: EvalImages; idx: Int32Array; labels: Int32Array }) {
-  const attributes = row.images.attributes;
-  if (!attributes || Object.keys(attributes).length === 0)
+function probeLabels(row: { split: string; images: EvalImages; idx: Int32Array }) {
+  if (Object.keys(row.images.attributes ?? {}).length === 0)
     throw new Error(`attributeSplit: ${row.images.name} (the ${row.split} split) has no attributes to probe`);
-  const out: Record<string, Int32Array> = { object: row.labels };
-  for (const [name, values] of Object.entries(attributes)) {
-    if (values.length !== row.images.size)
-      throw new Error(`${row.images.name}: attribute "${name}" has ${values.length} values for ${row.images.size} images`);
-    out[name] = Int32Array.from(row.idx, (i) => values[i]);
-  }
-  return out;
+  return labelKindsOf(row.images, row.idx);
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   features as featureRows,
   headlineK,
   knnBySplit,
-  labelsOf,
+  labelKindsOf,
   linearBySplit,
   retrievalScores,
   similarityByGroup,
@@ -70,9 +70,7 @@ export async function evalCommand(kind: EvalKind, runDir: string, o: EvalCommand
         picked.set(captions.rows.subarray(i * captions.dim, (i + 1) * captions.dim), k * captions.dim);
       });
       const target = featureRows(picked, captions.dim, `${images.name} caption embeddings`);
-      const groups: Record<string, Int32Array> = { object: labelsOf(images, idx) };
-      for (const [name, values] of Object.entries(images.attributes ?? {})) groups[name] = Int32Array.from(idx, (i) => values[i]);
-      const kinds = similarityByGroup(await extractFeatures(embed, images, idx), target, groups);
+      const kinds = similarityByGroup(await extractFeatures(embed, images, idx), target, labelKindsOf(images, idx));
       result = { split, rows: idx.length, textEncoder: captions.encoder, kinds };
       lines = Object.entries(kinds).map(
         ([name, g]) =>
