@@ -11,6 +11,10 @@
 // count and background, ≈ 20,000 distinct captions) and adds its attribute probes; its variants
 // are named `synth2-*` and go to docs/results/synth-v2-captions.json.
 //
+// `--taus 0.01,0.03` trains only X-CLR, once per caption-target temperature τ_s (the preset's is
+// 0.1; its runs are the plain `synth*-xclr*` variants): variants `synth*-xclr-tau<τ_s>*`. Captions
+// that are close in the text encoder's space (synth v2's) give nearly uniform targets at 0.1.
+//
 // `--encoder convnet` trains the same three with a ConvNet (conv 32, pool, conv 64, pool, dense
 // 512) instead of the MLP: translation invariance is what the background test may need. Its
 // variants are named `synth-*-convnet`. Writes docs/results/synth-captions.json after every run
@@ -24,11 +28,21 @@ const encoderSet =
 const version = Number(arg('version', '1'));
 if (![1, 2].includes(version)) throw new Error(`--version must be 1 or 2, got ${version}`);
 const versionSet = version === 2 ? ['data.synth={"train":20000,"test":2000,"seed":0,"version":2}'] : [];
-const variants = ['synth-clip', 'synth-xclr', 'synth-simclr'].map((p) => ({
-  name: `${version === 2 ? p.replace('synth', 'synth2') : p}${encoder === 'mlp' ? '' : `-${encoder}`}`,
-  preset: p,
-  set: [...versionSet, ...encoderSet],
-}));
+const taus = arg('taus', '').split(',').filter(Boolean).map(Number);
+if (taus.some((t) => !(t > 0))) throw new Error(`--taus must be positive numbers, got ${arg('taus', '')}`);
+const base = (p) => `${version === 2 ? p.replace('synth', 'synth2') : p}`;
+const encoderSuffix = encoder === 'mlp' ? '' : `-${encoder}`;
+const variants = taus.length
+  ? taus.map((t) => ({
+      name: `${base('synth-xclr')}-tau${t}${encoderSuffix}`,
+      preset: 'synth-xclr',
+      set: [...versionSet, ...encoderSet, `loss.targetTemperature=${t}`],
+    }))
+  : ['synth-clip', 'synth-xclr', 'synth-simclr'].map((p) => ({
+      name: `${base(p)}${encoderSuffix}`,
+      preset: p,
+      set: [...versionSet, ...encoderSet],
+    }));
 const seeds = arg('seeds', '0').split(',').map(Number);
 const out = version === 2 ? 'docs/results/synth-v2-captions.json' : 'docs/results/synth-captions.json';
 const runs = runStudy({ out, command: 'node experiments/synth-captions.mjs', variants, seeds });
