@@ -50,18 +50,36 @@ table(
     return [v, String(ss.length), cell(ss, 'knnTop1'), cell(ss, 'linearTop1')];
   }),
 );
+console.log("The same with the ConvNet (`--encoder convnet`), beside the methods study's ConvNet rows:\n");
+table(
+  ['variant', 'seeds', 'kNN@20 %', 'linear %'],
+  [
+    ...['fmnist-vicreg', 'fmnist-x-vicreg', 'fmnist-barlow', 'fmnist-x-barlow'].map((v) => [
+      v,
+      group(graphLosses, `${v}-convnet`),
+    ]),
+    ...['fmnist-simclr', 'fmnist-supcon', 'fmnist-xclr-simclr-augment'].map((v) => [v, group(methods, `${v}-convnet`)]),
+  ].map(([v, ss]) => [`${v}-convnet`, String(ss.length), cell(ss, 'knnTop1'), cell(ss, 'linearTop1')]),
+);
 
 console.log('## X-CLR graph sources (the fmnist-xclr preset)\n');
+function sourceRow(g, ss) {
+  const r = ss.filter((s) => s.graphCorrelation && Number.isFinite(s.graphCorrelation.pearson));
+  const m = meanStd(r.map((s) => s.graphCorrelation.pearson));
+  const corr = g === 'labels' || !r.length ? '–' : m.n > 1 ? `${m.mean.toFixed(2)} ± ${m.std.toFixed(2)}` : m.mean.toFixed(2);
+  return [g, String(ss.length), cell(ss, 'knnTop1'), cell(ss, 'linearTop1'), corr];
+}
 const sources = load('graph-sources.json');
 table(
   ['graph', 'seeds', 'kNN@20 %', 'linear %', 'learned vs target (Pearson)'],
-  ['class-descriptions', 'taxonomy', 'labels'].map((g) => {
-    const ss = group(sources, `fmnist-xclr-${g}`);
-    const r = ss.filter((s) => s.graphCorrelation && Number.isFinite(s.graphCorrelation.pearson));
-    const m = meanStd(r.map((s) => s.graphCorrelation.pearson));
-    const corr = g === 'labels' || !r.length ? '–' : m.n > 1 ? `${m.mean.toFixed(2)} ± ${m.std.toFixed(2)}` : m.mean.toFixed(2);
-    return [g, String(ss.length), cell(ss, 'knnTop1'), cell(ss, 'linearTop1'), corr];
-  }),
+  ['class-descriptions', 'taxonomy', 'labels'].map((g) => sourceRow(g, group(sources, `fmnist-xclr-${g}`))),
+);
+console.log("The same with the ConvNet (class descriptions: the methods study's `fmnist-xclr-convnet`, the same config):\n");
+table(
+  ['graph', 'seeds', 'kNN@20 %', 'linear %', 'learned vs target (Pearson)'],
+  ['class-descriptions', 'taxonomy', 'labels'].map((g) =>
+    sourceRow(g, g === 'class-descriptions' ? group(methods, 'fmnist-xclr-convnet') : group(sources, `fmnist-xclr-${g}-convnet`)),
+  ),
 );
 
 console.log('## Dense vs sparse caption targets (synth-xclr, 390 steps)\n');
@@ -128,7 +146,13 @@ table(
 
 console.log('## synth v2 (compositional captions; ConvNet)\n');
 const synth2 = load('synth-v2-captions.json');
-const synth2Variants = ['synth2-clip-convnet', 'synth2-xclr-convnet', 'synth2-simclr-convnet'];
+// The three methods, then X-CLR at other caption-target temperatures (`--taus`) where they ran.
+const synth2Variants = [
+  'synth2-clip-convnet',
+  'synth2-xclr-convnet',
+  'synth2-simclr-convnet',
+  ...[...new Set(synth2.map((r) => r.variant).filter((v) => v.startsWith('synth2-xclr-tau')))].sort(),
+];
 const splits2 = ['only-fg', 'mixed-same', 'mixed-rand', 'attributes'];
 if (synth2.length) {
   const mean = (ss, get) => pct(meanStd(ss.map(get)));
@@ -192,6 +216,19 @@ if (similarity.length) {
         ...kinds.map((k) => (rs.length ? meanStd(rs.map((r) => r.kinds[k].pearson)).mean.toFixed(2) : '–')),
       ];
     }),
+  );
+}
+
+const sharpness = fs.existsSync(path.join(root, 'docs/results/target-sharpness.json'))
+  ? JSON.parse(fs.readFileSync(path.join(root, 'docs/results/target-sharpness.json'), 'utf8'))
+  : null;
+if (sharpness) {
+  console.log(
+    `How peaked X-CLR's targets are (batches of ${sharpness.batch}; per anchor, mean over ${sharpness.batches} batches):\n`,
+  );
+  table(
+    ['graph', 'τ_s', 'own other view', 'same class (other samples)', `effective targets (of ${2 * sharpness.batch - 1})`],
+    sharpness.rows.map((r) => [r.graph, String(r.tau), r.own.toFixed(3), r.sameClass.toFixed(3), r.effective.toFixed(1)]),
   );
 }
 
