@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { blockedSelfContrast, resolveBlockSize, rowsForViews, type TargetRows } from './blocked-self-contrast.js';
 import { checkEmbeddings, checkPositive, checkSameShape } from './checks.js';
 import { defineLoss } from './loss-definition.js';
-import { softTargetCrossEntropy } from './soft-target-cross-entropy.js';
-import { notSelfMask, scaledLogits, stackViews } from './two-view.js';
-import { indexRange, oneHotRows } from './one-hot.js';
 import { ntXentQueueLoss } from './nt-xent-queue.js';
+import { indexRange, oneHotRows } from './one-hot.js';
+import { softTargetCrossEntropy } from './soft-target-cross-entropy.js';
+import { scaledLogits, stackViews } from './two-view.js';
 
 export interface NtXentLossOptions {
   /** Temperature τ. Default 0.1. */
@@ -35,7 +35,7 @@ export function ntXentLoss(zA: tf.Tensor2D, zB: tf.Tensor2D, options: NtXentLoss
     if (block != null) return blockedSelfContrast(z, positiveRows(n), temperature, block);
     // Anchor i's positive is i + N (and i + N's is i): the identity graph, shifted by one view.
     const targets = oneHotRows(tf.concat([indexRange(n, n), indexRange(0, n)]), 2 * n);
-    return softTargetCrossEntropy(scaledLogits(z, z, temperature), targets, { mask: notSelfMask(2 * n, 2 * n) }) as tf.Scalar;
+    return softTargetCrossEntropy(scaledLogits(z, z, temperature), targets, { excludeSelf: true }) as tf.Scalar;
   });
 }
 

@@ -12,7 +12,9 @@ export function oneHotRows(indices: tf.Tensor1D, depth: number, on = 1, off = 0)
       depth < 2
         ? tf.cast(tf.equal(tf.expandDims(indices, 1), tf.zeros([1, 1], 'int32')), 'float32')
         : tf.cast(tf.oneHot(indices, depth), 'float32');
-    return (on === 1 && off === 0 ? ones : tf.add(tf.mul(ones, on - off), off)) as tf.Tensor2D;
+    if (on === 1 && off === 0) return ones as tf.Tensor2D;
+    const scaled = tf.mul(ones, on - off);
+    return (off === 0 ? scaled : tf.add(scaled, off)) as tf.Tensor2D;
   });
 }
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fail } from './checks.js';
+import { indexRange, oneHotRows } from './one-hot.js';
 
 /**
  * The value masked logits are filled with: large, negative and finite, so that exp() of it
@@ -14,6 +15,12 @@ export interface SoftTargetCrossEntropyOptions {
    * anchor's own entry). Excluded logits are left out of the softmax and their targets ignored.
    */
   mask?: tf.Tensor2D;
+  /**
+   * Leave each row's own column out (row r's column r, for r below the column count), the
+   * self-pairs of a self-contrast, as a `mask` with 0 there would, in fewer passes over `[R, C]`:
+   * the targets must already be 0 at those entries (they are used as given there, not zeroed).
+   */
+  excludeSelf?: boolean;
   /** `'mean'` (default) over rows, or `'none'` for the `[R]` per-row losses. */
   reduction?: 'mean' | 'none';
 }
@@ -44,18 +51,31 @@ export function maskLogits(logits: tf.Tensor2D, mask: tf.Tensor2D | undefined): 
   return tf.tidy(() => tf.add(logits, tf.mul(tf.sub(1, asFloat(mask)), MASKED_LOGIT)));
 }
 
+/** Pushes each row's own column down by MASKED_LOGIT (`excludeSelf`): one scaled one-hot added. */
+function excludeSelfLogits(logits: tf.Tensor2D): tf.Tensor2D {
+  const [rows, cols] = logits.shape;
+  return tf.tidy(() => tf.add(logits, oneHotRows(indexRange(0, rows), cols, MASKED_LOGIT)));
+}
+
 /**
  * Per-row cross-entropy −Σ_c t_c log softmax(x)_c without an exp or log pass over `[R, C]`:
  * = Σ_c t_c · (lse − m) − Σ_c t_c · (x_c − m), with m the row max and lse − m = −log(max softmax)
  * (the largest entry's probability is exp(0) / Σ exp(x − m), at least 1 / C, so its log is well
  * conditioned). Shifting by m first keeps large logits from cancelling in float32. A softmax
  * kernel (XNNPACK on wasm, threaded) is many times faster than logSoftmax's exp and log passes.
+ * `targetSums` (`[R]` or `[R, 1]`): each row's Σ_c t_c where the caller has it already.
  */
-export function crossEntropyFromSoftmax(x: tf.Tensor2D, probs: tf.Tensor2D, targets: tf.Tensor2D): tf.Tensor1D {
+export function crossEntropyFromSoftmax(
+  x: tf.Tensor2D,
+  probs: tf.Tensor2D,
+  targets: tf.Tensor2D,
+  targetSums?: tf.Tensor,
+): tf.Tensor1D {
   return tf.tidy(() => {
     const max = tf.max(x, 1, true);
     const shiftedLse = tf.neg(tf.log(tf.max(probs, 1)));
-    return tf.sub(tf.mul(shiftedLse, tf.sum(targets, 1)), tf.sum(tf.mul(targets, tf.sub(x, max)), 1)) as tf.Tensor1D;
+    const weighted = tf.mul(shiftedLse, targetSums ? tf.reshape(targetSums, shiftedLse.shape) : tf.sum(targets, 1));
+    return tf.sub(weighted, tf.sum(tf.mul(targets, tf.sub(x, max)), 1)) as tf.Tensor1D;
   });
 }
 
@@ -77,8 +97,9 @@ export function softTargetCrossEntropy(
   targets: tf.Tensor2D,
   options: SoftTargetCrossEntropyOptions = {},
 ): tf.Tensor {
-  const { mask, reduction = 'mean' } = options;
+  const { mask, excludeSelf = false, reduction = 'mean' } = options;
   checkArgs(logits, targets, mask);
+  if (mask != null && excludeSelf) fail('softTargetCrossEntropy', 'give mask or excludeSelf, not both');
   const rows = logits.shape[0];
   return tf.tidy(() => {
     // Targets are constants (stop-gradient): the target graph is an input to these losses, never
@@ -88,17 +109,19 @@ export function softTargetCrossEntropy(
     // softmax gives both the gradient and, through logSumExpFromSoftmax, the value.
     const loss = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
       // Excluded targets are zeroed so that a stray non-zero target never meets MASKED_LOGIT.
+      // With excludeSelf the caller's targets are already 0 there.
       const kept = mask == null ? targets : tf.mul(targets, asFloat(mask));
-      const masked = maskLogits(x as tf.Tensor2D, mask);
+      const masked = excludeSelf ? excludeSelfLogits(x as tf.Tensor2D) : maskLogits(x as tf.Tensor2D, mask);
       const probs = tf.softmax(masked) as tf.Tensor2D;
-      const perRow = crossEntropyFromSoftmax(masked, probs, kept as tf.Tensor2D);
+      // Each row's target mass, once for the value and the gradient.
+      const weight = tf.sum(kept, 1, true);
+      const perRow = crossEntropyFromSoftmax(masked, probs, kept as tf.Tensor2D, weight);
       // Saved tensors outlive this call (the engine keeps them for the backward pass).
-      save([probs, kept]);
+      save([probs, kept, weight]);
       return {
         value: reduction === 'none' ? perRow : tf.mean(perRow),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [probs, kept] = saved;
-          const weight = tf.sum(kept, 1, true);
+          const [probs, kept, weight] = saved;
           // 'mean' spreads dy over the rows; 'none' has one dy per row.
           const scale = reduction === 'none' ? tf.reshape(dy, [rows, 1]) : tf.div(dy, rows);
           return tf.mul(tf.sub(tf.mul(probs, weight), kept), scale);

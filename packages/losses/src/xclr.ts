@@ -112,11 +112,10 @@ export function xclrLoss(zA: tf.Tensor2D, zB: tf.Tensor2D, similarity: tf.Tensor
     const z = stackViews(zA, zB, normalize);
     if (block != null)
       return blockedSelfContrast(z, allModeTargetRows, temperature, block, otherViewTargets(similarity, targetTemperature));
-    const n2 = z.shape[0];
-    const mask = notSelfMask(n2, n2);
     const logits = scaledLogits(z, z, temperature);
+    // The targets are 0 on the self-pairs already.
     const targets = allModeTargets(similarity, targetTemperature);
-    return softTargetCrossEntropy(logits, targets, { mask }) as tf.Scalar;
+    return softTargetCrossEntropy(logits, targets, { excludeSelf: true }) as tf.Scalar;
   });
 }
 
