@@ -111,7 +111,11 @@ export function supConLoss(
     );
     const positiveCount = tf.sum(positives, 1, true);
     const targets = tf.div(positives, tf.maximum(positiveCount, 1)) as tf.Tensor2D;
-    const perAnchor = softTargetCrossEntropy(scaledLogits(anchors, contrast, temperature), targets, { mask, reduction: 'none' });
+    // The targets are 0 on the self-pairs already (positives exclude them).
+    const perAnchor = softTargetCrossEntropy(scaledLogits(anchors, contrast, temperature), targets, {
+      excludeSelf: true,
+      reduction: 'none',
+    });
     const hasPositive = tf.cast(tf.greater(tf.squeeze(positiveCount, [1]), 0), 'float32');
     const mean = tf.div(tf.sum(tf.mul(perAnchor, hasPositive)), tf.sum(hasPositive));
     return tf.mul(mean, temperature / baseTemperature) as tf.Scalar;
