@@ -86,23 +86,26 @@ console.log('## Dense vs sparse caption targets (synth-xclr, 390 steps)\n');
 const sparse = load('sparse-graphs.json');
 table(
   ['targets', 'seeds', 'kNN@20 %', 'linear %', ...['only-fg', 'mixed-same', 'mixed-rand'].map((s) => `${s} linear %`)],
-  ['synth-xclr-dense', 'synth-xclr-topk16', 'synth-xclr-topk16-neighbors64'].map((v) => {
-    const ss = group(sparse, v);
-    const split = (name) =>
-      cell(
-        ss.map((x) => x.splits[name]),
-        'linearTop1',
-      );
-    return [
-      v,
-      String(ss.length),
-      cell(ss, 'knnTop1'),
-      cell(ss, 'linearTop1'),
-      split('only-fg'),
-      split('mixed-same'),
-      split('mixed-rand'),
-    ];
-  }),
+  ['synth-xclr-dense', 'synth-xclr-topk16', 'synth-xclr-topk16-neighbors64']
+    .flatMap((v) => [v, `${v}-convnet`])
+    .filter((v) => !v.endsWith('-convnet') || group(sparse, v).length > 0)
+    .map((v) => {
+      const ss = group(sparse, v);
+      const split = (name) =>
+        cell(
+          ss.map((x) => x.splits[name]),
+          'linearTop1',
+        );
+      return [
+        v,
+        String(ss.length),
+        cell(ss, 'knnTop1'),
+        cell(ss, 'linearTop1'),
+        split('only-fg'),
+        split('mixed-same'),
+        split('mixed-rand'),
+      ];
+    }),
 );
 
 console.log('## Synthetic captions (object classes; background shift)\n');
