@@ -28,7 +28,12 @@ node experiments/batch-size.mjs --seeds 0,1,2
 node experiments/fmnist-methods.mjs --seeds 0,1,2 --encoder convnet
 node experiments/synth-captions.mjs --seeds 0,1,2 --encoder convnet
 node experiments/synth-captions.mjs --seeds 0,1,2 --encoder convnet --version 2
-node experiments/synth-v2-similarity.mjs
 node experiments/data-efficiency.mjs --seeds 0,1,2 --encoder convnet
 node experiments/target-temperature.mjs --seeds 0,1,2 --encoder convnet
+node experiments/graph-losses.mjs --seeds 0,1,2 --encoder convnet
+node experiments/graph-sources.mjs --seeds 0,1,2 --encoder convnet
+node experiments/target-sharpness.mjs
+node experiments/synth-captions.mjs --seeds 0,1,2 --encoder convnet --version 2 --taus 0.05,0.07
+node experiments/synth-v2-similarity.mjs
+node experiments/sparse-graphs.mjs --seeds 0,1,2 --encoder convnet
 node experiments/report.mjs
