@@ -33,7 +33,7 @@ node experiments/target-temperature.mjs --seeds 0,1,2 --encoder convnet
 node experiments/graph-losses.mjs --seeds 0,1,2 --encoder convnet
 node experiments/graph-sources.mjs --seeds 0,1,2 --encoder convnet
 node experiments/graph-sources-heatmaps.mjs --seed 0
-node experiments/graph-sources-heatmaps.mjs --seed 0 --encoder convnet
+node experiments/graph-sources-heatmaps.mjs --seed 2 --encoder convnet
 node experiments/target-sharpness.mjs
 node experiments/synth-captions.mjs --seeds 0,1,2 --encoder convnet --version 2 --taus 0.05,0.07
 node experiments/synth-v2-similarity.mjs
