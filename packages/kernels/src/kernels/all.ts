@@ -1,3 +1,4 @@
+import { fusedMatMulConfig } from './_FusedMatMul.js';
 import { batchMatMulConfig } from './BatchMatMul.js';
 import { castConfig } from './Cast.js';
 import { concatConfig } from './Concat.js';
@@ -13,6 +14,7 @@ import { identityConfig } from './Identity.js';
 import type { WasmKernelPatch } from './kernel-config.js';
 import { lessConfig } from './Less.js';
 import { lessEqualConfig } from './LessEqual.js';
+import { maxConfig } from './Max.js';
 import { maxPoolGradConfig } from './MaxPoolGrad.js';
 import { meanConfig } from './Mean.js';
 import { notEqualConfig } from './NotEqual.js';
@@ -24,7 +26,6 @@ import { sumConfig } from './Sum.js';
 import { tileConfig } from './Tile.js';
 import { transposeConfig } from './Transpose.js';
 import { reluGradConfig } from './XclrReluGrad.js';
-import { fusedMatMulConfig } from './_FusedMatMul.js';
 
 /** Every wasm training kernel, registered in this order by registerWasmKernels. */
 export const WASM_KERNELS: readonly WasmKernelPatch[] = [
@@ -38,6 +39,7 @@ export const WASM_KERNELS: readonly WasmKernelPatch[] = [
   conv2dBackpropInputConfig,
   sumConfig,
   meanConfig,
+  maxConfig,
   fusedBatchNormConfig,
   maxPoolGradConfig,
   reluGradConfig,

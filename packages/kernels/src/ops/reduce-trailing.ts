@@ -1,15 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { heapSimdKernels } from '../simd/simd-kernels.js';
 import type { HeapBackend } from '../core/heap.js';
 import type { Attrs, TensorInfo } from '../core/kernel-call.js';
+import { heapSimdKernels } from '../simd/simd-kernels.js';
 
 /**
- * Sum or Mean over trailing axes of a float32 tensor (each output is one contiguous row), with
- * WebAssembly SIMD on the heap: the stock kernel sums a row one float at a time on one thread
- * (timings: packages/kernels/README.md, "What it changes on wasm"). Null where it does not apply.
+ * Sum, Mean or Max over trailing axes of a float32 tensor (each output is one contiguous row),
+ * with WebAssembly SIMD on the heap: the stock kernels read a row one float at a time on one
+ * thread (timings: packages/kernels/README.md, "What it changes on wasm"). Null where it does not
+ * apply.
  */
-export function reduceTrailingAxes(backend: HeapBackend, x: TensorInfo, attrs: Attrs, kind: 'sum' | 'mean'): TensorInfo | null {
-  const { axis, keepDims } = attrs as { axis: number | number[]; keepDims: boolean };
+export function reduceTrailingAxes(
+  backend: HeapBackend,
+  x: TensorInfo,
+  attrs: Attrs,
+  kind: 'sum' | 'mean' | 'max',
+): TensorInfo | null {
+  // Sum and Mean name their axes `axis`, Max `reductionIndices`; null means every axis.
+  const axis = (kind === 'max' ? attrs.reductionIndices : attrs.axis) as number | number[];
+  const keepDims = attrs.keepDims as boolean;
   const simd = heapSimdKernels(backend);
   if (simd == null || x.dtype !== 'float32' || x.shape.length === 0) return null;
   const rank = x.shape.length;
@@ -21,7 +29,8 @@ export function reduceTrailingAxes(backend: HeapBackend, x: TensorInfo, attrs: A
   if (rows === 0 || cols === 0) return null;
   const out = backend.makeOutput(keepDims ? [...kept, ...axes.map(() => 1)] : kept, 'float32');
   const to = backend.typedArrayFromHeap(out) as Float32Array;
-  simd.rowSums(backend.typedArrayFromHeap(x).byteOffset, to.byteOffset, rows, cols);
+  const reduce = kind === 'max' ? simd.rowMaxes : simd.rowSums;
+  reduce(backend.typedArrayFromHeap(x).byteOffset, to.byteOffset, rows, cols);
   if (kind === 'mean') for (let r = 0; r < rows; r++) to[r] /= cols;
   return out;
 }

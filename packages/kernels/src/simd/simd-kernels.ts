@@ -1,6 +1,6 @@
-import { type Bytes, F32, I32, moduleBytes, op, V128, whileBelow } from './wasm-binary.js';
 import { heapMemory } from '../core/heap.js';
 import { type WasmMemory, wasmApi } from '../core/webassembly.js';
+import { type Bytes, F32, I32, moduleBytes, op, V128, whileBelow } from './wasm-binary.js';
 
 // Loops that tfjs's wasm binary lacks, written as WebAssembly SIMD against the backend's own heap
 // (the module imports its memory), so they run at SIMD speed on the tensors where they lie: no
@@ -53,6 +53,11 @@ export interface SimdKernels {
   ): void;
   /** Sums of `rows` contiguous rows of `cols` floats at byte address x, as floats at `out`. */
   rowSums(x: number, out: number, rows: number, cols: number): void;
+  /**
+   * Maxima of `rows` contiguous rows of `cols` floats at byte address x, as floats at `out`: NaN
+   * for a row holding a NaN (as tfjs's cpu backend), −∞ for an empty row.
+   */
+  rowMaxes(x: number, out: number, rows: number, cols: number): void;
   /** int32 → float32 over `bytes` bytes (a multiple of 16) from byte address x to out. */
   int32ToFloat32(x: number, out: number, bytes: number): void;
 }
@@ -181,6 +186,24 @@ const rowSums: Bytes[] = [
   ]),
 ];
 
+// rowMaxes: rowSums' loops with max for add, from −∞ (the same locals).
+const rowMaxes: Bytes[] = [
+  [...op.get(SCOLS), ...op.i32Const(2), ...op.i32Shl, ...op.set(SROW)],
+  [...op.get(SCOLS), ...op.i32Const(-4), ...op.i32And, ...op.i32Const(2), ...op.i32Shl, ...op.set(SVEC)],
+  [...op.i32Const(0), ...op.set(SR), ...op.get(SX), ...op.set(SP)],
+  ...whileBelow(SR, SROWS, 1, [
+    [...op.f32Const(Number.NEGATIVE_INFINITY), ...op.f32x4Splat, ...op.set(SACC), ...op.i32Const(0), ...op.set(SI)],
+    ...whileBelow(SI, SVEC, 16, [[...op.get(SACC), ...at(SP, SI), ...op.v128Load(), ...op.f32x4Max, ...op.set(SACC)]]),
+    [
+      ...[0, 1, 2, 3].flatMap((lane) => [...op.get(SACC), ...op.f32x4ExtractLane(lane), ...(lane > 0 ? op.f32Max : [])]),
+      ...op.set(SSUM),
+    ],
+    ...whileBelow(SI, SROW, 4, [[...op.get(SSUM), ...at(SP, SI), ...op.f32Load(), ...op.f32Max, ...op.set(SSUM)]]),
+    [...op.get(SOUT), ...op.get(SR), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...op.get(SSUM), ...op.f32Store()],
+    [...op.get(SP), ...op.get(SROW), ...op.i32Add, ...op.set(SP)],
+  ]),
+];
+
 // int32ToFloat32: parameters x, out, bytes; then i.
 const [CX, COUT, CBYTES, CI] = [0, 1, 2, 3];
 const int32ToFloat32: Bytes[] = [
@@ -216,6 +239,12 @@ export function simdKernels(memory: WasmMemory): SimdKernels {
           params: [I32, I32, I32, I32],
           locals: [I32, I32, I32, I32, I32, V128, F32],
           body: rowSums,
+        },
+        {
+          name: 'rowMaxes',
+          params: [I32, I32, I32, I32],
+          locals: [I32, I32, I32, I32, I32, V128, F32],
+          body: rowMaxes,
         },
         { name: 'int32ToFloat32', params: [I32, I32, I32], locals: [I32], body: int32ToFloat32 },
       ],

@@ -50,6 +50,13 @@ export const op = {
   i32GeU: [0x4f],
   i32And: [0x71],
   f32Add: [0x92],
+  /** NaN if either is NaN, as f32x4Max. */
+  f32Max: [0x97],
+  f32Const: (value: number) => {
+    const bytes = new Uint8Array(4);
+    new DataView(bytes.buffer).setFloat32(0, value, true);
+    return [0x43, ...bytes];
+  },
   /** f32.load / f32.store at the address on the stack plus `offset`. */
   f32Load: (offset = 0) => [0x2a, 0, ...u32(offset)],
   f32Store: (offset = 0) => [0x38, 0, ...u32(offset)],
@@ -77,6 +84,8 @@ export const op = {
   f32x4Sub: [0xfd, ...u32(0xe5)],
   f32x4Mul: [0xfd, ...u32(0xe6)],
   f32x4Div: [0xfd, ...u32(0xe7)],
+  /** Lane-wise maximum; NaN where either lane is NaN. */
+  f32x4Max: [0xfd, ...u32(0xe9)],
   f32x4ConvertI32x4S: [0xfd, ...u32(0xfa)],
 } as const;
 
