@@ -165,44 +165,33 @@ const adam: Bytes[] = [
   ]),
 ];
 
-// rowSums: parameters x, out, rows, cols; then r, p, i, the vector end, the row's bytes, the
-// vector accumulator and the row's sum.
+// rowSums / rowMaxes: parameters x, out, rows, cols; then r, p, i, the vector end, the row's
+// bytes, the vector accumulator and the row's result.
 const [SX, SOUT, SROWS, SCOLS, SR, SP, SI, SVEC, SROW, SACC, SSUM] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-const rowSums: Bytes[] = [
-  [...op.get(SCOLS), ...op.i32Const(2), ...op.i32Shl, ...op.set(SROW)],
-  [...op.get(SCOLS), ...op.i32Const(-4), ...op.i32And, ...op.i32Const(2), ...op.i32Shl, ...op.set(SVEC)],
-  [...op.i32Const(0), ...op.set(SR), ...op.get(SX), ...op.set(SP)],
-  ...whileBelow(SR, SROWS, 1, [
-    [...op.v128Zero, ...op.set(SACC), ...op.i32Const(0), ...op.set(SI)],
-    // four lanes at a time, then their sum, then the last cols mod 4 from where that stopped
-    ...whileBelow(SI, SVEC, 16, [[...op.get(SACC), ...at(SP, SI), ...op.v128Load(), ...op.f32x4Add, ...op.set(SACC)]]),
-    [
-      ...[0, 1, 2, 3].flatMap((lane) => [...op.get(SACC), ...op.f32x4ExtractLane(lane), ...(lane > 0 ? op.f32Add : [])]),
-      ...op.set(SSUM),
-    ],
-    ...whileBelow(SI, SROW, 4, [[...op.get(SSUM), ...at(SP, SI), ...op.f32Load(), ...op.f32Add, ...op.set(SSUM)]]),
-    [...op.get(SOUT), ...op.get(SR), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...op.get(SSUM), ...op.f32Store()],
-    [...op.get(SP), ...op.get(SROW), ...op.i32Add, ...op.set(SP)],
-  ]),
-];
 
-// rowMaxes: rowSums' loops with max for add, from −∞ (the same locals).
-const rowMaxes: Bytes[] = [
-  [...op.get(SCOLS), ...op.i32Const(2), ...op.i32Shl, ...op.set(SROW)],
-  [...op.get(SCOLS), ...op.i32Const(-4), ...op.i32And, ...op.i32Const(2), ...op.i32Shl, ...op.set(SVEC)],
-  [...op.i32Const(0), ...op.set(SR), ...op.get(SX), ...op.set(SP)],
-  ...whileBelow(SR, SROWS, 1, [
-    [...op.f32Const(Number.NEGATIVE_INFINITY), ...op.f32x4Splat, ...op.set(SACC), ...op.i32Const(0), ...op.set(SI)],
-    ...whileBelow(SI, SVEC, 16, [[...op.get(SACC), ...at(SP, SI), ...op.v128Load(), ...op.f32x4Max, ...op.set(SACC)]]),
-    [
-      ...[0, 1, 2, 3].flatMap((lane) => [...op.get(SACC), ...op.f32x4ExtractLane(lane), ...(lane > 0 ? op.f32Max : [])]),
-      ...op.set(SSUM),
-    ],
-    ...whileBelow(SI, SROW, 4, [[...op.get(SSUM), ...at(SP, SI), ...op.f32Load(), ...op.f32Max, ...op.set(SSUM)]]),
-    [...op.get(SOUT), ...op.get(SR), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...op.get(SSUM), ...op.f32Store()],
-    [...op.get(SP), ...op.get(SROW), ...op.i32Add, ...op.set(SP)],
-  ]),
-];
+/** Each row folded from `init` (a v128 on the stack) with a lane-wise op, its lanes, then its tail. */
+function rowReduce(init: readonly number[], vectorOp: readonly number[], scalarOp: readonly number[]): Bytes[] {
+  return [
+    [...op.get(SCOLS), ...op.i32Const(2), ...op.i32Shl, ...op.set(SROW)],
+    [...op.get(SCOLS), ...op.i32Const(-4), ...op.i32And, ...op.i32Const(2), ...op.i32Shl, ...op.set(SVEC)],
+    [...op.i32Const(0), ...op.set(SR), ...op.get(SX), ...op.set(SP)],
+    ...whileBelow(SR, SROWS, 1, [
+      [...init, ...op.set(SACC), ...op.i32Const(0), ...op.set(SI)],
+      // four lanes at a time, then across the lanes, then the last cols mod 4 from where that stopped
+      ...whileBelow(SI, SVEC, 16, [[...op.get(SACC), ...at(SP, SI), ...op.v128Load(), ...vectorOp, ...op.set(SACC)]]),
+      [
+        ...[0, 1, 2, 3].flatMap((lane) => [...op.get(SACC), ...op.f32x4ExtractLane(lane), ...(lane > 0 ? scalarOp : [])]),
+        ...op.set(SSUM),
+      ],
+      ...whileBelow(SI, SROW, 4, [[...op.get(SSUM), ...at(SP, SI), ...op.f32Load(), ...scalarOp, ...op.set(SSUM)]]),
+      [...op.get(SOUT), ...op.get(SR), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...op.get(SSUM), ...op.f32Store()],
+      [...op.get(SP), ...op.get(SROW), ...op.i32Add, ...op.set(SP)],
+    ]),
+  ];
+}
+
+const rowSums = rowReduce(op.v128Zero, op.f32x4Add, op.f32Add);
+const rowMaxes = rowReduce([...op.f32Const(Number.NEGATIVE_INFINITY), ...op.f32x4Splat], op.f32x4Max, op.f32Max);
 
 // int32ToFloat32: parameters x, out, bytes; then i.
 const [CX, COUT, CBYTES, CI] = [0, 1, 2, 3];
