@@ -10,11 +10,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { heatmapSpec, renderPlot } from '@xclr/eval/plots';
-import { arg, root } from './study.mjs';
+import { arg, root, runsDirs } from './study.mjs';
 import { encoderOption } from './study-configs.mjs';
 
-const dirs = process.argv.flatMap((a, i) => (process.argv[i - 1] === '--runs-dir' ? [path.resolve(a)] : []));
-if (dirs.length === 0) dirs.push(path.join(root, 'runs', 'experiments'));
+const dirs = runsDirs();
 const { suffix } = encoderOption();
 const seed = Number(arg('seed', '0'));
 const load = (name) => JSON.parse(fs.readFileSync(path.join(root, 'docs/results', name), 'utf8')).runs;

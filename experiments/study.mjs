@@ -14,6 +14,15 @@ export function arg(name, fallback) {
   return i > 0 ? process.argv[i + 1] : fallback;
 }
 
+/**
+ * Every `--runs-dir D` given (studies' workers ran in separate checkouts), else this checkout's
+ * runs/experiments: where the analysis scripts look for run folders.
+ */
+export function runsDirs() {
+  const dirs = process.argv.flatMap((a, i) => (process.argv[i - 1] === '--runs-dir' ? [path.resolve(a)] : []));
+  return dirs.length ? dirs : [path.join(root, 'runs', 'experiments')];
+}
+
 function writeJsonAtomic(file, value) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;

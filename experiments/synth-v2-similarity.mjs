@@ -13,10 +13,9 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { root } from './study.mjs';
+import { root, runsDirs } from './study.mjs';
 
-const dirs = process.argv.flatMap((a, i) => (process.argv[i - 1] === '--runs-dir' ? [path.resolve(a)] : []));
-if (dirs.length === 0) dirs.push(path.join(root, 'runs', 'experiments'));
+const dirs = runsDirs();
 const study = JSON.parse(fs.readFileSync(path.join(root, 'docs/results/synth-v2-captions.json'), 'utf8')).runs;
 const file = path.join(root, 'docs/results/synth-v2-similarity.json');
 const done = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')).runs : [];
