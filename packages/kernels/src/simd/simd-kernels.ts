@@ -166,20 +166,26 @@ const adam: Bytes[] = [
 ];
 
 // rowSums / rowMaxes: parameters x, out, rows, cols; then r, p, i, the vector end, the row's
-// bytes, the vector accumulator and the row's result.
-const [SX, SOUT, SROWS, SCOLS, SR, SP, SI, SVEC, SROW, SACC, SSUM] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+// bytes, the vector accumulator, the row's result, the loaded vector and rowMaxes' NaN lanes.
+const [SX, SOUT, SROWS, SCOLS, SR, SP, SI, SVEC, SROW, SACC, SSUM, SV, SNAN] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
 
-/** Each row folded from `init` (a v128 on the stack) with a lane-wise op, its lanes, then its tail. */
-function rowReduce(init: readonly number[], vectorOp: readonly number[], scalarOp: readonly number[]): Bytes[] {
+/**
+ * Each row: `start` sets the accumulator(s), `step` folds the vector loaded by `load` into them,
+ * `finish` leaves the accumulator ready to fold across its lanes with `scalarOp`, which then
+ * takes the last cols mod 4.
+ */
+function rowReduce(parts: { start: Bytes; step: (load: Bytes) => Bytes; finish: Bytes; scalarOp: Bytes }): Bytes[] {
+  const { start, step, finish, scalarOp } = parts;
   return [
     [...op.get(SCOLS), ...op.i32Const(2), ...op.i32Shl, ...op.set(SROW)],
     [...op.get(SCOLS), ...op.i32Const(-4), ...op.i32And, ...op.i32Const(2), ...op.i32Shl, ...op.set(SVEC)],
     [...op.i32Const(0), ...op.set(SR), ...op.get(SX), ...op.set(SP)],
     ...whileBelow(SR, SROWS, 1, [
-      [...init, ...op.set(SACC), ...op.i32Const(0), ...op.set(SI)],
+      [...start, ...op.i32Const(0), ...op.set(SI)],
       // four lanes at a time, then across the lanes, then the last cols mod 4 from where that stopped
-      ...whileBelow(SI, SVEC, 16, [[...op.get(SACC), ...at(SP, SI), ...op.v128Load(), ...vectorOp, ...op.set(SACC)]]),
+      ...whileBelow(SI, SVEC, 16, [step([...at(SP, SI), ...op.v128Load()])]),
       [
+        ...finish,
         ...[0, 1, 2, 3].flatMap((lane) => [...op.get(SACC), ...op.f32x4ExtractLane(lane), ...(lane > 0 ? scalarOp : [])]),
         ...op.set(SSUM),
       ],
@@ -190,8 +196,26 @@ function rowReduce(init: readonly number[], vectorOp: readonly number[], scalarO
   ];
 }
 
-const rowSums = rowReduce(op.v128Zero, op.f32x4Add, op.f32Add);
-const rowMaxes = rowReduce([...op.f32Const(Number.NEGATIVE_INFINITY), ...op.f32x4Splat], op.f32x4Max, op.f32Max);
+const rowSums = rowReduce({
+  start: [...op.v128Zero, ...op.set(SACC)],
+  step: (load) => [...op.get(SACC), ...load, ...op.f32x4Add, ...op.set(SACC)],
+  finish: [],
+  scalarOp: op.f32Add,
+});
+
+// The NaN-propagating f32x4.max is a long instruction sequence on x64 and, as the loop's one
+// dependency chain, made rowMaxes several times slower than rowSums; pmax is one instruction.
+// It drops NaN (a < NaN is false), so NaN lanes are collected apart (x != x) and set in the end.
+const rowMaxes = rowReduce({
+  start: [...op.f32Const(Number.NEGATIVE_INFINITY), ...op.f32x4Splat, ...op.set(SACC), ...op.v128Zero, ...op.set(SNAN)],
+  step: (load) => [
+    ...[...op.get(SACC), ...load, ...op.tee(SV), ...op.f32x4Pmax, ...op.set(SACC)],
+    ...[...op.get(SNAN), ...op.get(SV), ...op.get(SV), ...op.f32x4Ne, ...op.v128Or, ...op.set(SNAN)],
+  ],
+  // a NaN lane becomes all ones, a NaN, which f32.max carries across the lanes
+  finish: [...op.get(SACC), ...op.get(SNAN), ...op.v128Or, ...op.set(SACC)],
+  scalarOp: op.f32Max,
+});
 
 // int32ToFloat32: parameters x, out, bytes; then i.
 const [CX, COUT, CBYTES, CI] = [0, 1, 2, 3];
@@ -226,13 +250,13 @@ export function simdKernels(memory: WasmMemory): SimdKernels {
         {
           name: 'rowSums',
           params: [I32, I32, I32, I32],
-          locals: [I32, I32, I32, I32, I32, V128, F32],
+          locals: [I32, I32, I32, I32, I32, V128, F32, V128, V128],
           body: rowSums,
         },
         {
           name: 'rowMaxes',
           params: [I32, I32, I32, I32],
-          locals: [I32, I32, I32, I32, I32, V128, F32],
+          locals: [I32, I32, I32, I32, I32, V128, F32, V128, V128],
           body: rowMaxes,
         },
         { name: 'int32ToFloat32', params: [I32, I32, I32], locals: [I32], body: int32ToFloat32 },

@@ -22,6 +22,11 @@ describe('Max on wasm matches cpu', () => {
       [1, 2, Number.NaN, 3, 4, 5],
       [1, 2, 3, 4, 5, 6, 7, 8, 9],
       [Number.NaN],
+      // a NaN after the first vectors, where the running maximum is already larger; one before −∞
+      Array.from({ length: 19 }, (_, i) => (i === 13 ? Number.NaN : 100 - i)),
+      Array.from({ length: 16 }, (_, i) => (i === 4 ? Number.NaN : i === 9 ? Number.NEGATIVE_INFINITY : -i)),
+      // the maximum in each lane of a vector in turn
+      ...[0, 1, 2, 3].map((lane) => Array.from({ length: 12 }, (_, i) => (i === 4 + lane ? 50 : i))),
     ];
     for (const row of rows) {
       const { cpu, wasm } = await onCpuAndWasm(() => tf.max(tf.tensor2d([row, row.map((v) => v - 1)]), 1));
