@@ -9,3 +9,4 @@ export { nativeEngine, setNativeEngine, setUpNativeEngine } from './native/set-u
 export { DEFAULT_NATIVE_LIMITS, type NativeLimits, NativeSessions } from './native/native-sessions.js';
 export { FusedAdamOptimizer, fusedAdam } from './adam/fused-adam.js';
 export { ADAM_UPDATE } from './adam/adam-kernel.js';
+export { SOFT_TARGET_CROSS_ENTROPY } from './ops/soft-target-cross-entropy.js';

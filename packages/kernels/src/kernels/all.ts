@@ -26,6 +26,7 @@ import { sumConfig } from './Sum.js';
 import { tileConfig } from './Tile.js';
 import { transposeConfig } from './Transpose.js';
 import { reluGradConfig } from './XclrReluGrad.js';
+import { softTargetCrossEntropyConfig } from './XclrSoftTargetCrossEntropy.js';
 
 /** Every wasm training kernel, registered in this order by registerWasmKernels. */
 export const WASM_KERNELS: readonly WasmKernelPatch[] = [
@@ -43,6 +44,7 @@ export const WASM_KERNELS: readonly WasmKernelPatch[] = [
   fusedBatchNormConfig,
   maxPoolGradConfig,
   reluGradConfig,
+  softTargetCrossEntropyConfig,
   sliceConfig,
   splitVConfig,
   concatConfig,

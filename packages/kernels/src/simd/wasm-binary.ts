@@ -68,17 +68,34 @@ export const op = {
   v128Load: (offset = 0) => [0xfd, ...u32(0x00), 0, ...u32(offset)],
   v128Store: (offset = 0) => [0xfd, ...u32(0x0b), 0, ...u32(offset)],
   v128Zero: [0xfd, ...u32(0x0c), ...new Array(16).fill(0)],
+  /** v128.const of four float32 lanes equal to `value`. */
+  f32x4Const: (value: number) => {
+    const bytes = new Uint8Array(16);
+    const view = new DataView(bytes.buffer);
+    for (let lane = 0; lane < 4; lane++) view.setFloat32(lane * 4, value, true);
+    return [0xfd, ...u32(0x0c), ...bytes];
+  },
+  /** v128.const of four int32 lanes equal to `value`. */
+  i32x4Const: (value: number) => {
+    const bytes = new Uint8Array(16);
+    const view = new DataView(bytes.buffer);
+    for (let lane = 0; lane < 4; lane++) view.setInt32(lane * 4, value, true);
+    return [0xfd, ...u32(0x0c), ...bytes];
+  },
   i32x4Splat: [0xfd, ...u32(0x11)],
   f32x4Splat: [0xfd, ...u32(0x13)],
   f32x4ExtractLane: (lane: number) => [0xfd, ...u32(0x1f), lane],
   i32x4Eq: [0xfd, ...u32(0x37)],
   f32x4Ne: [0xfd, ...u32(0x42)],
   f32x4Gt: [0xfd, ...u32(0x44)],
+  /** Round to nearest, ties to even. */
+  f32x4Nearest: [0xfd, ...u32(0x6a)],
   v128And: [0xfd, ...u32(0x4e)],
   /** a & ~b */
   v128AndNot: [0xfd, ...u32(0x4f)],
   v128Or: [0xfd, ...u32(0x50)],
   i32x4Shl: [0xfd, ...u32(0xab)],
+  i32x4Add: [0xfd, ...u32(0xae)],
   f32x4Sqrt: [0xfd, ...u32(0xe3)],
   f32x4Add: [0xfd, ...u32(0xe4)],
   f32x4Sub: [0xfd, ...u32(0xe5)],
@@ -86,6 +103,8 @@ export const op = {
   f32x4Div: [0xfd, ...u32(0xe7)],
   /** `a < b ? b : a` lane-wise (one instruction on x64; a NaN in b is dropped). */
   f32x4Pmax: [0xfd, ...u32(0xeb)],
+  /** float32 → int32 lane-wise, truncating (saturating; NaN → 0). */
+  i32x4TruncSatF32x4S: [0xfd, ...u32(0xf8)],
   f32x4ConvertI32x4S: [0xfd, ...u32(0xfa)],
 } as const;
 

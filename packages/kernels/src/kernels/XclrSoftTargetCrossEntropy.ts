@@ -1,0 +1,37 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { asHeapBackend } from '../core/heap.js';
+import type { TensorInfo } from '../core/kernel-call.js';
+import { SOFT_TARGET_CROSS_ENTROPY, softTargetCrossEntropyOnHeap } from '../ops/soft-target-cross-entropy.js';
+import type { WasmKernelPatch } from './kernel-config.js';
+
+/**
+ * Soft-target cross-entropy per row and its gradient in three SIMD passes (added: @xclr/losses
+ * calls it where it is registered, and composes the same from tfjs ops elsewhere).
+ */
+export const softTargetCrossEntropyConfig: WasmKernelPatch = {
+  kernelName: SOFT_TARGET_CROSS_ENTROPY,
+  kernelFunc:
+    () =>
+    ({ inputs, backend, attrs }) => {
+      const { logits, targets } = inputs as Record<string, TensorInfo>;
+      const heap = asHeapBackend(backend);
+      const made: TensorInfo[] = [];
+      try {
+        const scratch = (shape: number[]) => {
+          const info = heap.makeOutput(shape, 'float32');
+          made.push(info);
+          return info;
+        };
+        const out = softTargetCrossEntropyOnHeap(heap, logits, targets, attrs?.excludeSelf === true, scratch);
+        if (out == null) {
+          throw new Error(
+            `@xclr/kernels: ${SOFT_TARGET_CROSS_ENTROPY} needs float32 [R, C] logits and targets of one shape on a wasm heap, ` +
+              `got ${logits.dtype} [${logits.shape}] and ${targets.dtype} [${targets.shape}]`,
+          );
+        }
+        return out;
+      } finally {
+        for (const info of made) (backend as tf.KernelBackend).disposeData(info.dataId);
+      }
+    },
+};
