@@ -29,6 +29,7 @@ export { type NtXentQueueLossOptions, ntXentQueueLoss } from './nt-xent-queue.js
 export type { LossQueue } from './queue.js';
 export { createLoss, LOSS_NAMES, LOSSES, type LossDefinitionOf, type LossName, type LossOptions } from './registry.js';
 export {
+  FUSED_SOFT_TARGET_KERNEL,
   MASKED_LOGIT,
   maskedSoftmax,
   type SoftTargetCrossEntropyOptions,

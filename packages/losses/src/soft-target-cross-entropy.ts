@@ -9,6 +9,20 @@ import { indexRange, oneHotRows } from './one-hot.js';
  */
 export const MASKED_LOGIT = -1e9;
 
+/**
+ * A kernel `@xclr/kernels` registers on the wasm backend: the per-row losses and their gradient
+ * (softmax · Σ t − t) from logits and targets in three passes, the self column left out with
+ * `excludeSelf`. Used where the active backend has it; composed from tfjs ops elsewhere.
+ */
+export const FUSED_SOFT_TARGET_KERNEL = 'XclrSoftTargetCrossEntropy';
+
+/** The fused kernel's outputs, or null where the active backend has no such kernel. */
+function fusedPerRow(logits: tf.Tensor2D, targets: tf.Tensor2D, excludeSelf: boolean): [tf.Tensor1D, tf.Tensor2D] | null {
+  if (tf.getKernel(FUSED_SOFT_TARGET_KERNEL, tf.getBackend()) == null) return null;
+  const out = tf.engine().runKernel(FUSED_SOFT_TARGET_KERNEL, { logits, targets }, { excludeSelf });
+  return out as unknown as [tf.Tensor1D, tf.Tensor2D];
+}
+
 export interface SoftTargetCrossEntropyOptions {
   /**
    * `[R, C]` with 1 (or true) where a candidate takes part and 0 where it is excluded (e.g. an
@@ -107,7 +121,16 @@ export function softTargetCrossEntropy(
     // elementwise passes over [R, C] where autodiff through logSoftmax, where and mean takes about
     // twenty (it dominates the loss at large batches). No exp or log runs over [R, C] at all: the
     // softmax gives both the gradient and, through logSumExpFromSoftmax, the value.
+    // 'mean' spreads dy over the rows; 'none' has one dy per row.
+    const scaleOf = (dy: tf.Tensor) => (reduction === 'none' ? tf.reshape(dy, [rows, 1]) : tf.div(dy, rows));
+    const reduce = (perRow: tf.Tensor1D) => (reduction === 'none' ? perRow : tf.mean(perRow));
     const loss = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+      const fused = mask == null ? fusedPerRow(x as tf.Tensor2D, targets, excludeSelf) : null;
+      if (fused != null) {
+        const [perRow, gradient] = fused;
+        save([gradient]);
+        return { value: reduce(perRow), gradFunc: (dy: tf.Tensor, [g]: tf.Tensor[]) => tf.mul(g, scaleOf(dy)) };
+      }
       // Excluded targets are zeroed so that a stray non-zero target never meets MASKED_LOGIT.
       // With excludeSelf the caller's targets are already 0 there.
       const kept = mask == null ? targets : tf.mul(targets, asFloat(mask));
@@ -119,12 +142,10 @@ export function softTargetCrossEntropy(
       // Saved tensors outlive this call (the engine keeps them for the backward pass).
       save([probs, kept, weight]);
       return {
-        value: reduction === 'none' ? perRow : tf.mean(perRow),
+        value: reduce(perRow),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
           const [probs, kept, weight] = saved;
-          // 'mean' spreads dy over the rows; 'none' has one dy per row.
-          const scale = reduction === 'none' ? tf.reshape(dy, [rows, 1]) : tf.div(dy, rows);
-          return tf.mul(tf.sub(tf.mul(probs, weight), kept), scale);
+          return tf.mul(tf.sub(tf.mul(probs, weight), kept), scaleOf(dy));
         },
       };
     }) as unknown as Parameters<typeof tf.customGrad>[0]);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useFastestBackend } from '@xclr/backend';
-import { beforeAll, describe, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FUSED_SOFT_TARGET_KERNEL, type SoftTargetCrossEntropyOptions, softTargetCrossEntropy } from '../src/index.js';
 import { expectClose, flat } from './helpers.js';
 import { blocked, fixture, lossOf, name } from './reference-cases.js';
 
@@ -33,4 +34,50 @@ describe.each([
       tf.dispose([zA, zB, logScale, value, ...grads]);
     });
   }
+});
+
+// @xclr/kernels registers a fused soft-target cross-entropy on wasm; the losses use it there and
+// compose the same from tfjs ops elsewhere. Both must give the same values and gradients.
+describe('softTargetCrossEntropy on wasm takes the fused kernel', () => {
+  const cases: [string, SoftTargetCrossEntropyOptions, [number, number]][] = [
+    ['excludeSelf, mean', { excludeSelf: true }, [12, 12]],
+    ['excludeSelf on a wide block, per row', { excludeSelf: true, reduction: 'none' }, [6, 13]],
+    ['every column, mean', {}, [7, 9]],
+  ];
+  for (const [label, options, shape] of cases) {
+    it(label, async () => {
+      const run = async (backend: string) => {
+        await tf.setBackend(backend);
+        return tf.tidy(() => {
+          const x = tf.mul(tf.randomUniform(shape, -1, 1, 'float32', 3), 10) as tf.Tensor2D;
+          const keep = options.excludeSelf
+            ? tf.sub(1, tf.cast(tf.oneHot(tf.range(0, shape[0], 1, 'int32'), shape[1]), 'float32'))
+            : tf.onesLike(x);
+          const t = tf.mul(tf.softmax(tf.randomNormal(shape, 0, 1, 'float32', 5)), keep) as tf.Tensor2D;
+          const w = tf.randomNormal([shape[0]], 0, 1, 'float32', 9);
+          const f = (a: tf.Tensor) => tf.sum(tf.mul(softTargetCrossEntropy(a as tf.Tensor2D, t, options), w));
+          const { value, grad } = tf.valueAndGrad(f)(x);
+          return [value.dataSync(), grad.dataSync()];
+        });
+      };
+      const cpu = await run('cpu');
+      const wasm = await run('wasm');
+      expectClose(wasm[0], Array.from(cpu[0]), 1e-5);
+      expectClose(wasm[1], Array.from(cpu[1]), 1e-4, 1e-6);
+      const profile = await tf.profile(() =>
+        softTargetCrossEntropy(tf.ones(shape) as tf.Tensor2D, tf.ones(shape) as tf.Tensor2D, options),
+      );
+      expect(profile.kernels.map((k) => k.name)).toContain(FUSED_SOFT_TARGET_KERNEL);
+      await tf.setBackend('wasm');
+    });
+  }
+
+  it('keeps the composed form for a mask', async () => {
+    const profile = await tf.profile(() =>
+      softTargetCrossEntropy(tf.ones([4, 4]) as tf.Tensor2D, tf.ones([4, 4]) as tf.Tensor2D, {
+        mask: tf.ones([4, 4]) as tf.Tensor2D,
+      }),
+    );
+    expect(profile.kernels.map((k) => k.name)).not.toContain(FUSED_SOFT_TARGET_KERNEL);
+  });
 });
