@@ -1,13 +1,13 @@
 import { heapMemory } from '../core/heap.js';
 import { type WasmMemory, wasmApi } from '../core/webassembly.js';
-import { VECTOR_EXP_CONSTANTS, vectorExpNonPositive, vectorExpSetUp } from './vector-exp.js';
+import { SOFT_TARGET_LOOPS, type SoftTargetLoops } from './soft-target-loops.js';
 import { type Bytes, F32, I32, moduleBytes, op, V128, whileBelow } from './wasm-binary.js';
 
 // Loops that tfjs's wasm binary lacks, written as WebAssembly SIMD against the backend's own heap
 // (the module imports its memory), so they run at SIMD speed on the tensors where they lie: no
 // copy in or out, unlike JavaScript loops over a SharedArrayBuffer.
 
-export interface SimdKernels {
+export interface SimdKernels extends SoftTargetLoops {
   /**
    * MaxPoolGrad of one row of 2 × 2 windows that tile the input, 4 channels at a time:
    * dx = dy at the first input of each window (row-major) equal to the window's max y (as float
@@ -59,14 +59,6 @@ export interface SimdKernels {
    * for a row holding a NaN (as tfjs's cpu backend), −∞ for an empty row.
    */
   rowMaxes(x: number, out: number, rows: number, cols: number): void;
-  /**
-   * One span of a soft-target cross-entropy row, `bytes` bytes (a multiple of 16) of logits at x
-   * and targets at t, given the row's max m: writes e = exp(x − m) at `e` and three float32 × 4
-   * vectors of lane sums to `out`: Σ e, Σ t and Σ t · (x − m).
-   */
-  softTargetStats(x: number, t: number, e: number, bytes: number, m: number, out: number): void;
-  /** g = e · scale − t over `bytes` bytes (a multiple of 16) at e, t and g (g may be e). */
-  scaleSubtract(e: number, t: number, g: number, bytes: number, scale: number): void;
   /** int32 → float32 over `bytes` bytes (a multiple of 16) from byte address x to out. */
   int32ToFloat32(x: number, out: number, bytes: number): void;
 }
@@ -226,37 +218,6 @@ const rowMaxes = rowReduce({
   scalarOp: op.f32Max,
 });
 
-// softTargetStats: parameters x, t, e, bytes, m, out; then i, m splat, the three sums, y, the
-// loaded targets, exp's scratch and its constants.
-const [TX, TT, TEXP, TBYTES, TM, TOUT, TI, TMV, TE, TS, TW, TY, TV, TN, TR, TC] = [
-  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
-];
-const softTargetStats: Bytes[] = [
-  [...op.get(TM), ...op.f32x4Splat, ...op.set(TMV), ...vectorExpSetUp(TC)],
-  [...op.v128Zero, ...op.set(TE), ...op.v128Zero, ...op.set(TS), ...op.v128Zero, ...op.set(TW), ...op.i32Const(0), ...op.set(TI)],
-  ...whileBelow(TI, TBYTES, 16, [
-    [...at(TX, TI), ...op.v128Load(), ...op.get(TMV), ...op.f32x4Sub, ...op.set(TY)],
-    [...at(TT, TI), ...op.v128Load(), ...op.tee(TV), ...op.get(TS), ...op.f32x4Add, ...op.set(TS)],
-    [...op.get(TW), ...op.get(TV), ...op.get(TY), ...op.f32x4Mul, ...op.f32x4Add, ...op.set(TW)],
-    // after the uses of y: exp clamps it in place; kept as e and summed
-    [...at(TEXP, TI), ...vectorExpNonPositive(TY, TN, TR, TC), ...op.tee(TY), ...op.v128Store()],
-    [...op.get(TE), ...op.get(TY), ...op.f32x4Add, ...op.set(TE)],
-  ]),
-  [...op.get(TOUT), ...op.get(TE), ...op.v128Store(0)],
-  [...op.get(TOUT), ...op.get(TS), ...op.v128Store(16)],
-  [...op.get(TOUT), ...op.get(TW), ...op.v128Store(32)],
-];
-
-// scaleSubtract: parameters e, t, g, bytes, scale; then i and the scale splat.
-const [SE, ST, SG, SBYTES, SSCALE, SSI, SSV] = [0, 1, 2, 3, 4, 5, 6];
-const scaleSubtract: Bytes[] = [
-  [...op.get(SSCALE), ...op.f32x4Splat, ...op.set(SSV), ...op.i32Const(0), ...op.set(SSI)],
-  ...whileBelow(SSI, SBYTES, 16, [
-    [...at(SG, SSI), ...at(SE, SSI), ...op.v128Load(), ...op.get(SSV), ...op.f32x4Mul],
-    [...at(ST, SSI), ...op.v128Load(), ...op.f32x4Sub, ...op.v128Store()],
-  ]),
-];
-
 // int32ToFloat32: parameters x, out, bytes; then i.
 const [CX, COUT, CBYTES, CI] = [0, 1, 2, 3];
 const int32ToFloat32: Bytes[] = [
@@ -299,14 +260,8 @@ export function simdKernels(memory: WasmMemory): SimdKernels {
           locals: [I32, I32, I32, I32, I32, V128, F32, V128, V128],
           body: rowMaxes,
         },
-        {
-          name: 'softTargetStats',
-          params: [I32, I32, I32, I32, F32, I32],
-          locals: [I32, ...new Array(8 + VECTOR_EXP_CONSTANTS).fill(V128)],
-          body: softTargetStats,
-        },
-        { name: 'scaleSubtract', params: [I32, I32, I32, I32, F32], locals: [I32, V128], body: scaleSubtract },
         { name: 'int32ToFloat32', params: [I32, I32, I32], locals: [I32], body: int32ToFloat32 },
+        ...SOFT_TARGET_LOOPS,
       ],
       // A threaded Emscripten heap is shared, with a maximum at most 4 GiB (65536 pages).
       { shared: typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer, maxPages: 65536 },

@@ -48,6 +48,9 @@ export const op = {
   tee: (local: number) => [0x22, ...u32(local)],
   i32Const: (n: number) => [0x41, ...i32(n)],
   i32GeU: [0x4f],
+  i32LtU: [0x49],
+  /** a if the i32 on top is non-zero, else b (stack: a, b, condition). */
+  select: [0x1b],
   i32And: [0x71],
   f32Add: [0x92],
   /** NaN if either is NaN. */
@@ -75,11 +78,11 @@ export const op = {
     for (let lane = 0; lane < 4; lane++) view.setFloat32(lane * 4, value, true);
     return [0xfd, ...u32(0x0c), ...bytes];
   },
-  /** v128.const of four int32 lanes equal to `value`. */
-  i32x4Const: (value: number) => {
+  /** v128.const of four int32 lanes. */
+  i32x4Lanes: (...lanes: [number, number, number, number]) => {
     const bytes = new Uint8Array(16);
     const view = new DataView(bytes.buffer);
-    for (let lane = 0; lane < 4; lane++) view.setInt32(lane * 4, value, true);
+    for (const [lane, value] of lanes.entries()) view.setInt32(lane * 4, value, true);
     return [0xfd, ...u32(0x0c), ...bytes];
   },
   i32x4Splat: [0xfd, ...u32(0x11)],
@@ -88,12 +91,12 @@ export const op = {
   i32x4Eq: [0xfd, ...u32(0x37)],
   f32x4Ne: [0xfd, ...u32(0x42)],
   f32x4Gt: [0xfd, ...u32(0x44)],
-  /** Round to nearest, ties to even. */
-  f32x4Nearest: [0xfd, ...u32(0x6a)],
   v128And: [0xfd, ...u32(0x4e)],
   /** a & ~b */
   v128AndNot: [0xfd, ...u32(0x4f)],
   v128Or: [0xfd, ...u32(0x50)],
+  /** (a & c) | (b & ~c), stack: a, b, c. */
+  v128Bitselect: [0xfd, ...u32(0x52)],
   i32x4Shl: [0xfd, ...u32(0xab)],
   i32x4Add: [0xfd, ...u32(0xae)],
   f32x4Sqrt: [0xfd, ...u32(0xe3)],
@@ -103,8 +106,6 @@ export const op = {
   f32x4Div: [0xfd, ...u32(0xe7)],
   /** `a < b ? b : a` lane-wise (one instruction on x64; a NaN in b is dropped). */
   f32x4Pmax: [0xfd, ...u32(0xeb)],
-  /** float32 → int32 lane-wise, truncating (saturating; NaN → 0). */
-  i32x4TruncSatF32x4S: [0xfd, ...u32(0xf8)],
   f32x4ConvertI32x4S: [0xfd, ...u32(0xfa)],
 } as const;
 
