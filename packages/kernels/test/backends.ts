@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { setUpCpuTraining, setUpWasmTraining, type WasmTraining } from '../src/index.js';
+import { setUpCpuTraining, setUpWasmTraining, type WasmKernelPatch, type WasmTraining } from '../src/index.js';
 
 /**
  * Makes `backend` active with this package's kernels, as @xclr/backend's useFastestBackend does
@@ -26,4 +26,21 @@ export async function useBackend(
  */
 export async function useWasmKernels(): Promise<void> {
   await useBackend('wasm', { native: false, threads: 1 });
+}
+
+/**
+ * Runs `config`'s kernel on the active (wasm) backend with stock kernels that throw, so a call
+ * that falls back to the stock kernel fails; returns the output's values.
+ */
+export function runWithoutStock(config: WasmKernelPatch, x: tf.Tensor, attrs: Record<string, unknown>): Float32Array {
+  const refuse = () => {
+    throw new Error(`fell back to the stock ${config.kernelName}`);
+  };
+  const kernel = config.kernelFunc(new Map([[config.kernelName, refuse]]));
+  const backend = tf.backend();
+  // tfjs passes axis: null (every axis), which NamedAttrMap's type leaves out
+  const out = kernel({ inputs: { x }, backend, attrs: attrs as tf.NamedAttrMap }) as tf.TensorInfo;
+  const values = backend.readSync(out.dataId) as Float32Array;
+  backend.disposeData(out.dataId);
+  return values;
 }
