@@ -83,6 +83,46 @@ describe('matmuls on the native engine match cpu', () => {
   });
 });
 
+describe('large 2-D products run in blocks of rows', () => {
+  // 5 rows of 12 columns per run here (16 MB in training), so that each case takes several runs.
+  const blocked = () =>
+    new NativeSessions((defaultEngine as NativeSessions).runtime, { matMulMinMacs: 0, outputBlockBytes: 5 * 12 * 4 });
+  const cases: [string, () => tf.Tensor, number][] = [
+    ['a · b, 23 rows: 5 runs', () => tf.matMul(rand([23, 16]), rand([16, 12])), 5],
+    [
+      'a · bᵀ with a bias per column and relu',
+      () =>
+        tf.fused.matMul({
+          a: rand([11, 16]) as tf.Tensor2D,
+          b: rand([12, 16]) as tf.Tensor2D,
+          transposeB: true,
+          bias: rand([12]),
+          activation: 'relu',
+        }),
+      3,
+    ],
+    ['aᵀ · b (rows of A not contiguous): one run', () => tf.matMul(rand([16, 11]), rand([16, 12]), true, false), 1],
+    [
+      'a bias per row and column: one run',
+      () => tf.fused.matMul({ a: rand([11, 16]) as tf.Tensor2D, b: rand([16, 12]) as tf.Tensor2D, bias: rand([11, 12]) }),
+      1,
+    ],
+  ];
+  for (const [title, product, runs] of cases) {
+    it(title, async () => {
+      const previous = setNativeEngine(blocked());
+      try {
+        const engine = nativeEngine() as NativeSessions;
+        const { cpu, wasm } = await onCpuAndWasm(product);
+        expectMatch(cpu, wasm);
+        expect(engine.runs).toBe(runs);
+      } finally {
+        setNativeEngine(previous)?.dispose();
+      }
+    });
+  }
+});
+
 describe('routing', () => {
   it('products, convolutions and filter gradients run on onnxruntime', async () => {
     const engine = nativeEngine() as NativeSessions;

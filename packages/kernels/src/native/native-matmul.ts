@@ -75,7 +75,8 @@ function gemmModel(s: MatMulSpec): Uint8Array {
 /**
  * `a · b` (+ bias, relu) into a new wasm tensor of `outShape`, on onnxruntime. The caller checks
  * the dtypes (float32) and that the product is large enough to pay off. Operands with a batch of
- * one are passed as matrices (Gemm).
+ * one are passed as matrices (Gemm); a 2-D product with an output over the engine's
+ * `outputBlockBytes` runs as blocks of A's rows (measured: packages/kernels/README.md).
  */
 export function nativeMatMul(
   sessions: NativeSessions,
@@ -94,6 +95,13 @@ export function nativeMatMul(
   }
   const biasShape = bias && bias.shape.length > 2 ? bias.shape.slice(-2) : bias?.shape;
   const spec = { ...spec0, rankA: 2, rankB: 2, biasRank: biasShape ? biasShape.length : null };
+  const [m, n] = outShape.slice(-2);
+  const rowsPerRun = Math.max(1, Math.floor(sessions.limits.outputBlockBytes / (4 * n)));
+  // Blocks of A's rows need them contiguous (no transA) and a bias that is the same for every row.
+  const biasPerRow = biasShape == null || tf.util.sizeFromShape(biasShape) === n;
+  if (m > rowsPerRun && !spec.transposeA && biasPerRow) {
+    return blockedMatMul(sessions, backend, spec, { a, b, bias }, biasShape ?? null, outShape, rowsPerRun);
+  }
   const inputs: Record<string, NativeInput> = {
     a: { tensor: a, shape: a.shape.slice(-2) },
     b: { tensor: b, shape: b.shape.slice(-2) },
@@ -101,6 +109,41 @@ export function nativeMatMul(
   if (bias && biasShape) inputs.bias = { tensor: bias, shape: biasShape };
   const { key, build } = matMulGraph(spec);
   return sessions.run(key, build, backend, inputs, outShape, outShape.slice(-2));
+}
+
+/** A 2-D product in runs of `rowsPerRun` rows of A (and of the output), each under the block size. */
+function blockedMatMul(
+  sessions: NativeSessions,
+  backend: HeapBackend,
+  spec: MatMulSpec,
+  operands: { a: TensorInfo; b: TensorInfo; bias: TensorInfo | null },
+  biasShape: number[] | null,
+  outShape: number[],
+  rowsPerRun: number,
+): TensorInfo {
+  const [m, n] = outShape.slice(-2);
+  const k = operands.a.shape[operands.a.shape.length - 1];
+  const offHeap = (name: string, t: TensorInfo) => {
+    const view = sessions.buffer(name, tf.util.sizeFromShape(t.shape));
+    view.set(backend.typedArrayFromHeap(t) as Float32Array);
+    return view;
+  };
+  const a = offHeap('a', operands.a);
+  const b = { data: offHeap('b', operands.b), shape: [k, n] };
+  const bias = operands.bias && biasShape ? { data: offHeap('bias', operands.bias), shape: biasShape } : null;
+  const y = sessions.buffer('y', m * n);
+  const { key, build } = matMulGraph(spec);
+  for (let first = 0; first < m; first += rowsPerRun) {
+    const rows = Math.min(rowsPerRun, m - first);
+    const block = { data: a.subarray(first * k, (first + rows) * k), shape: [rows, k] };
+    sessions.runInto(key, build, bias ? { a: block, b, bias } : { a: block, b }, {
+      data: y.subarray(first * n, (first + rows) * n),
+      shape: [rows, n],
+    });
+  }
+  const out = backend.makeOutput(outShape, 'float32');
+  (backend.typedArrayFromHeap(out) as Float32Array).set(y);
+  return out;
 }
 
 /**

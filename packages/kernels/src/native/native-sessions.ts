@@ -16,6 +16,12 @@ export interface NativeLimits {
   convMinChannels: number;
   /** Convolutions below this many multiply-adds stay on XNNPACK. */
   convMinMacs: number;
+  /**
+   * Largest output (bytes) of one onnxruntime run: a bigger 2-D product runs as blocks of A's rows.
+   * A run whose output reached glibc's mmap threshold (32 MB under the training malloc settings,
+   * its maximum) got fresh pages every time and ran an order of magnitude slower.
+   */
+  outputBlockBytes: number;
 }
 
 /**
@@ -32,6 +38,7 @@ export const DEFAULT_NATIVE_LIMITS: NativeLimits = {
   filterGradientMinMacs: 1 << 22,
   convMinChannels: 32,
   convMinMacs: 1 << 27,
+  outputBlockBytes: 16 * 2 ** 20,
 };
 
 /**
