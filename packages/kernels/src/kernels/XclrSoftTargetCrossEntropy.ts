@@ -22,11 +22,13 @@ export const softTargetCrossEntropyConfig: WasmKernelPatch = {
           made.push(info);
           return info;
         };
-        const out = softTargetCrossEntropyOnHeap(heap, logits, targets, attrs?.excludeSelf === true, scratch);
+        const excludeSelf = attrs?.excludeSelf === true;
+        const offset = (attrs?.selfColumnOffset as number | undefined) ?? 0;
+        const out = softTargetCrossEntropyOnHeap(heap, logits, targets, excludeSelf, offset, scratch);
         if (out == null) {
           throw new Error(
-            `@xclr/kernels: ${SOFT_TARGET_CROSS_ENTROPY} needs float32 [R, C] logits and targets of one shape on a wasm heap, ` +
-              `got ${logits.dtype} [${logits.shape}] and ${targets.dtype} [${targets.shape}]`,
+            `@xclr/kernels: ${SOFT_TARGET_CROSS_ENTROPY} needs float32 [R, C] logits and targets of one shape on a wasm heap ` +
+              `and a selfColumnOffset that is an integer ≥ 0, got ${logits.dtype} [${logits.shape}] and ${targets.dtype} [${targets.shape}], offset ${offset}`,
           );
         }
         return out;

@@ -4,10 +4,11 @@ import { heapSimdKernels } from '../simd/simd-kernels.js';
 
 /**
  * A wasm kernel this package adds, which `@xclr/losses`' softTargetCrossEntropy uses where it is
- * registered: inputs `logits` and `targets` ([R, C], float32), attribute `excludeSelf`; outputs
- * the per-row losses −Σ_c t_c log softmax(x)_c ([R]) and their gradient softmax(x) · Σ_c t_c − t
- * ([R, C]). With `excludeSelf`, row r's column r (r < C) is left out of the softmax, its gradient
- * is −t there (the caller's targets are 0 there).
+ * registered: inputs `logits` and `targets` ([R, C], float32), attributes `excludeSelf` and
+ * `selfColumnOffset` (k, default 0); outputs the per-row losses −Σ_c t_c log softmax(x)_c ([R])
+ * and their gradient softmax(x) · Σ_c t_c − t ([R, C]). With `excludeSelf`, row r's column r + k
+ * (a block of anchors starting at row k of a self-contrast), where it exists, is left out of the
+ * softmax; its gradient is −t there (the caller's targets are 0 there).
  */
 export const SOFT_TARGET_CROSS_ENTROPY = 'XclrSoftTargetCrossEntropy';
 
@@ -24,6 +25,7 @@ export function softTargetCrossEntropyOnHeap(
   logits: TensorInfo,
   targets: TensorInfo,
   excludeSelf: boolean,
+  selfColumnOffset: number,
   scratch: (shape: number[]) => TensorInfo,
 ): [TensorInfo, TensorInfo] | null {
   const simd = heapSimdKernels(backend);
@@ -31,6 +33,7 @@ export function softTargetCrossEntropyOnHeap(
   if (logits.shape.length !== 2 || targets.shape.length !== 2) return null;
   const [rows, cols] = logits.shape;
   if (targets.shape[0] !== rows || targets.shape[1] !== cols) return null;
+  if (!Number.isInteger(selfColumnOffset) || selfColumnOffset < 0) return null;
   const perRow = backend.makeOutput([rows], 'float32');
   const grad = backend.makeOutput([rows, cols], 'float32');
   // per row: its max, then Σ e, Σ t, Σ t · (x − m), then the gradient's scale
@@ -42,16 +45,16 @@ export function softTargetCrossEntropyOnHeap(
     (i) => backend.typedArrayFromHeap(i) as Float32Array,
   );
   const vector = cols & ~3;
-  const [vectorBytes, rowBytes, exclude] = [vector * 4, cols * 4, excludeSelf ? 1 : 0];
-  const kept = (r: number, c: number) => !(excludeSelf && r === c);
+  const [vectorBytes, rowBytes, shift] = [vector * 4, cols * 4, excludeSelf ? selfColumnOffset : -1];
+  const kept = (r: number, c: number) => !(excludeSelf && c === r + selfColumnOffset);
 
-  simd.rowMaxesExcept(x.byteOffset, m.byteOffset, rows, vectorBytes, rowBytes, exclude);
+  simd.rowMaxesExcept(x.byteOffset, m.byteOffset, rows, vectorBytes, rowBytes, shift);
   if (vector < cols) {
     for (let r = 0; r < rows; r++) {
       for (let c = vector; c < cols; c++) if (kept(r, c)) m[r] = Math.max(m[r], x[r * cols + c]);
     }
   }
-  simd.softTargetRows(x.byteOffset, t.byteOffset, g.byteOffset, rows, vectorBytes, rowBytes, exclude, m.byteOffset, s.byteOffset);
+  simd.softTargetRows(x.byteOffset, t.byteOffset, g.byteOffset, rows, vectorBytes, rowBytes, shift, m.byteOffset, s.byteOffset);
   for (let r = 0; r < rows; r++) {
     let [expSum, targetSum, weighted] = [s[3 * r], s[3 * r + 1], s[3 * r + 2]];
     for (let c = vector; c < cols; c++) {
@@ -64,7 +67,7 @@ export function softTargetCrossEntropyOnHeap(
     }
     // −Σ t (x − m − log Σ exp(x − m)), shifted by m so large logits do not cancel; a row with
     // nothing left (one column, excluded) has no loss
-    const empty = excludeSelf && cols === 1 && r === 0;
+    const empty = excludeSelf && cols === 1 && r + selfColumnOffset === 0;
     loss[r] = empty ? 0 : targetSum * Math.log(expSum) - weighted;
     k[r] = empty ? 0 : targetSum / expSum;
   }

@@ -3,22 +3,16 @@ import { VECTOR_EXP_CONSTANTS, vectorExpNonPositive, vectorExpSetUp } from './ve
 
 // The row loops of a soft-target cross-entropy over [R, C] logits x and targets t (float32, rows
 // `rowBytes` apart), each over every row in one call, on the first `vectorBytes` bytes of each
-// row (C rounded down to a multiple of 4; the caller does the rest). With `excludeSelf`, row r's
-// column r (when r·4 < vectorBytes) is masked in its vector: −∞ for the max, 0 for exp.
+// row (C rounded down to a multiple of 4; the caller does the rest). With `selfShift` k ≥ 0, row
+// r's column r + k (when it lies in those bytes) is masked in its vector: −∞ for the max, 0 for
+// exp; with k = −1 nothing is.
 
-/** `self`: row r's own column as a byte offset in its row, −1 (never matched) otherwise. */
-function selfOffset(row: number, vectorBytes: number, excludeSelf: number, self: number): Bytes {
+/** `self`: row r's excluded column r + k as a byte offset in its row, −1 (never matched) otherwise. */
+function selfOffset(row: number, vectorBytes: number, shift: number, self: number): Bytes {
+  const column = [...op.get(row), ...op.get(shift), ...op.i32Add, ...op.i32Const(2), ...op.i32Shl];
   return [
-    ...[...op.get(row), ...op.i32Const(2), ...op.i32Shl, ...op.i32Const(-1)],
-    ...[
-      ...op.get(excludeSelf),
-      ...op.get(row),
-      ...op.i32Const(2),
-      ...op.i32Shl,
-      ...op.get(vectorBytes),
-      ...op.i32LtU,
-      ...op.i32And,
-    ],
+    ...[...column, ...op.i32Const(-1)],
+    ...[...op.get(shift), ...op.i32Const(0), ...op.i32GeS, ...column, ...op.get(vectorBytes), ...op.i32LtU, ...op.i32And],
     ...op.select,
     ...op.set(self),
   ];
@@ -33,7 +27,7 @@ const selfLane = (i: number, lanes: number, selfSplat: number): Bytes => [
 const laneSum = (v: number): Bytes =>
   [0, 1, 2, 3].flatMap((lane) => [...op.get(v), ...op.f32x4ExtractLane(lane), ...(lane > 0 ? op.f32Add : [])]);
 
-// rowMaxesExcept(x, out, rows, vectorBytes, rowBytes, excludeSelf): each row's max (NaN if it
+// rowMaxesExcept(x, out, rows, vectorBytes, rowBytes, selfShift): each row's max (NaN if it
 // holds one) as a float32 at out + 4r.
 const [MX, MOUT, MROWS, MVB, MRB, MEX] = [0, 1, 2, 3, 4, 5];
 const [MR, MP, MI, MSELF] = [6, 7, 8, 9];
@@ -64,7 +58,7 @@ const rowMaxesExcept: FunctionDef = {
   ],
 };
 
-// softTargetRows(x, t, e, rows, vectorBytes, rowBytes, excludeSelf, maxes, sums): with m the
+// softTargetRows(x, t, e, rows, vectorBytes, rowBytes, selfShift, maxes, sums): with m the
 // row's max from `maxes`, writes e = exp(x − m) (0 at the self column) and, at sums + 12r, the
 // row's Σ e, Σ t and Σ t · (x − m) as float32.
 const [SX, ST, SE, SROWS, SVB, SRB, SEX, SMAX, SSUMS] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
@@ -166,9 +160,9 @@ const scaleSubtractRows: FunctionDef = {
 export const SOFT_TARGET_LOOPS: FunctionDef[] = [rowMaxesExcept, softTargetRows, scaleSubtractRows];
 
 export interface SoftTargetLoops {
-  /** Each row's max over its first vectorBytes / 4 columns, the self column left out with excludeSelf = 1. */
-  rowMaxesExcept(x: number, out: number, rows: number, vectorBytes: number, rowBytes: number, excludeSelf: number): void;
-  /** e = exp(x − m) (0 at the self column) and each row's Σ e, Σ t, Σ t · (x − m) at sums + 12r. */
+  /** Each row's max over its first vectorBytes / 4 columns, column r + selfShift left out (none for −1). */
+  rowMaxesExcept(x: number, out: number, rows: number, vectorBytes: number, rowBytes: number, selfShift: number): void;
+  /** e = exp(x − m) (0 at column r + selfShift) and each row's Σ e, Σ t, Σ t · (x − m) at sums + 12r. */
   softTargetRows(
     x: number,
     t: number,
@@ -176,7 +170,7 @@ export interface SoftTargetLoops {
     rows: number,
     vectorBytes: number,
     rowBytes: number,
-    excludeSelf: number,
+    selfShift: number,
     maxes: number,
     sums: number,
   ): void;

@@ -49,6 +49,7 @@ export const op = {
   i32Const: (n: number) => [0x41, ...i32(n)],
   i32GeU: [0x4f],
   i32LtU: [0x49],
+  i32GeS: [0x4e],
   /** a if the i32 on top is non-zero, else b (stack: a, b, condition). */
   select: [0x1b],
   i32And: [0x71],

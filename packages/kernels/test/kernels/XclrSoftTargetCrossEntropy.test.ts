@@ -7,11 +7,11 @@ import { useWasmKernels } from '../backends.js';
 // out here: per row, the softmax over the kept columns, −Σ t log p, and p · Σ t − t.
 beforeAll(useWasmKernels);
 
-function reference(x: Float32Array, t: Float32Array, rows: number, cols: number, excludeSelf: boolean) {
+function reference(x: Float32Array, t: Float32Array, rows: number, cols: number, excludeSelf: boolean, offset = 0) {
   const loss = new Float64Array(rows);
   const grad = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) {
-    const kept = (c: number) => !(excludeSelf && c === r);
+    const kept = (c: number) => !(excludeSelf && c === r + offset);
     let max = Number.NEGATIVE_INFINITY;
     for (let c = 0; c < cols; c++) if (kept(c)) max = Math.max(max, x[r * cols + c]);
     let z = 0;
@@ -35,8 +35,10 @@ function reference(x: Float32Array, t: Float32Array, rows: number, cols: number,
   return { loss, grad };
 }
 
-function runKernel(x: tf.Tensor2D, t: tf.Tensor2D, excludeSelf: boolean): tf.Tensor[] {
-  return tf.engine().runKernel(SOFT_TARGET_CROSS_ENTROPY, { logits: x, targets: t }, { excludeSelf }) as tf.Tensor[];
+function runKernel(x: tf.Tensor2D, t: tf.Tensor2D, excludeSelf: boolean, selfColumnOffset = 0): tf.Tensor[] {
+  return tf
+    .engine()
+    .runKernel(SOFT_TARGET_CROSS_ENTROPY, { logits: x, targets: t }, { excludeSelf, selfColumnOffset }) as tf.Tensor[];
 }
 
 /** |got − want| ≤ rtol · (|want| + max |want| · 1e-3) + 1e-7 for every entry. */
@@ -49,37 +51,40 @@ function expectNear(got: Float32Array, want: Float64Array, rtol: number, what: s
   }
 }
 
-/** Row-stochastic targets (scaled by `mass`), 0 on the self column where `excludeSelf`. */
-function targetsFor(rows: number, cols: number, excludeSelf: boolean, mass: number, seed: number): tf.Tensor2D {
+/** Row-stochastic targets (scaled by `mass`), 0 on the self column (r + offset) where `excludeSelf`. */
+function targetsFor(rows: number, cols: number, excludeSelf: boolean, mass: number, seed: number, offset = 0): tf.Tensor2D {
   return tf.tidy(() => {
     const p = tf.softmax(tf.randomNormal([rows, cols], 0, 2, 'float32', seed));
-    const keep = excludeSelf ? tf.sub(1, tf.cast(tf.oneHot(tf.range(0, rows, 1, 'int32'), cols), 'float32')) : tf.onesLike(p);
+    const self = tf.oneHot(tf.range(offset, offset + rows, 1, 'int32'), cols);
+    const keep = excludeSelf ? tf.sub(1, tf.cast(self, 'float32')) : tf.onesLike(p);
     const masked = tf.mul(p, keep);
     return tf.mul(tf.div(masked, tf.sum(masked, 1, true)), mass) as tf.Tensor2D;
   });
 }
 
-const CASES: [string, number, number, boolean, number, number][] = [
-  // name, rows, cols, excludeSelf, logit scale, target mass
+const CASES: [string, number, number, boolean, number, number, number?][] = [
+  // name, rows, cols, excludeSelf, logit scale, target mass, self column offset
   ['square, self excluded', 32, 32, true, 10, 1],
   ['wide with ragged spans, self excluded', 9, 37, true, 10, 1],
   ['tall (rows past the last column keep every column)', 37, 9, true, 10, 1],
   ['no exclusion, odd width', 5, 7, false, 3, 1],
   ['large logits (τ = 0.01), targets of mass 2', 16, 24, true, 100, 2],
+  ['a block of anchors from row 17 (self column r + 17)', 10, 40, true, 10, 1, 17],
+  ['a block whose self columns reach the ragged end and past it', 10, 30, true, 10, 1, 23],
 ];
 
 describe('soft-target cross-entropy kernel on wasm matches a float64 reference', () => {
-  for (const [name, rows, cols, excludeSelf, scale, mass] of CASES) {
+  for (const [name, rows, cols, excludeSelf, scale, mass, offset = 0] of CASES) {
     it(name, async () => {
       await tf.setBackend('wasm');
       const x = tf.mul(tf.randomUniform([rows, cols], -1, 1, 'float32', 7), scale) as tf.Tensor2D;
-      const t = targetsFor(rows, cols, excludeSelf, mass, 11);
+      const t = targetsFor(rows, cols, excludeSelf, mass, 11, offset);
       const before = tf.memory().numTensors;
-      const [loss, grad] = runKernel(x, t, excludeSelf);
+      const [loss, grad] = runKernel(x, t, excludeSelf, offset);
       expect(tf.memory().numTensors).toBe(before + 2);
       expect(loss.shape).toEqual([rows]);
       expect(grad.shape).toEqual([rows, cols]);
-      const want = reference(x.dataSync() as Float32Array, t.dataSync() as Float32Array, rows, cols, excludeSelf);
+      const want = reference(x.dataSync() as Float32Array, t.dataSync() as Float32Array, rows, cols, excludeSelf, offset);
       expectNear(loss.dataSync() as Float32Array, want.loss, 2e-5, 'loss');
       expectNear(grad.dataSync() as Float32Array, want.grad, 2e-5, 'gradient');
       tf.dispose([x, t, loss, grad]);
@@ -122,6 +127,9 @@ describe('soft-target cross-entropy kernel on wasm matches a float64 reference',
     await tf.setBackend('wasm');
     expect(() => runKernel(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([3, 2]) as tf.Tensor2D, false)).toThrow(
       /float32 \[R, C\] logits and targets of one shape.*\[2,3\].*\[3,2\]/,
+    );
+    expect(() => runKernel(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([2, 3]) as tf.Tensor2D, true, -1)).toThrow(
+      /integer ≥ 0.*offset -1/,
     );
   });
 });
