@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { crossEntropyFromSoftmax, MASKED_LOGIT } from './soft-target-cross-entropy.js';
+import { crossEntropyFromSoftmax, fusedSoftTargetRows, MASKED_LOGIT } from './soft-target-cross-entropy.js';
 import { indexRange, oneHotRows } from './one-hot.js';
 
 /**
@@ -52,12 +52,30 @@ function blocks(n: number, blockSize: number): Array<[0 | 1, number, number]> {
   return out;
 }
 
-/** `[size, 2N]` logits of one anchor block against every embedding, self entries pushed down by MASKED_LOGIT. */
+/** `[size, 2N]` logits of one anchor block against every embedding. */
 function blockLogits(z: tf.Tensor2D, first: number, size: number, temperature: number): tf.Tensor2D {
   const anchors = tf.slice(z, [first, 0], [size, z.shape[1]]);
-  const logits = tf.div(tf.matMul(anchors, z, false, true), temperature);
-  const self = oneHotRows(indexRange(first, size), z.shape[0], MASKED_LOGIT, 0);
-  return tf.add(logits, self) as tf.Tensor2D;
+  return tf.div(tf.matMul(anchors, z, false, true), temperature) as tf.Tensor2D;
+}
+
+/** The block's logits with each anchor's self entry (column first + r) pushed down by MASKED_LOGIT. */
+function maskSelf(logits: tf.Tensor2D, first: number): tf.Tensor2D {
+  const [size, cols] = logits.shape;
+  return tf.add(logits, oneHotRows(indexRange(first, size), cols, MASKED_LOGIT, 0)) as tf.Tensor2D;
+}
+
+/**
+ * One block's per-row losses and their unscaled gradient (softmax · Σ t − t): one fused kernel
+ * where the backend has it (the self entries left out by column), else composed from tfjs ops.
+ */
+function blockRows(z: tf.Tensor2D, first: number, size: number, temperature: number, t: tf.Tensor2D): [tf.Tensor1D, tf.Tensor2D] {
+  const logits = blockLogits(z, first, size, temperature);
+  const fused = fusedSoftTargetRows(logits, t, true, first);
+  if (fused != null) return fused;
+  const masked = maskSelf(logits, first);
+  const probs = tf.softmax(masked) as tf.Tensor2D;
+  const weight = tf.sum(t, 1, true);
+  return [crossEntropyFromSoftmax(masked, probs, t, weight), tf.sub(tf.mul(probs, weight), t) as tf.Tensor2D];
 }
 
 /**
@@ -84,12 +102,9 @@ export function blockedSelfContrast(
     const z = zIn as tf.Tensor2D;
     const sums: tf.Tensor[] = [];
     for (const [view, start, size] of plan) {
-      const sum = tf.tidy(() => {
-        const masked = blockLogits(z, view * n + start, size, temperature);
-        // t is 0 on the masked self entry.
-        const t = targetRows(view, start, size, graph);
-        return tf.sum(crossEntropyFromSoftmax(masked, tf.softmax(masked) as tf.Tensor2D, t));
-      });
+      // t is 0 on the self entry. (The gradient computed here is not kept: the backward pass
+      // recomputes it rather than holding [2N, 2N] floats.)
+      const sum = tf.tidy(() => tf.sum(blockRows(z, view * n + start, size, temperature, targetRows(view, start, size, graph))[0]));
       sums.push(sum);
     }
     // A running sum, not addN: webgpu binds each addN input as a buffer (as few as 8 per kernel).
@@ -110,9 +125,8 @@ export function blockedSelfContrast(
         for (const [view, start, size] of plan) {
           const first = view * n + start;
           const [rows, nextColumns] = tf.tidy(() => {
-            const probs = tf.softmax(blockLogits(z, first, size, temperature));
             const t = targetRows(view, start, size, savedGraph);
-            const g = tf.mul(tf.sub(tf.mul(probs, tf.sum(t, 1, true)), t), scale) as tf.Tensor2D;
+            const g = tf.mul(blockRows(z, first, size, temperature, t)[1], scale) as tf.Tensor2D;
             const anchors = tf.slice(z, [first, 0], [size, z.shape[1]]);
             return [tf.matMul(g, z), tf.add(columns, tf.matMul(g, anchors, true, false))];
           });

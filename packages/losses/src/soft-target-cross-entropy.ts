@@ -16,10 +16,18 @@ export const MASKED_LOGIT = -1e9;
  */
 export const FUSED_SOFT_TARGET_KERNEL = 'XclrSoftTargetCrossEntropy';
 
-/** The fused kernel's outputs, or null where the active backend has no such kernel. */
-function fusedPerRow(logits: tf.Tensor2D, targets: tf.Tensor2D, excludeSelf: boolean): [tf.Tensor1D, tf.Tensor2D] | null {
+/**
+ * The fused kernel's per-row losses and their gradient (softmax · Σ t − t), or null where the
+ * active backend has no such kernel. With `excludeSelf`, row r leaves out column r + `selfColumnOffset`.
+ */
+export function fusedSoftTargetRows(
+  logits: tf.Tensor2D,
+  targets: tf.Tensor2D,
+  excludeSelf: boolean,
+  selfColumnOffset = 0,
+): [tf.Tensor1D, tf.Tensor2D] | null {
   if (tf.getKernel(FUSED_SOFT_TARGET_KERNEL, tf.getBackend()) == null) return null;
-  const out = tf.engine().runKernel(FUSED_SOFT_TARGET_KERNEL, { logits, targets }, { excludeSelf });
+  const out = tf.engine().runKernel(FUSED_SOFT_TARGET_KERNEL, { logits, targets }, { excludeSelf, selfColumnOffset });
   return out as unknown as [tf.Tensor1D, tf.Tensor2D];
 }
 
@@ -125,7 +133,7 @@ export function softTargetCrossEntropy(
     const scaleOf = (dy: tf.Tensor) => (reduction === 'none' ? tf.reshape(dy, [rows, 1]) : tf.div(dy, rows));
     const reduce = (perRow: tf.Tensor1D) => (reduction === 'none' ? perRow : tf.mean(perRow));
     const loss = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
-      const fused = mask == null ? fusedPerRow(x as tf.Tensor2D, targets, excludeSelf) : null;
+      const fused = mask == null ? fusedSoftTargetRows(x as tf.Tensor2D, targets, excludeSelf) : null;
       if (fused != null) {
         const [perRow, gradient] = fused;
         save([gradient]);
