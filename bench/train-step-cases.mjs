@@ -20,7 +20,7 @@ export const XCLR_RUNNER = 'xclr wasm';
 
 /**
  * The rows. `target`: least ratio of PyTorch's best median step time to xclr's (above 1: xclr is
- * faster). `rounds`, `steps`, `warmup`: the defaults of a full run; `quick` those of --quick.
+ * faster), or null for a row measured without one. `rounds`, `steps`, `warmup`: the defaults of a full run; `quick` those of --quick.
  * ResNet-18 at batch 256 runs its encoder 32 images at a time in xclr (`chunk`): two views of 256
  * images of activations do not fit the wasm backend's 4 GB heap.
  */
@@ -89,6 +89,22 @@ export const CASES = [
     steps: 20,
     warmup: 10,
     quick: { steps: 5, warmup: 2 },
+  },
+  {
+    // No target: shows what the loss costs where its [2N, 2N] matrices no longer fit comfortably
+    // (xclr computes it in blocks of anchor rows; PyTorch as written, whole).
+    id: 'loss@4096',
+    kind: 'loss',
+    model: 'xclr-loss',
+    batch: 4096,
+    dim: 128,
+    label: 'X-CLR loss alone, D = 128, forward + backward',
+    target: null,
+    // A PyTorch loss takes seconds here.
+    rounds: 2,
+    steps: 2,
+    warmup: 1,
+    quick: { steps: 1, warmup: 1 },
   },
 ];
 

@@ -50,7 +50,7 @@ function render(doc) {
   if (doc.pytorch) lines.push(`PyTorch: \`${doc.pytorch.version}\` on ${doc.pytorch.blas}.`);
   lines.push('');
   lines.push(
-    `Median samples/s of a training step (the loss row: ms per forward + backward), range of rounds in brackets, PyTorch's best in bold; the target is xclr wasm's least ratio to PyTorch's best:`,
+    `Median samples/s of a training step (the loss rows: ms per forward + backward), range of rounds in brackets, PyTorch's best in bold; the target is xclr wasm's least ratio to PyTorch's best:`,
   );
   lines.push('');
   const envHeads = ['PyTorch as installed', 'PyTorch, `OPENBLAS_NUM_THREADS=1`', "PyTorch, xclr's `GLIBC_TUNABLES`"];
@@ -68,7 +68,8 @@ function render(doc) {
     const x = runs.find((r) => r.runner === XCLR_RUNNER);
     const ratio = row.ratioToPytorchBest == null ? '–' : `${row.ratioToPytorchBest.toFixed(2)}×`;
     const verdict = row.met == null ? '' : `: ${row.met ? 'met' : 'missed'}, ${pct(row.marginToTarget)}`;
-    lines.push(`| ${label} | ${batch} | ${envCells.join(' | ')} | ${cell(x, row)} | ${ratio} | ≥ ${row.target}×${verdict} |`);
+    const target = row.target == null ? '–' : `≥ ${row.target}×${verdict}`;
+    lines.push(`| ${label} | ${batch} | ${envCells.join(' | ')} | ${cell(x, row)} | ${ratio} | ${target} |`);
   }
 
   if (doc.sgemmPeak) {

@@ -311,8 +311,8 @@ for (const c of cases) {
     xclr: x?.medianStepMs ? { runner: XCLR_RUNNER, medianStepMs: x.medianStepMs, gflops: x.gflops, ofPeak: x.ofPeak } : null,
     ratioToPytorchBest: ratio,
     target: c.target,
-    met: ratio == null ? null : ratio >= c.target,
-    marginToTarget: ratio == null ? null : ratio / c.target - 1,
+    met: ratio == null || c.target == null ? null : ratio >= c.target,
+    marginToTarget: ratio == null || c.target == null ? null : ratio / c.target - 1,
   };
   if (c.kind === 'loss') {
     // Both sides compute the same loss on the same inputs: their values must agree.
