@@ -24,13 +24,18 @@ import { expectMatch, onCpuAndWasm, rand } from './compare.js';
 // bench/kernels.bench.ts.
 let defaultEngine: NativeSessions | null = null;
 
-/** An engine on the same runtime that takes every kernel, however small. */
-const withoutThresholds = () =>
+/**
+ * An engine on the same runtime that takes every kernel, however small; convolutions and filter
+ * gradients through onnxruntime's Conv and the tap windows, or with `im2col` through im2col and
+ * one Gemm (every map counts as small).
+ */
+const withoutThresholds = (im2col = false) =>
   new NativeSessions((defaultEngine as NativeSessions).runtime, {
     matMulMinMacs: 0,
     filterGradientMinMacs: 0,
     convMinChannels: 0,
     convMinMacs: 0,
+    im2colMaxPixels: im2col ? Number.POSITIVE_INFINITY : 0,
   });
 
 beforeAll(async () => {
@@ -158,6 +163,35 @@ describe('routing', () => {
     expect(grad(8, 2)).toBe(1); // strided, 72 weights: the Conv2D composition, that Conv2D native
     a.dispose();
   });
+
+  it('small maps: a convolution and a filter gradient each as one Gemm over the batch', async () => {
+    const previous = setNativeEngine(
+      new NativeSessions((defaultEngine as NativeSessions).runtime, { ...withoutThresholds().limits, im2colMaxPixels: 36 }),
+    );
+    try {
+      const engine = nativeEngine() as NativeSessions;
+      const x = rand([2, 6, 6, 8]) as tf.Tensor4D;
+      const w = rand([3, 3, 8, 4]) as tf.Tensor4D;
+      const dy = rand([2, 6, 6, 4]);
+      tf.dispose(tf.conv2d(x, w, 1, 'same'));
+      const filterShape = [3, 3, 8, 4];
+      tf.dispose(
+        tf
+          .engine()
+          .runKernel(
+            'Conv2DBackpropFilter',
+            { x, dy },
+            { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape },
+          ) as tf.Tensor,
+      );
+      expect(engine.runs).toBe(2); // the tap windows took 9 for this gradient
+      tf.dispose(tf.conv2d(rand([2, 7, 7, 8]) as tf.Tensor4D, w, 1, 'same')); // 49 pixels: onnxruntime's Conv
+      expect(engine.runs).toBe(3);
+      tf.dispose([x, w, dy]);
+    } finally {
+      setNativeEngine(previous)?.dispose();
+    }
+  });
 });
 
 describe('conv2d and its gradients with the native engine match cpu', () => {
@@ -165,6 +199,28 @@ describe('conv2d and its gradients with the native engine match cpu', () => {
   // strided filter gradients' Conv2D composition; stride-1 filter gradients take im2col (≤ 32
   // weights per output channel) or the tap windows.
   for (const c of CONV_CASES) it(convTitle(c), () => expectConvMatches(c));
+
+  describe('as im2col and one Gemm (the route of small maps)', () => {
+    beforeAll(() => {
+      setNativeEngine(withoutThresholds(true))?.dispose();
+    });
+    afterAll(() => {
+      setNativeEngine(withoutThresholds())?.dispose();
+    });
+    for (const c of CONV_CASES) it(convTitle(c), () => expectConvMatches(c));
+    it('a deep layer: 4 × 4 maps, 96 channels, bias and relu fused, with gradients', async () => {
+      const { cpu, wasm } = await onCpuAndWasm(() => {
+        const x = rand([6, 4, 4, 96]) as tf.Tensor4D;
+        const w = rand([3, 3, 96, 40]) as tf.Tensor4D;
+        const bias = rand([40]);
+        const f = (a: tf.Tensor, b: tf.Tensor) =>
+          tf.fused.conv2d({ x: a as tf.Tensor4D, filter: b as tf.Tensor4D, strides: 1, pad: 'same', bias, activation: 'relu' });
+        const weight = rand(f(x, w).shape);
+        return [f(x, w), ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, b), weight)))([x, w])];
+      });
+      expectMatch(cpu, wasm);
+    });
+  });
 
   it('a dilated convolution (forward: tfjs has no gradient for dilation > 1)', async () => {
     const { cpu, wasm } = await onCpuAndWasm(() =>

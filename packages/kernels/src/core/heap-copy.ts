@@ -25,3 +25,14 @@ export function copyRun(dst: HeapArray, dstStart: number, src: HeapArray, srcSta
   const from = src.byteOffset + srcStart * bytes;
   heap.copyWithin(dst.byteOffset + dstStart * bytes, from, from + length * bytes);
 }
+
+/**
+ * Copies `length` elements from `src[srcStart…]` to `dst[dstStart…]`, which may lie on another
+ * buffer (off the heap): there `set` is a plain copy, and `copyRun`'s memmove within one buffer
+ * does not apply.
+ */
+export function copyAcross(dst: HeapArray, dstStart: number, src: HeapArray, srcStart: number, length: number): void {
+  if (dst.buffer === src.buffer) copyRun(dst, dstStart, src, srcStart, length);
+  else if (length < SHORT_RUN) for (let i = 0; i < length; i++) dst[dstStart + i] = src[srcStart + i];
+  else dst.set(src.subarray(srcStart, srcStart + length), dstStart);
+}

@@ -1,5 +1,5 @@
 import type { HeapBackend } from './heap.js';
-import { copyRun } from './heap-copy.js';
+import { copyAcross } from './heap-copy.js';
 import type { TensorInfo } from './kernel-call.js';
 import type { ConvGeometry } from './phase-grid.js';
 
@@ -43,12 +43,12 @@ export function im2colInto(src: Float32Array, shape: number[], g: ConvGeometry, 
           } else if (inside) {
             const from = ((b * h + yi) * w + x0) * c;
             if (run < 64) for (let k = 0; k < run; k++) dst[at + k] = src[from + k];
-            else copyRun(dst, at, src, from, run);
+            else copyAcross(dst, at, src, from, run);
           } else {
             for (let j = 0; j < g.fw; j++) {
               const xi = x0 + j;
               if (xi < 0 || xi >= w) dst.fill(0, at + j * c, at + (j + 1) * c);
-              else copyRun(dst, at + j * c, src, ((b * h + yi) * w + xi) * c, c);
+              else copyAcross(dst, at + j * c, src, ((b * h + yi) * w + xi) * c, c);
             }
           }
         }

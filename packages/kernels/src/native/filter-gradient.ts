@@ -74,7 +74,11 @@ function toGrid(src: Float32Array, shape: number[], dst: Float32Array, gh: numbe
   }
 }
 
-/** The filter gradient of a stride-1 NHWC convolution on onnxruntime; null where this does not apply. */
+/**
+ * The filter gradient of an NHWC convolution on onnxruntime: im2col and one Gemm for few weights
+ * per output channel or a small output map (any stride), else the tap windows (stride 1); null
+ * where neither applies.
+ */
 export function filterGradientOnNative(
   sessions: NativeSessions,
   backend: HeapBackend,
@@ -82,13 +86,15 @@ export function filterGradientOnNative(
   dy: TensorInfo,
   g: ConvGeometry,
 ): TensorInfo | null {
-  if (g.sh !== 1 || g.sw !== 1 || x.dtype !== 'float32' || dy.dtype !== 'float32') return null;
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32') return null;
   const [n, , , c] = x.shape;
   const o = dy.shape[3];
   if (n * g.ho * g.wo * g.fh * g.fw * c * o < sessions.limits.filterGradientMinMacs) return null;
-  if (g.fh * g.fw * c <= IM2COL_MAX_PATCH) {
+  const stride1 = g.sh === 1 && g.sw === 1;
+  if ((g.fh * g.fw * c <= IM2COL_MAX_PATCH && stride1) || g.ho * g.wo <= sessions.limits.im2colMaxPixels) {
     // Few weights per output channel (a first layer): one Gemm, patchesᵀ · dY, reads dY once
-    // where the taps would read it fh · fw times. The patches are built off the heap (element
+    // where the taps would read it fh · fw times. Small maps (deep layers): the taps' products are
+    // short, one Gemm over the whole batch is not. The patches are built off the heap (element
     // access to a shared heap is slow in V8), straight into the buffer onnxruntime reads.
     const k = g.fh * g.fw * c;
     const p = n * g.ho * g.wo;
@@ -116,6 +122,7 @@ export function filterGradientOnNative(
     (backend.typedArrayFromHeap(out) as Float32Array).set(dw);
     return out;
   }
+  if (!stride1) return null;
   // The grid: the output's rows and columns plus the filter's reach. SPLIT zero rows after it, so
   // that every tap's window can be rounded up to a multiple of SPLIT rows: the extra rows of X are
   // those zeros (or past the window, where dY is zero), and add nothing.

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DataType, model, node, valueInfo } from '@xclr/onnx-proto';
 import type { HeapBackend } from '../core/heap.js';
+import { im2colInto } from '../core/im2col.js';
 import type { TensorInfo } from '../core/kernel-call.js';
+import { gemmInRowBlocks } from './native-matmul.js';
 import type { NativeSessions } from './native-sessions.js';
 
 // Convolutions on onnxruntime's MLAS. TensorFlow.js holds images as NHWC and filters as
@@ -103,6 +105,59 @@ export function conv2dOnNative(
     bias: bias != null,
     relu: a.activation === 'relu',
   };
+  if (
+    info.outHeight * info.outWidth <= sessions.limits.im2colMaxPixels &&
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1
+  ) {
+    return conv2dAsGemm(sessions, backend, x, filter, bias, spec, info, outShape);
+  }
   const inputs: Record<string, TensorInfo> = bias ? { x, filter, bias } : { x, filter };
   return sessions.run(`conv2d ${JSON.stringify(spec)}`, () => convModel(spec), backend, inputs, outShape);
+}
+
+/**
+ * The convolution as patches · filter: im2col of the whole batch ([N · Ho · Wo, fh · fw · C],
+ * rows in NHWC order) times the filter read as [fh · fw · C, O] (its layout already), one Gemm
+ * whose rows are the NHWC output. For small maps, where Conv's per-image products are too short
+ * to keep MLAS busy.
+ */
+function conv2dAsGemm(
+  sessions: NativeSessions,
+  backend: HeapBackend,
+  x: TensorInfo,
+  filter: TensorInfo,
+  bias: TensorInfo | null,
+  spec: ConvSpec,
+  info: tf.backend_util.Conv2DInfo,
+  outShape: number[],
+): TensorInfo {
+  const rows = info.batchSize * info.outHeight * info.outWidth;
+  const depth = info.filterHeight * info.filterWidth * info.inChannels;
+  const o = info.outChannels;
+  const patches = sessions.buffer('a', rows * depth);
+  const geometry = {
+    fh: info.filterHeight,
+    fw: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    top: info.padInfo.top,
+    left: info.padInfo.left,
+    ho: info.outHeight,
+    wo: info.outWidth,
+  };
+  im2colInto(backend.typedArrayFromHeap(x) as Float32Array, x.shape, geometry, patches);
+  const offHeap = (name: string, t: TensorInfo) => {
+    const view = sessions.buffer(name, tf.util.sizeFromShape(t.shape));
+    view.set(backend.typedArrayFromHeap(t) as Float32Array);
+    return view;
+  };
+  const weights = { data: offHeap('b', filter), shape: [depth, o] };
+  const biasValues = bias ? { data: offHeap('bias', bias), shape: [o] } : null;
+  const y = sessions.buffer('y', rows * o);
+  const gemm = { rankA: 2, rankB: 2, transposeA: false, biasRank: bias ? 1 : null, relu: spec.relu };
+  gemmInRowBlocks(sessions, gemm, { data: patches, shape: [rows, depth] }, weights, biasValues, y);
+  const out = backend.makeOutput(outShape, 'float32');
+  (backend.typedArrayFromHeap(out) as Float32Array).set(y);
+  return out;
 }

@@ -128,22 +128,42 @@ function blockedMatMul(
     view.set(backend.typedArrayFromHeap(t) as Float32Array);
     return view;
   };
-  const a = offHeap('a', operands.a);
+  const a = { data: offHeap('a', operands.a), shape: [m, k] };
   const b = { data: offHeap('b', operands.b), shape: [k, n] };
   const bias = operands.bias && biasShape ? { data: offHeap('bias', operands.bias), shape: biasShape } : null;
   const y = sessions.buffer('y', m * n);
+  gemmInRowBlocks(sessions, spec, a, b, bias, y, rowsPerRun);
+  const out = backend.makeOutput(outShape, 'float32');
+  (backend.typedArrayFromHeap(out) as Float32Array).set(y);
+  return out;
+}
+
+type OffHeap = { data: Float32Array; shape: number[] };
+
+/**
+ * y = a · b (+ bias, relu; `spec` 2-D without transposes) on values off the heap, `rowsPerRun`
+ * rows of a at a time (the engine's output block size).
+ */
+export function gemmInRowBlocks(
+  sessions: NativeSessions,
+  spec: MatMulSpec,
+  a: OffHeap,
+  b: OffHeap,
+  bias: OffHeap | null,
+  y: Float32Array,
+  rowsPerRun = Math.max(1, Math.floor(sessions.limits.outputBlockBytes / (4 * b.shape[1]))),
+): void {
+  const [m, k] = a.shape;
+  const n = b.shape[1];
   const { key, build } = matMulGraph(spec);
   for (let first = 0; first < m; first += rowsPerRun) {
     const rows = Math.min(rowsPerRun, m - first);
-    const block = { data: a.subarray(first * k, (first + rows) * k), shape: [rows, k] };
+    const block = { data: a.data.subarray(first * k, (first + rows) * k), shape: [rows, k] };
     sessions.runInto(key, build, bias ? { a: block, b, bias } : { a: block, b }, {
       data: y.subarray(first * n, (first + rows) * n),
       shape: [rows, n],
     });
   }
-  const out = backend.makeOutput(outShape, 'float32');
-  (backend.typedArrayFromHeap(out) as Float32Array).set(y);
-  return out;
 }
 
 /**

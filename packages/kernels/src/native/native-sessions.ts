@@ -22,6 +22,12 @@ export interface NativeLimits {
    * its maximum) got fresh pages every time and ran an order of magnitude slower.
    */
   outputBlockBytes: number;
+  /**
+   * Convolutions whose output has at most this many pixels per image (deep layers: small maps,
+   * many channels) run as im2col and one Gemm over the whole batch, where onnxruntime's Conv runs
+   * one small product per image.
+   */
+  im2colMaxPixels: number;
 }
 
 /**
@@ -39,6 +45,7 @@ export const DEFAULT_NATIVE_LIMITS: NativeLimits = {
   convMinChannels: 32,
   convMinMacs: 1 << 27,
   outputBlockBytes: 16 * 2 ** 20,
+  im2colMaxPixels: 64,
 };
 
 /**
