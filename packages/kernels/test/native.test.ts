@@ -160,7 +160,7 @@ describe('routing', () => {
     tf.dispose([x, w]);
     expect(grad(3, 1)).toBe(1); // 27 weights per output channel: im2col, one Gemm
     expect(grad(8, 1)).toBe(9); // one Gemm per filter tap
-    expect(grad(8, 2)).toBe(1); // strided, 72 weights: the Conv2D composition, that Conv2D native
+    expect(grad(8, 2)).toBe(1); // strided: im2col, one Gemm
     a.dispose();
   });
 
@@ -195,9 +195,9 @@ describe('routing', () => {
 });
 
 describe('conv2d and its gradients with the native engine match cpu', () => {
-  // Convolutions run natively, so do input gradients (one convolution per stride phase) and the
-  // strided filter gradients' Conv2D composition; stride-1 filter gradients take im2col (≤ 32
-  // weights per output channel) or the tap windows.
+  // Convolutions run natively, so do input gradients (one convolution per stride phase); strided
+  // filter gradients take im2col and one Gemm, stride-1 ones too for ≤ 32 weights per output
+  // channel, else the tap windows.
   for (const c of CONV_CASES) it(convTitle(c), () => expectConvMatches(c));
 
   describe('as im2col and one Gemm (the route of small maps)', () => {

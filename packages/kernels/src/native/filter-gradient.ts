@@ -44,6 +44,12 @@ const SPLIT_TAP_GRAPH = {
 };
 
 /**
+ * Strided filter gradients take im2col and one Gemm up to patches of this size (the tap windows
+ * need stride 1; the Conv2D composition they took before was slower on ResNet-18's strided layers).
+ */
+const STRIDED_IM2COL_MAX_BYTES = 64 * 2 ** 20;
+
+/**
  * Copies NHWC `src` ([n, h, w, c] on the heap) into `dst` ([n, gh, gw, c]) at row `top`, column
  * `left`, zeros elsewhere: one pass over the grid, each grid row copied or zeroed once.
  */
@@ -91,7 +97,12 @@ export function filterGradientOnNative(
   const o = dy.shape[3];
   if (n * g.ho * g.wo * g.fh * g.fw * c * o < sessions.limits.filterGradientMinMacs) return null;
   const stride1 = g.sh === 1 && g.sw === 1;
-  if ((g.fh * g.fw * c <= IM2COL_MAX_PATCH && stride1) || g.ho * g.wo <= sessions.limits.im2colMaxPixels) {
+  const patchFloats = n * g.ho * g.wo * g.fh * g.fw * c;
+  const im2col =
+    (g.fh * g.fw * c <= IM2COL_MAX_PATCH && stride1) ||
+    g.ho * g.wo <= sessions.limits.im2colMaxPixels ||
+    (!stride1 && patchFloats * 4 <= STRIDED_IM2COL_MAX_BYTES);
+  if (im2col) {
     // Few weights per output channel (a first layer): one Gemm, patchesᵀ · dY, reads dY once
     // where the taps would read it fh · fw times. Small maps (deep layers): the taps' products are
     // short, one Gemm over the whole batch is not. The patches are built off the heap (element
