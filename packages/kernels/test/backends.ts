@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { expect, it } from 'vitest';
 import { setUpCpuTraining, setUpWasmTraining, type WasmKernelPatch, type WasmTraining } from '../src/index.js';
 
 /**
@@ -32,7 +33,7 @@ export async function useWasmKernels(): Promise<void> {
  * Runs `config`'s kernel on the active (wasm) backend with stock kernels that throw, so a call
  * that falls back to the stock kernel fails; returns the output's values.
  */
-export function runWithoutStock(config: WasmKernelPatch, x: tf.Tensor, attrs: Record<string, unknown>): Float32Array {
+function runWithoutStock(config: WasmKernelPatch, x: tf.Tensor, attrs: Record<string, unknown>): Float32Array {
   const refuse = () => {
     throw new Error(`fell back to the stock ${config.kernelName}`);
   };
@@ -43,4 +44,26 @@ export function runWithoutStock(config: WasmKernelPatch, x: tf.Tensor, attrs: Re
   const values = backend.readSync(out.dataId) as Float32Array;
   backend.disposeData(out.dataId);
   return values;
+}
+
+/**
+ * Tests that a reduction kernel takes its own path over trailing axes and over every axis (one
+ * row), never the stock one-float-at-a-time kernel: the values tests pass on either path.
+ * `axisAttr` is the kernel's name for its axes (`axis`, or Max's `reductionIndices`).
+ */
+export function expectTrailingAxesWithoutStock(
+  config: WasmKernelPatch,
+  reduce: (x: tf.Tensor, axis?: number | number[]) => tf.Tensor,
+  axisAttr: 'axis' | 'reductionIndices',
+): void {
+  for (const axis of [2, [1, 2], null]) {
+    it(`[5, 6, 7] over ${JSON.stringify(axis)}`, async () => {
+      await tf.setBackend('wasm');
+      const x = tf.add(tf.randomNormal([5, 6, 7], 0, 1, 'float32', 4), 0.5);
+      const got = runWithoutStock(config, x, { [axisAttr]: axis, keepDims: false });
+      const want = reduce(x, axis ?? undefined).dataSync();
+      expect(Array.from(got).every((v, i) => Math.abs(v - want[i]) <= 1e-5 * Math.abs(want[i]) + 1e-6)).toBe(true);
+      x.dispose();
+    });
+  }
 }
