@@ -34,8 +34,8 @@ export const CASES = [
     target: 1.25,
     rounds: 5,
     steps: 20,
-    // V8 optimises the step's JavaScript over its first few dozen calls: xclr's median MLP step
-    // measured 29.5 ms after 5 warm-up steps, 23.4 after 15, 20.6 after 35 and 19–20 from 50 on.
+    // V8 optimises the step's JavaScript over its first few dozen calls (measured: the backend
+    // README, below the training-step table).
     warmup: 50,
     quick: { steps: 5, warmup: 3 },
   },
