@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { asHeapBackend } from '../core/heap.js';
-import type { TensorInfo } from '../core/kernel-call.js';
+import { KernelCall, type TensorInfo } from '../core/kernel-call.js';
 import { SOFT_TARGET_CROSS_ENTROPY, softTargetCrossEntropyOnHeap } from '../ops/soft-target-cross-entropy.js';
 import type { WasmKernelPatch } from './kernel-config.js';
 
@@ -15,13 +15,10 @@ export const softTargetCrossEntropyConfig: WasmKernelPatch = {
     ({ inputs, backend, attrs }) => {
       const { logits, targets } = inputs as Record<string, TensorInfo>;
       const heap = asHeapBackend(backend);
-      const made: TensorInfo[] = [];
+      // the per-row scratch arrays, freed with the call
+      const call = new KernelCall(backend as tf.KernelBackend, new Map(), SOFT_TARGET_CROSS_ENTROPY);
       try {
-        const scratch = (shape: number[]) => {
-          const info = heap.makeOutput(shape, 'float32');
-          made.push(info);
-          return info;
-        };
+        const scratch = (shape: number[]) => call.track(heap.makeOutput(shape, 'float32'));
         const excludeSelf = attrs?.excludeSelf === true;
         const offset = (attrs?.selfColumnOffset as number | undefined) ?? 0;
         const out = softTargetCrossEntropyOnHeap(heap, logits, targets, excludeSelf, offset, scratch);
@@ -33,7 +30,7 @@ export const softTargetCrossEntropyConfig: WasmKernelPatch = {
         }
         return out;
       } finally {
-        for (const info of made) (backend as tf.KernelBackend).disposeData(info.dataId);
+        call.release();
       }
     },
 };

@@ -109,15 +109,10 @@ export function filterGradientOnNative(
     // access to a shared heap is slow in V8), straight into the buffer onnxruntime reads.
     const k = g.fh * g.fw * c;
     const p = n * g.ho * g.wo;
-    const xs = sessions.buffer(
-      'x',
-      x.shape.reduce((s, d) => s * d, 1),
-    );
-    xs.set(backend.typedArrayFromHeap(x) as Float32Array);
+    const xs = sessions.offHeap('x', backend, x);
     const patches = sessions.buffer('a', p * k);
     im2colInto(xs, x.shape, g, patches);
-    const ds = sessions.buffer('dy', p * o);
-    ds.set(backend.typedArrayFromHeap(dy) as Float32Array);
+    const ds = sessions.offHeap('dy', backend, dy);
     const dw = sessions.buffer('y', k * o);
     // The same long product as a tap's below: split into slices where the rows divide evenly.
     const split = p % SPLIT === 0 && worthSplitting(p, k, o);
@@ -129,9 +124,7 @@ export function filterGradientOnNative(
       { a: { data: patches, shape: shape(k) }, b: { data: ds, shape: shape(o) } },
       { data: dw, shape: [k, o] },
     );
-    const out = backend.makeOutput([g.fh, g.fw, c, o], 'float32');
-    (backend.typedArrayFromHeap(out) as Float32Array).set(dw);
-    return out;
+    return sessions.onHeap(backend, dw, [g.fh, g.fw, c, o]);
   }
   if (!stride1) return null;
   // The grid: the output's rows and columns plus the filter's reach. SPLIT zero rows after it, so
@@ -166,7 +159,5 @@ export function filterGradientOnNative(
       );
     }
   }
-  const out = backend.makeOutput([g.fh, g.fw, c, o], 'float32');
-  (backend.typedArrayFromHeap(out) as Float32Array).set(dw);
-  return out;
+  return sessions.onHeap(backend, dw, [g.fh, g.fw, c, o]);
 }

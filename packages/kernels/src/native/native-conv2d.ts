@@ -147,17 +147,10 @@ function conv2dAsGemm(
     wo: info.outWidth,
   };
   im2colInto(backend.typedArrayFromHeap(x) as Float32Array, x.shape, geometry, patches);
-  const offHeap = (name: string, t: TensorInfo) => {
-    const view = sessions.buffer(name, tf.util.sizeFromShape(t.shape));
-    view.set(backend.typedArrayFromHeap(t) as Float32Array);
-    return view;
-  };
-  const weights = { data: offHeap('b', filter), shape: [depth, o] };
-  const biasValues = bias ? { data: offHeap('bias', bias), shape: [o] } : null;
+  const weights = { data: sessions.offHeap('b', backend, filter), shape: [depth, o] };
+  const biasValues = bias ? { data: sessions.offHeap('bias', backend, bias), shape: [o] } : null;
   const y = sessions.buffer('y', rows * o);
   const gemm = { rankA: 2, rankB: 2, transposeA: false, biasRank: bias ? 1 : null, relu: spec.relu };
   gemmInRowBlocks(sessions, gemm, { data: patches, shape: [rows, depth] }, weights, biasValues, y);
-  const out = backend.makeOutput(outShape, 'float32');
-  (backend.typedArrayFromHeap(out) as Float32Array).set(y);
-  return out;
+  return sessions.onHeap(backend, y, outShape);
 }

@@ -123,19 +123,12 @@ function blockedMatMul(
 ): TensorInfo {
   const [m, n] = outShape.slice(-2);
   const k = operands.a.shape[operands.a.shape.length - 1];
-  const offHeap = (name: string, t: TensorInfo) => {
-    const view = sessions.buffer(name, tf.util.sizeFromShape(t.shape));
-    view.set(backend.typedArrayFromHeap(t) as Float32Array);
-    return view;
-  };
-  const a = { data: offHeap('a', operands.a), shape: [m, k] };
-  const b = { data: offHeap('b', operands.b), shape: [k, n] };
-  const bias = operands.bias && biasShape ? { data: offHeap('bias', operands.bias), shape: biasShape } : null;
+  const a = { data: sessions.offHeap('a', backend, operands.a), shape: [m, k] };
+  const b = { data: sessions.offHeap('b', backend, operands.b), shape: [k, n] };
+  const bias = operands.bias && biasShape ? { data: sessions.offHeap('bias', backend, operands.bias), shape: biasShape } : null;
   const y = sessions.buffer('y', m * n);
   gemmInRowBlocks(sessions, spec, a, b, bias, y, rowsPerRun);
-  const out = backend.makeOutput(outShape, 'float32');
-  (backend.typedArrayFromHeap(out) as Float32Array).set(y);
-  return out;
+  return sessions.onHeap(backend, y, outShape);
 }
 
 type OffHeap = { data: Float32Array; shape: number[] };

@@ -95,6 +95,20 @@ export class NativeSessions {
     this.runs++;
   }
 
+  /** `t`'s values copied off the heap into the reused buffer `name` (the binding rejects a shared heap). */
+  offHeap(name: string, backend: HeapBackend, t: TensorInfo): Float32Array {
+    const view = this.buffer(name, tf.util.sizeFromShape(t.shape));
+    view.set(backend.typedArrayFromHeap(t) as Float32Array);
+    return view;
+  }
+
+  /** `values` copied into a new wasm tensor of `shape`. */
+  onHeap(backend: HeapBackend, values: Float32Array, shape: number[]): TensorInfo {
+    const out = backend.makeOutput(shape, 'float32');
+    (backend.typedArrayFromHeap(out) as Float32Array).set(values);
+    return out;
+  }
+
   /** Runs graph `key` (built by `build` on first use) on `inputs`; its output `y` in a new wasm tensor. */
   run(
     key: string,
@@ -107,15 +121,11 @@ export class NativeSessions {
     const feeds: Record<string, OrtTensor> = {};
     for (const [name, input] of Object.entries(inputs)) {
       const t = 'tensor' in input ? input.tensor : input;
-      const view = this.buffer(name, tf.util.sizeFromShape(t.shape));
-      view.set(backend.typedArrayFromHeap(t) as Float32Array);
-      feeds[name] = new this.runtime.Tensor('float32', view, 'tensor' in input ? input.shape : t.shape);
+      feeds[name] = new this.runtime.Tensor('float32', this.offHeap(name, backend, t), 'tensor' in input ? input.shape : t.shape);
     }
     const y = this.buffer('y', tf.util.sizeFromShape(outShape));
     this.runSession(key, build, feeds, new this.runtime.Tensor('float32', y, ortOutShape));
-    const out = backend.makeOutput(outShape, 'float32');
-    (backend.typedArrayFromHeap(out) as Float32Array).set(y);
-    return out;
+    return this.onHeap(backend, y, outShape);
   }
 
   /** Runs graph `key` on values already off the heap, writing its output `y` into `y.data`. */

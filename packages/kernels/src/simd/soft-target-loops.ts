@@ -23,6 +23,23 @@ const selfLane = (i: number, lanes: number, selfSplat: number): Bytes => [
   ...[...op.get(i), ...op.i32x4Splat, ...op.get(lanes), ...op.i32x4Add, ...op.get(selfSplat), ...op.i32x4Eq],
 ];
 
+/** Byte address of row r's float32 in a per-row array at `base`: base + 4r. */
+const rowSlot = (base: number, row: number): Bytes => [
+  ...op.get(base),
+  ...op.get(row),
+  ...op.i32Const(2),
+  ...op.i32Shl,
+  ...op.i32Add,
+];
+
+/** Row r's float32 of the per-row array at `base`, splat into v128 local `into`. */
+const splatRowValue = (base: number, row: number, into: number): Bytes => [
+  ...rowSlot(base, row),
+  ...op.f32Load(),
+  ...op.f32x4Splat,
+  ...op.set(into),
+];
+
 /** `local` += a v128's four lanes folded into one float32 (left on the stack). */
 const laneSum = (v: number): Bytes =>
   [0, 1, 2, 3].flatMap((lane) => [...op.get(v), ...op.f32x4ExtractLane(lane), ...(lane > 0 ? op.f32Add : [])]);
@@ -51,7 +68,7 @@ const rowMaxesExcept: FunctionDef = {
       ]),
       // a NaN lane becomes all ones, a NaN, which f32.max carries across the lanes
       [...op.get(MACC), ...op.get(MNAN), ...op.v128Or, ...op.set(MACC)],
-      [...op.get(MOUT), ...op.get(MR), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add],
+      rowSlot(MOUT, MR),
       [0, 1, 2, 3].flatMap((lane) => [...op.get(MACC), ...op.f32x4ExtractLane(lane), ...(lane > 0 ? op.f32Max : [])]),
       [...op.f32Store(), ...op.get(MP), ...op.get(MRB), ...op.i32Add, ...op.set(MP)],
     ]),
@@ -75,16 +92,7 @@ const softTargetRows: FunctionDef = {
     ...whileBelow(SR, SROWS, 1, [
       selfOffset(SR, SVB, SEX, SSELF),
       [...op.get(SSELF), ...op.i32x4Splat, ...op.set(SSELFV)],
-      [
-        ...op.get(SMAX),
-        ...op.get(SR),
-        ...op.i32Const(2),
-        ...op.i32Shl,
-        ...op.i32Add,
-        ...op.f32Load(),
-        ...op.f32x4Splat,
-        ...op.set(SMV),
-      ],
+      splatRowValue(SMAX, SR, SMV),
       [
         ...op.v128Zero,
         ...op.set(SES),
@@ -134,16 +142,7 @@ const scaleSubtractRows: FunctionDef = {
   body: [
     [...op.i32Const(0), ...op.set(GR), ...op.i32Const(0), ...op.set(GOFF)],
     ...whileBelow(GR, GROWS, 1, [
-      [
-        ...op.get(GSC),
-        ...op.get(GR),
-        ...op.i32Const(2),
-        ...op.i32Shl,
-        ...op.i32Add,
-        ...op.f32Load(),
-        ...op.f32x4Splat,
-        ...op.set(GSV),
-      ],
+      splatRowValue(GSC, GR, GSV),
       [...op.i32Const(0), ...op.set(GI)],
       ...whileBelow(GI, GVB, 16, [
         [...op.get(GOFF), ...op.get(GI), ...op.i32Add, ...op.set(GADDR)],
