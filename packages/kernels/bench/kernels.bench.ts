@@ -1,7 +1,8 @@
 // The wasm backend's heavy training kernels, on XNNPACK and on onnxruntime's native kernels, in
 // one process (alternating, medians): the crossovers behind DEFAULT_NATIVE_LIMITS and the gain on
-// the shapes of the MLP, ConvNet and ResNet-18 steps. Also MaxPoolGrad's two paths.
-//   npm run bench -w @xclr/backend            (writes bench/results/kernels.json)
+// the shapes of the MLP, ConvNet and ResNet-18 steps. Also MaxPoolGrad's two paths, and the native
+// engine's routes against the ones they replaced.
+//   npm run bench -w @xclr/kernels            (writes bench/results/kernels.json)
 import fs from 'node:fs';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
@@ -9,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { setUpWasmTraining } from '../src/index.js';
 import { relaunchWithMallocTuning } from '@xclr/process';
-import { NativeSessions, nativeEngine, setNativeEngine } from '../src/index.js';
+import { type NativeLimits, NativeSessions, nativeEngine, setNativeEngine } from '../src/index.js';
 
 // Timed as the xclr CLI runs: with glibc's malloc thresholds fixed (without them, page faults
 // added 1–2 ms to native calls at random and moved the crossovers).
@@ -222,12 +223,64 @@ for (const shape of [
   tf.dispose([x, y, dy]);
 }
 
+// 6. Routes of the native engine against the ones they replaced, both native (alternating,
+// medians): products with a large output as row blocks or whole; convolutions and stride-1
+// filter gradients as im2col and one Gemm or through Conv / the tap windows.
+const routes: { name: string; before: string; after: string; beforeMs: number; afterMs: number }[] = [];
+const withLimits = (limits: Partial<NativeLimits>) => new NativeSessions(engine.runtime, { ...unlimited.limits, ...limits });
+function compareRoutes(name: string, before: [string, NativeSessions], after: [string, NativeSessions], run: () => tf.Tensor) {
+  const t = { before: [] as number[], after: [] as number[] };
+  for (let r = -1; r < REPS; r++) {
+    for (const mode of ['before', 'after'] as const) {
+      setNativeEngine(mode === 'before' ? before[1] : after[1]);
+      const t0 = performance.now();
+      const result = run();
+      const ms = performance.now() - t0;
+      result.dispose();
+      if (r >= 0) t[mode].push(ms);
+    }
+  }
+  setNativeEngine(engine);
+  const row = { name, before: before[0], after: after[0], beforeMs: median(t.before), afterMs: median(t.after) };
+  routes.push(row);
+  console.log(
+    `native route   ${name.padEnd(34)} ${row.before} ${row.beforeMs.toFixed(2)} ms, ${row.after} ${row.afterMs.toFixed(2)} ms (${(row.beforeMs / row.afterMs).toFixed(2)}×)`,
+  );
+}
+{
+  const whole: [string, NativeSessions] = ['whole', withLimits({ outputBlockBytes: Number.POSITIVE_INFINITY })];
+  const blocks: [string, NativeSessions] = ['row blocks', withLimits({})];
+  const a = tf.randomNormal([2048, 128]);
+  const b = tf.randomNormal([128, 8192]);
+  compareRoutes('product 2048 × 128 × 8192 (64 MB out)', whole, blocks, () => tf.matMul(a, b));
+  tf.dispose([a, b]);
+  const conv: [string, NativeSessions] = ['Conv / taps', withLimits({ im2colMaxPixels: 0 })];
+  const im2col: [string, NativeSessions] = ['im2col + Gemm', withLimits({ im2colMaxPixels: Number.POSITIVE_INFINITY })];
+  for (const [name, xs, fs_, pad] of [CONVNET_SECOND, ...RESNET_STAGES]) {
+    const x = tf.randomNormal(xs) as tf.Tensor4D;
+    const w = tf.randomNormal(fs_) as tf.Tensor4D;
+    const dy = tf.randomNormal(tf.conv2d(x, w, 1, pad).shape);
+    compareRoutes(`conv ${name}`, conv, im2col, () => tf.conv2d(x, w, 1, pad));
+    compareRoutes(
+      `filter grad ${name}`,
+      conv,
+      im2col,
+      () =>
+        tf
+          .engine()
+          .runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 1, pad, dataFormat: 'NHWC', filterShape: fs_ }) as tf.Tensor,
+    );
+    tf.dispose([x, w, dy]);
+  }
+  for (const [, sessions] of [whole, blocks, conv, im2col]) sessions.dispose();
+}
+
 const out = new URL('./results/kernels.json', import.meta.url);
 fs.mkdirSync(new URL('.', out), { recursive: true });
 const tmp = new URL(`./results/.kernels.json.${process.pid}`, import.meta.url);
 fs.writeFileSync(
   tmp,
-  `${JSON.stringify({ date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model }, backend: choice, reps: REPS, rows, maxPoolGrad: pools }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model }, backend: choice, reps: REPS, rows, maxPoolGrad: pools, nativeRoutes: routes }, null, 2)}\n`,
 );
 fs.renameSync(tmp, out);
 console.log(`wrote ${out.pathname}`);
