@@ -54,19 +54,43 @@ export function tensor(name: string, dataType: number, dims: number[], raw: Uint
   return concat([...dims.map((d) => int(1, d)), int(2, dataType), str(8, name), bytes(9, raw)]);
 }
 
-export type Attribute = { name: string; int: number } | { name: string; float: number } | { name: string; ints: number[] };
+export type Attribute =
+  | { name: string; int: number }
+  | { name: string; float: number }
+  | { name: string; ints: number[] }
+  | { name: string; string: string };
 
+// AttributeProto: name 1, f 2, i 3, s 4, ints 8, type 20 (FLOAT 1, INT 2, STRING 3, INTS 7).
 function attribute(a: Attribute): Field {
   if ('int' in a) return concat([str(1, a.name), int(3, a.int), int(20, 2)]);
   if ('float' in a) return concat([str(1, a.name), f32(2, a.float), int(20, 1)]);
+  if ('string' in a) return concat([str(1, a.name), str(4, a.string), int(20, 3)]);
   return concat([str(1, a.name), ...a.ints.map((i) => int(8, i)), int(20, 7)]);
 }
 
-export function node(opType: string, inputs: string[], outputs: string[], attributes: Attribute[] = []): Field {
-  return concat([...inputs.map((i) => str(1, i)), ...outputs.map((o) => str(2, o)), str(4, opType), ...attributes.map((a) => bytes(5, attribute(a)))]);
+/** A NodeProto; `domain` names an operator set other than the default one (e.g. `com.microsoft`), which `model`'s `opsets` must import. */
+export function node(opType: string, inputs: string[], outputs: string[], attributes: Attribute[] = [], domain = ''): Field {
+  return concat([
+    ...inputs.map((i) => str(1, i)),
+    ...outputs.map((o) => str(2, o)),
+    str(4, opType),
+    ...attributes.map((a) => bytes(5, attribute(a))),
+    ...(domain ? [str(7, domain)] : []),
+  ]);
 }
 
-/** A serialised ModelProto (IR version 8, default domain at `opset`), produced by `producer` (default `@xclr/onnx-proto`). */
+/** An operator set a model imports: its domain and version. */
+export interface Opset {
+  domain: string;
+  version: number;
+}
+
+const opsetImport = (o: Opset): Field => bytes(8, concat([str(1, o.domain), int(2, o.version)]));
+
+/**
+ * A serialised ModelProto (IR version 8, default domain at `opset`, plus the domains in `opsets`),
+ * produced by `producer` (default `@xclr/onnx-proto`).
+ */
 export function model(o: {
   name: string;
   nodes: Field[];
@@ -74,6 +98,7 @@ export function model(o: {
   outputs: Field[];
   initializers?: Field[];
   opset: number;
+  opsets?: Opset[];
   producer?: string;
 }): Uint8Array {
   const graph = concat([
@@ -83,7 +108,13 @@ export function model(o: {
     ...o.inputs.map((v) => bytes(11, v)),
     ...o.outputs.map((v) => bytes(12, v)),
   ]);
-  return concat([int(1, 8), str(2, o.producer ?? '@xclr/onnx-proto'), bytes(7, graph), bytes(8, concat([str(1, ''), int(2, o.opset)]))]);
+  return concat([
+    int(1, 8),
+    str(2, o.producer ?? '@xclr/onnx-proto'),
+    bytes(7, graph),
+    opsetImport({ domain: '', version: o.opset }),
+    ...(o.opsets ?? []).map(opsetImport),
+  ]);
 }
 
 /** Little-endian bytes of a typed array (ONNX raw_data). */

@@ -64,4 +64,37 @@ describe('models onnxruntime loads and runs', () => {
     expect([...(y.data as BigInt64Array)].map(Number)).toEqual([1, 4, 2, 5, 3, 6]);
     await session.release();
   });
+
+  it('a string attribute (Pad in reflect mode)', async () => {
+    const bytes = model({
+      name: 't',
+      opset: 13,
+      nodes: [node('Pad', ['x', 'pads'], ['y'], [{ name: 'mode', string: 'reflect' }])],
+      inputs: [valueInfo('x', DataType.FLOAT, [1, 3])],
+      outputs: [valueInfo('y', DataType.FLOAT, [1, 5])],
+      initializers: [tensor('pads', DataType.INT64, [4], rawBytes(BigInt64Array.from([0n, 1n, 0n, 1n])))],
+    });
+    const session = await ort.InferenceSession.create(bytes);
+    const { y } = await session.run({ x: new ort.Tensor('float32', Float32Array.from([1, 2, 3]), [1, 3]) });
+    expect([...(y.data as Float32Array)]).toEqual([2, 1, 2, 3, 2]);
+    await session.release();
+  });
+
+  it('a node of another operator set (com.microsoft Gelu), imported by the model', async () => {
+    const gelu = (opsets: { domain: string; version: number }[]) =>
+      model({
+        name: 't',
+        opset: 13,
+        opsets,
+        nodes: [node('Gelu', ['x'], ['y'], [], 'com.microsoft')],
+        inputs: [valueInfo('x', DataType.FLOAT, [2])],
+        outputs: [valueInfo('y', DataType.FLOAT, [2])],
+      });
+    const session = await ort.InferenceSession.create(gelu([{ domain: 'com.microsoft', version: 1 }]));
+    const { y } = await session.run({ x: new ort.Tensor('float32', Float32Array.from([0, 1]), [2]) });
+    const [y0, y1] = y.data as Float32Array;
+    expect(y0).toBe(0);
+    expect(y1).toBeCloseTo(0.8413447, 5); // x · Φ(x) at 1
+    await session.release();
+  });
 });
