@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useWasmKernels } from '../backends.js';
 import { expectMatch, onCpuAndWasm, rand } from '../compare.js';
 
@@ -13,4 +13,23 @@ describe('Cast int32 → float32 on wasm (SIMD) matches cpu', () => {
       expectMatch(cpu, wasm, 0);
     });
   }
+});
+
+describe('Cast to the same dtype on wasm', () => {
+  it('shares the input buffer: same values, survives disposing the input, frees it with the last reference', async () => {
+    const before = tf.memory().numBytes;
+    const x = tf.tensor1d([1.5, -2, 3.25]);
+    const y = tf.cast(x, 'float32');
+    const b = tf.tensor1d([1, 0, 1], 'bool');
+    const z = tf.cast(b, 'bool');
+    expect(y).not.toBe(x);
+    expect(y.dataId).toBe(x.dataId); // no copy
+    x.dispose();
+    expect(await y.data()).toEqual(Float32Array.from([1.5, -2, 3.25]));
+    expect(await z.data()).toEqual(Uint8Array.from([1, 0, 1]));
+    tf.dispose([y, b]);
+    expect(await z.data()).toEqual(Uint8Array.from([1, 0, 1]));
+    z.dispose();
+    expect(tf.memory().numBytes).toBe(before);
+  });
 });
