@@ -225,7 +225,8 @@ for (const shape of [
 
 // 6. Routes of the native engine against the ones they replaced, both native (alternating,
 // medians): products with a large output as row blocks or whole; convolutions and stride-1
-// filter gradients as im2col and one Gemm or through Conv / the tap windows.
+// filter gradients as im2col and one Gemm or on the NCHWc kernels; on larger maps, the NCHWc
+// kernels against onnxruntime's generic Conv and the tap windows.
 const routes: { name: string; before: string; after: string; beforeMs: number; afterMs: number }[] = [];
 const withLimits = (limits: Partial<NativeLimits>) => new NativeSessions(engine.runtime, { ...unlimited.limits, ...limits });
 function compareRoutes(name: string, before: [string, NativeSessions], after: [string, NativeSessions], run: () => tf.Tensor) {
@@ -254,7 +255,7 @@ function compareRoutes(name: string, before: [string, NativeSessions], after: [s
   const b = tf.randomNormal([128, 8192]);
   compareRoutes('product 2048 × 128 × 8192 (64 MB out)', whole, blocks, () => tf.matMul(a, b));
   tf.dispose([a, b]);
-  const conv: [string, NativeSessions] = ['Conv / taps', withLimits({ im2colMaxPixels: 0 })];
+  const conv: [string, NativeSessions] = ['NCHWc', withLimits({ im2colMaxPixels: 0 })];
   const im2col: [string, NativeSessions] = ['im2col + Gemm', withLimits({ im2colMaxPixels: Number.POSITIVE_INFINITY })];
   for (const [name, xs, fs_, pad] of [CONVNET_SECOND, ...RESNET_STAGES]) {
     const x = tf.randomNormal(xs) as tf.Tensor4D;
@@ -273,6 +274,38 @@ function compareRoutes(name: string, before: [string, NativeSessions], after: [s
     tf.dispose([x, w, dy]);
   }
   for (const [, sessions] of [whole, blocks, conv, im2col]) sessions.dispose();
+}
+{
+  // MLAS's NCHWc kernels against onnxruntime's generic Conv and the tap windows (maps above the
+  // im2col limit: the ConvNet's second layer and ResNet-18's two first stages).
+  const generic: [string, NativeSessions] = ['Conv / taps', withLimits({ nchwcConv: false, nchwcFilterGradient: false })];
+  const nchwc: [string, NativeSessions] = ['NCHWc', withLimits({})];
+  for (const [name, xs, fs_, pad] of [CONVNET_SECOND, ...RESNET_STAGES.slice(0, 2)]) {
+    const x = tf.randomNormal(xs) as tf.Tensor4D;
+    const w = tf.randomNormal(fs_) as tf.Tensor4D;
+    const dy = tf.randomNormal(tf.conv2d(x, w, 1, pad).shape);
+    compareRoutes(`conv ${name}`, generic, nchwc, () => tf.conv2d(x, w, 1, pad));
+    compareRoutes(
+      `input grad ${name}`,
+      generic,
+      nchwc,
+      () =>
+        tf
+          .engine()
+          .runKernel('Conv2DBackpropInput', { dy, filter: w }, { strides: 1, pad, dataFormat: 'NHWC', inputShape: xs }) as tf.Tensor,
+    );
+    compareRoutes(
+      `filter grad ${name}`,
+      generic,
+      nchwc,
+      () =>
+        tf
+          .engine()
+          .runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 1, pad, dataFormat: 'NHWC', filterShape: fs_ }) as tf.Tensor,
+    );
+    tf.dispose([x, w, dy]);
+  }
+  for (const [, sessions] of [generic, nchwc]) sessions.dispose();
 }
 
 const out = new URL('./results/kernels.json', import.meta.url);

@@ -104,7 +104,9 @@ export const CONV_CASES: ConvCase[] = [
   { x: [2, 48, 48, 64], f: [3, 3, 64, 4], strides: 1, pad: 'same', floor: 1e-2 },
   // A small map with many channels: the native filter gradient's taps are not split (few rows).
   { x: [1, 4, 4, 64], f: [3, 3, 64, 48], strides: 1, pad: 'same' },
-  { x: [2, 10, 10, 512], f: [1, 1, 512, 4], strides: 2, pad: 'same' },
+  // 512 products per output: the cpu backend's sequential float32 sums are off by ~1e-5 of the
+  // largest output near zero (the NCHWc kernels' blocked sums are closer to float64).
+  { x: [2, 10, 10, 512], f: [1, 1, 512, 4], strides: 2, pad: 'same', floor: 1e-2 },
   { x: [2, 20, 20, 40], f: [1, 1, 40, 6], strides: 2, pad: 'same' },
   { x: [2, 7, 7, 40], f: [1, 1, 40, 6], strides: 1, pad: 'valid' },
   { x: [2, 22, 22, 24], f: [5, 5, 24, 3], strides: 3, pad: 'same' },

@@ -7,6 +7,7 @@ import { nativeEngine, setNativeEngine } from '../src/native/set-up.js';
 import { loadNativeRuntime } from '../src/native/onnxruntime.js';
 import {
   CONV_CASES,
+  type ConvCase,
   convTitle,
   expectConvMatches,
   expectFusedMatMulMatches,
@@ -29,14 +30,28 @@ let defaultEngine: NativeSessions | null = null;
  * gradients through onnxruntime's Conv and the tap windows, or with `im2col` through im2col and
  * one Gemm (every map counts as small).
  */
-const withoutThresholds = (im2col = false) =>
+const withoutThresholds = (im2col = false, nchwc = true) =>
   new NativeSessions((defaultEngine as NativeSessions).runtime, {
     matMulMinMacs: 0,
     filterGradientMinMacs: 0,
     convMinChannels: 0,
     convMinMacs: 0,
     im2colMaxPixels: im2col ? Number.POSITIVE_INFINITY : 0,
+    nchwcConv: nchwc,
+    nchwcFilterGradient: nchwc,
   });
+
+/** The graphs `engine` ran since `before` (a copy of its runsByGraph), by route: the key before its spec. */
+function routesSince(engine: NativeSessions, before: Map<string, number>): Record<string, number> {
+  const routes: Record<string, number> = {};
+  for (const [key, runs] of engine.runsByGraph) {
+    const added = runs - (before.get(key) ?? 0);
+    if (added === 0) continue;
+    const route = key.split(' {')[0];
+    routes[route] = (routes[route] ?? 0) + added;
+  }
+  return routes;
+}
 
 beforeAll(async () => {
   const choice = await useBackend('wasm');
@@ -222,6 +237,16 @@ describe('conv2d and its gradients with the native engine match cpu', () => {
     });
   });
 
+  describe("through onnxruntime's generic Conv and the tap windows (no NCHWc kernels)", () => {
+    beforeAll(() => {
+      setNativeEngine(withoutThresholds(false, false))?.dispose();
+    });
+    afterAll(() => {
+      setNativeEngine(withoutThresholds())?.dispose();
+    });
+    for (const c of CONV_CASES) it(convTitle(c), () => expectConvMatches(c));
+  });
+
   it('a dilated convolution (forward: tfjs has no gradient for dilation > 1)', async () => {
     const { cpu, wasm } = await onCpuAndWasm(() =>
       tf.conv2d(rand([2, 11, 9, 3]) as tf.Tensor4D, rand([3, 2, 3, 4]) as tf.Tensor4D, 1, 'same', 'NHWC', [2, 3]),
@@ -242,6 +267,98 @@ describe('conv2d and its gradients with the native engine match cpu', () => {
       return [out, ...grads];
     });
     expectMatch(cpu, wasm);
+  });
+});
+
+describe("MLAS's NCHWc kernels (channels in blocks of 16 with AVX-512, 8 with AVX2)", () => {
+  // Convolutions whose input has whole groups of 4 channels, at least one block; filter gradients
+  // whose batch and output channels are whole blocks (the batch is the NCHWc reduction). Strided
+  // filter gradients take im2col first in training; a patch limit of 0 sends them here.
+  const nchwcEngine = () =>
+    new NativeSessions((defaultEngine as NativeSessions).runtime, { ...withoutThresholds().limits, stridedIm2colMaxBytes: 0 });
+  // Sums over 1,000 to 2,000 products per weight (see FORWARD_CASES on the floor).
+  const FILTER_CASES: ConvCase[] = [
+    { x: [16, 9, 9, 8], f: [3, 3, 8, 16], strides: 1, pad: 'same', floor: 1e-2 },
+    { x: [16, 10, 10, 6], f: [3, 3, 6, 16], strides: 1, pad: 'valid', floor: 1e-2 },
+    { x: [32, 7, 9, 8], f: [3, 2, 8, 32], strides: 1, pad: 'same', floor: 1e-2 },
+    { x: [16, 10, 10, 8], f: [3, 3, 8, 16], strides: 2, pad: 'same', floor: 1e-2 },
+    { x: [16, 11, 11, 8], f: [3, 3, 8, 16], strides: 2, pad: 'valid', floor: 1e-2 },
+    { x: [16, 12, 9, 4], f: [3, 2, 4, 16], strides: [2, 1], pad: 'same', floor: 1e-2 },
+  ];
+  for (const c of FILTER_CASES) {
+    it(`filter gradient: ${convTitle(c)}`, async () => {
+      const previous = setNativeEngine(nchwcEngine());
+      try {
+        const engine = nativeEngine() as NativeSessions;
+        await expectConvMatches(c, 'filter');
+        expect(routesSince(engine, new Map())['nchwc filter gradient']).toBe(1);
+      } finally {
+        setNativeEngine(previous)?.dispose();
+      }
+    });
+  }
+
+  it('filter gradients it does not take: a batch or output channels not in whole blocks, rows past the last window', async () => {
+    const previous = setNativeEngine(nchwcEngine());
+    try {
+      const engine = nativeEngine() as NativeSessions;
+      for (const c of [
+        { x: [12, 9, 9, 8], f: [3, 3, 8, 16], strides: 1, pad: 'same' },
+        { x: [16, 9, 9, 8], f: [3, 3, 8, 12], strides: 1, pad: 'same' },
+        { x: [16, 12, 12, 8], f: [3, 3, 8, 16], strides: 2, pad: 'valid' },
+      ] as ConvCase[]) {
+        const before = new Map(engine.runsByGraph);
+        await expectConvMatches(c, 'filter');
+        expect(routesSince(engine, before)['nchwc filter gradient']).toBeUndefined();
+      }
+    } finally {
+      setNativeEngine(previous)?.dispose();
+    }
+  });
+
+  // 144 to 288 products per output: float32 sums (the cpu backend's sequential ones, the kernels'
+  // blocked ones) differ by ~1e-7 of the largest output, hence the floor of 1e-2.
+  const FORWARD_CASES: ConvCase[] = [
+    { x: [2, 9, 9, 16], f: [3, 3, 16, 8], strides: 1, pad: 'same', floor: 1e-2 },
+    { x: [3, 8, 10, 20], f: [3, 3, 20, 40], strides: 1, pad: 'valid', floor: 1e-2 },
+    { x: [2, 11, 11, 32], f: [3, 3, 32, 16], strides: 2, pad: 'same', floor: 1e-2 },
+    { x: [2, 12, 12, 16], f: [2, 2, 16, 24], strides: 2, pad: 'valid', floor: 1e-2 },
+  ];
+  for (const c of FORWARD_CASES) {
+    it(`convolution and its input gradient: ${convTitle(c)}`, async () => {
+      const engine = nativeEngine() as NativeSessions;
+      const before = new Map(engine.runsByGraph);
+      const { cpu, wasm } = await onCpuAndWasm(() => tf.conv2d(rand(c.x) as tf.Tensor4D, rand(c.f) as tf.Tensor4D, c.strides, c.pad));
+      expectMatch(cpu, wasm, 1e-4, c.floor);
+      expect(routesSince(engine, before)).toEqual({ 'nchwc conv2d': 1 });
+      await expectConvMatches(c);
+    });
+  }
+
+  it('a fused convolution: bias and relu in the NCHWc kernel, output channels not in whole blocks', async () => {
+    const engine = nativeEngine() as NativeSessions;
+    const before = new Map(engine.runsByGraph);
+    const { cpu, wasm } = await onCpuAndWasm(() =>
+      tf.fused.conv2d({
+        x: rand([2, 7, 7, 24]) as tf.Tensor4D,
+        filter: rand([3, 3, 24, 20]) as tf.Tensor4D,
+        strides: 1,
+        pad: 'same',
+        bias: rand([20]),
+        activation: 'relu',
+      }),
+    );
+    expectMatch(cpu, wasm);
+    expect(routesSince(engine, before)).toEqual({ 'nchwc conv2d': 1 });
+  });
+
+  it('inputs whose channels are not whole groups of 4, or fewer than a block, take the generic Conv', async () => {
+    const engine = nativeEngine() as NativeSessions;
+    for (const c of [6, 18]) {
+      const before = new Map(engine.runsByGraph);
+      await onCpuAndWasm(() => tf.conv2d(rand([2, 8, 8, c]) as tf.Tensor4D, rand([3, 3, c, 16]) as tf.Tensor4D, 1, 'same'));
+      expect(routesSince(engine, before)).toEqual({ conv2d: 1 });
+    }
   });
 });
 

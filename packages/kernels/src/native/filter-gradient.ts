@@ -5,6 +5,7 @@ import { DataType, model, node, rawBytes, tensor, valueInfo } from '@xclr/onnx-p
 import { IM2COL_MAX_PATCH, im2colInto } from '../core/im2col.js';
 import { matMulGraph } from './native-matmul.js';
 import type { NativeSessions } from './native-sessions.js';
+import { filterGradientOnNchwc } from './nchwc-filter-gradient.js';
 
 // Conv2DBackpropFilter on onnxruntime for stride-1 convolutions:
 //   dW[i, j] = Σ_{n, y, x} X_pad[n, y + i, x + j, :]ᵀ · dY[n, y, x, :]
@@ -44,12 +45,6 @@ const SPLIT_TAP_GRAPH = {
 };
 
 /**
- * Strided filter gradients take im2col and one Gemm up to patches of this size (the tap windows
- * need stride 1; the Conv2D composition they took before was slower on ResNet-18's strided layers).
- */
-const STRIDED_IM2COL_MAX_BYTES = 64 * 2 ** 20;
-
-/**
  * Copies NHWC `src` ([n, h, w, c] on the heap) into `dst` ([n, gh, gw, c]) at row `top`, column
  * `left`, zeros elsewhere: one pass over the grid, each grid row copied or zeroed once.
  */
@@ -82,8 +77,9 @@ function toGrid(src: Float32Array, shape: number[], dst: Float32Array, gh: numbe
 
 /**
  * The filter gradient of an NHWC convolution on onnxruntime: im2col and one Gemm for few weights
- * per output channel or a small output map (any stride), else the tap windows (stride 1); null
- * where neither applies.
+ * per output channel, a small output map or a strided layer's small patches; else one NCHWc
+ * convolution where the batch and output channels are whole blocks (nchwc-filter-gradient.ts);
+ * else the tap windows (stride 1); null where none applies.
  */
 export function filterGradientOnNative(
   sessions: NativeSessions,
@@ -101,7 +97,7 @@ export function filterGradientOnNative(
   const im2col =
     (g.fh * g.fw * c <= IM2COL_MAX_PATCH && stride1) ||
     g.ho * g.wo <= sessions.limits.im2colMaxPixels ||
-    (!stride1 && patchFloats * 4 <= STRIDED_IM2COL_MAX_BYTES);
+    (!stride1 && patchFloats * 4 <= sessions.limits.stridedIm2colMaxBytes);
   if (im2col) {
     // Few weights per output channel (a first layer): one Gemm, patchesᵀ · dY, reads dY once
     // where the taps would read it fh · fw times. Small maps (deep layers): the taps' products are
@@ -126,6 +122,8 @@ export function filterGradientOnNative(
     );
     return sessions.onHeap(backend, dw, [g.fh, g.fw, c, o]);
   }
+  const nchwc = sessions.limits.nchwcFilterGradient ? filterGradientOnNchwc(sessions, backend, x, dy, g) : null;
+  if (nchwc) return nchwc;
   if (!stride1) return null;
   // The grid: the output's rows and columns plus the filter's reach. SPLIT zero rows after it, so
   // that every tap's window can be rounded up to a multiple of SPLIT rows: the extra rows of X are

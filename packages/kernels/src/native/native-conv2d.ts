@@ -5,14 +5,17 @@ import { im2colInto } from '../core/im2col.js';
 import type { TensorInfo } from '../core/kernel-call.js';
 import { gemmInRowBlocks } from './native-matmul.js';
 import type { NativeSessions } from './native-sessions.js';
+import { conv2dOnNchwc, nchwcBlockSize } from './nchwc-conv2d.js';
 
-// Convolutions on onnxruntime's MLAS. TensorFlow.js holds images as NHWC and filters as
-// [fh, fw, in, out]; ONNX's Conv wants NCHW and [out, in, fh, fw]: the graph transposes on the
-// way in and out. With the filter a graph input (it changes every step) MLAS runs its generic
-// convolution, which beat XNNPACK clearly only with many channels and large batches (and lost
-// on a 128-channel layer at a small batch), hence the channel and size thresholds in NativeLimits.
-// The input gradient of a convolution is a convolution too (conv2d-input-phases.ts), so it takes
-// this route through the Conv2D kernel. Measured: packages/kernels/README.md (native section).
+// Convolutions on onnxruntime's MLAS, by the route that measured fastest for their shape: small
+// maps as im2col and one Gemm over the batch; inputs with whole groups of 4 channels, at least a
+// block, on MLAS's NCHWc kernels (nchwc-conv2d.ts); the rest on the generic Conv. TensorFlow.js
+// holds images as NHWC and filters as [fh, fw, in, out]; ONNX's Conv wants NCHW and
+// [out, in, fh, fw]: that graph transposes on the way in and out. Natively only with many channels
+// and large batches (XNNPACK won on a 128-channel layer at a small batch), hence the channel and
+// size thresholds in NativeLimits. The input gradient of a convolution is a convolution too
+// (conv2d-input-phases.ts), so it takes these routes through the Conv2D kernel.
+// Measured: packages/kernels/README.md (native section).
 
 interface ConvSpec {
   strides: [number, number];
@@ -111,6 +114,10 @@ export function conv2dOnNative(
     info.dilationWidth === 1
   ) {
     return conv2dAsGemm(sessions, backend, x, filter, bias, spec, info, outShape);
+  }
+  const block = sessions.limits.nchwcConv ? nchwcBlockSize(sessions.runtime) : 0;
+  if (block > 0 && c % 4 === 0 && c >= block) {
+    return conv2dOnNchwc(sessions, backend, x, filter, bias, { ...spec, outChannels: o }, block, outShape);
   }
   const inputs: Record<string, TensorInfo> = bias ? { x, filter, bias } : { x, filter };
   return sessions.run(`conv2d ${JSON.stringify(spec)}`, () => convModel(spec), backend, inputs, outShape);

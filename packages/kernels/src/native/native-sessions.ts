@@ -28,6 +28,23 @@ export interface NativeLimits {
    * one small product per image.
    */
   im2colMaxPixels: number;
+  /**
+   * Convolutions whose input has a multiple of 4 channels, at least one block of them, on MLAS's
+   * blocked-channel (NCHWc) kernels instead of onnxruntime's generic Conv (false: generic Conv).
+   */
+  nchwcConv: boolean;
+  /**
+   * Filter gradients of layers whose batch and output channels are whole NCHWc blocks as one
+   * convolution on those kernels (the batch as its reduction) instead of a Gemm per filter tap.
+   * Small maps keep im2col and one Gemm (im2colMaxPixels).
+   */
+  nchwcFilterGradient: boolean;
+  /**
+   * Strided filter gradients take im2col and one Gemm up to patches of this many bytes (the tap
+   * windows need stride 1; the Conv2D composition they took before was slower on ResNet-18's
+   * strided layers), larger ones the NCHWc route where it applies.
+   */
+  stridedIm2colMaxBytes: number;
 }
 
 /**
@@ -46,6 +63,9 @@ export const DEFAULT_NATIVE_LIMITS: NativeLimits = {
   convMinMacs: 1 << 27,
   outputBlockBytes: 16 * 2 ** 20,
   im2colMaxPixels: 64,
+  nchwcConv: true,
+  nchwcFilterGradient: true,
+  stridedIm2colMaxBytes: 64 * 2 ** 20,
 };
 
 /**
@@ -60,6 +80,8 @@ export class NativeSessions {
   readonly limits: NativeLimits;
   /** Graph runs so far (tests check that a kernel took this route). */
   runs = 0;
+  /** Runs per graph key (`nchwc conv2d …`, `conv2d …`, …): which route a kernel took. */
+  readonly runsByGraph = new Map<string, number>();
 
   constructor(
     readonly runtime: NativeRuntime,
@@ -93,6 +115,7 @@ export class NativeSessions {
       );
     }
     this.runs++;
+    this.runsByGraph.set(key, (this.runsByGraph.get(key) ?? 0) + 1);
   }
 
   /** `t`'s values copied off the heap into the reused buffer `name` (the binding rejects a shared heap). */

@@ -1,0 +1,160 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { DataType, model, node, valueInfo } from '@xclr/onnx-proto';
+import type { HeapBackend } from '../core/heap.js';
+import type { TensorInfo } from '../core/kernel-call.js';
+import type { NativeSessions } from './native-sessions.js';
+import type { NativeRuntime } from './onnxruntime.js';
+
+// Convolutions on MLAS's NCHWc kernels: direct convolutions over channels in blocks of the
+// vector width (16 floats with AVX-512, 8 with AVX2), which onnxruntime itself uses only when its
+// graph optimiser can reorder a *constant* filter. Here the filter changes every step, so it is
+// reordered on each call (small next to the convolution) and fed to the `com.microsoft.nchwc`
+// operators directly: ReorderInput reads the NHWC input into channel blocks, Conv runs (bias and
+// relu fused), ReorderOutput writes NHWC back. Measured against onnxruntime's generic Conv:
+// packages/kernels/README.md (native section) and bench/results/kernels.json.
+
+/** The operator set of MLAS's blocked-channel kernels (onnxruntime's CPU provider). */
+export const NCHWC_DOMAIN = 'com.microsoft.nchwc';
+const NCHWC_OPSETS = [{ domain: NCHWC_DOMAIN, version: 1 }];
+
+export interface NchwcConvSpec {
+  strides: [number, number];
+  dilations: [number, number];
+  /** ONNX order: top, left, bottom, right. */
+  pads: [number, number, number, number];
+  bias: boolean;
+  relu: boolean;
+  /** Output channels (ReorderOutput drops the block's padding). */
+  outChannels: number;
+}
+
+function nchwcConvModel(s: NchwcConvSpec): Uint8Array {
+  const convInputs = s.bias ? ['x_blocked', 'w', 'bias'] : ['x_blocked', 'w'];
+  const attributes = [
+    { name: 'strides', ints: s.strides },
+    { name: 'dilations', ints: s.dilations },
+    { name: 'pads', ints: s.pads },
+    ...(s.relu ? [{ name: 'activation', string: 'Relu' }] : []),
+  ];
+  const inputs = [valueInfo('x', DataType.FLOAT, ['n', 'h', 'w', 'c']), valueInfo('w', DataType.FLOAT, ['op', 'cp', 'fh', 'fw'])];
+  if (s.bias) inputs.push(valueInfo('bias', DataType.FLOAT, ['op']));
+  return model({
+    name: 'xclr_nchwc_conv2d',
+    opset: 13,
+    opsets: NCHWC_OPSETS,
+    nodes: [
+      node('ReorderInput', ['x'], ['x_blocked'], [{ name: 'channels_last', int: 1 }], NCHWC_DOMAIN),
+      node('Conv', convInputs, ['y_blocked'], attributes, NCHWC_DOMAIN),
+      node(
+        'ReorderOutput',
+        ['y_blocked'],
+        ['y'],
+        [
+          { name: 'channels', int: s.outChannels },
+          { name: 'channels_last', int: 1 },
+        ],
+        NCHWC_DOMAIN,
+      ),
+    ],
+    inputs,
+    outputs: [valueInfo('y', DataType.FLOAT, ['n', 'ho', 'wo', s.outChannels])],
+  });
+}
+
+/** A graph that only reorders a [1, 1, 1, 4] NHWC input into channel blocks: its output's channels are the block size. */
+export function blockSizeProbeModel(): Uint8Array {
+  return model({
+    name: 'xclr_nchwc_block_size',
+    opset: 13,
+    opsets: NCHWC_OPSETS,
+    nodes: [node('ReorderInput', ['x'], ['y'], [{ name: 'channels_last', int: 1 }], NCHWC_DOMAIN)],
+    inputs: [valueInfo('x', DataType.FLOAT, [1, 1, 1, 4])],
+    outputs: [valueInfo('y', DataType.FLOAT, [1, 'cp', 1, 1])],
+  });
+}
+
+const blockSizes = new WeakMap<NativeRuntime, number>();
+
+/**
+ * MLAS's channel block on this machine (16 with AVX-512, 8 with AVX2), read once per runtime from
+ * a ReorderInput's output; 0 where this onnxruntime build has no NCHWc kernels.
+ */
+export function nchwcBlockSize(runtime: NativeRuntime): number {
+  let block = blockSizes.get(runtime);
+  if (block === undefined) {
+    try {
+      const session = runtime.session(blockSizeProbeModel());
+      const x = new runtime.Tensor('float32', new Float32Array(4), [1, 1, 1, 4]);
+      block = session.run({ x }, { y: null }, {}).y.dims[1];
+      session.dispose();
+    } catch {
+      block = 0;
+    }
+    blockSizes.set(runtime, block);
+  }
+  return block;
+}
+
+/** Channels rounded up to whole blocks. */
+export const roundUpToBlock = (channels: number, block: number) => Math.ceil(channels / block) * block;
+
+/**
+ * Reorders a TensorFlow.js filter [fh, fw, c, o] into MLAS's blocked layout, [o/B][c/B][fh][fw][B
+ * input channels][B output channels] (the layout of `MlasReorderFilterOIHWBiBo`), zero where c or o
+ * runs past a whole block. `dst` holds roundUp(o) · roundUp(c) · fh · fw floats. The innermost
+ * runs (B output channels) are contiguous in both layouts.
+ */
+export function blockFilter(hwio: Float32Array, shape: number[], block: number, dst: Float32Array): void {
+  const [fh, fw, c, o] = shape;
+  const taps = fh * fw;
+  const inBlocks = roundUpToBlock(c, block) / block;
+  const outBlocks = roundUpToBlock(o, block) / block;
+  if (c % block !== 0 || o % block !== 0) dst.fill(0, 0, outBlocks * inBlocks * taps * block * block);
+  for (let k = 0; k < taps; k++) {
+    for (let ci = 0; ci < c; ci++) {
+      const inBlock = (ci / block) | 0;
+      const within = ci - inBlock * block;
+      const from = (k * c + ci) * o;
+      for (let ob = 0; ob < outBlocks; ob++) {
+        const to = (((ob * inBlocks + inBlock) * taps + k) * block + within) * block;
+        const run = Math.min(block, o - ob * block);
+        const src = from + ob * block;
+        for (let j = 0; j < run; j++) dst[to + j] = hwio[src + j];
+      }
+    }
+  }
+}
+
+/**
+ * The convolution on MLAS's NCHWc kernels: `x` NHWC with a multiple of 4 channels (ReorderInput's
+ * requirement), at least one block of them; the caller checks both. Output NHWC `outShape`.
+ */
+export function conv2dOnNchwc(
+  sessions: NativeSessions,
+  backend: HeapBackend,
+  x: TensorInfo,
+  filter: TensorInfo,
+  bias: TensorInfo | null,
+  spec: NchwcConvSpec,
+  block: number,
+  outShape: number[],
+): TensorInfo {
+  const [fh, fw, c, o] = filter.shape;
+  const cp = roundUpToBlock(c, block);
+  const op = roundUpToBlock(o, block);
+  const w = sessions.buffer('w', op * cp * fh * fw);
+  blockFilter(sessions.offHeap('filter', backend, filter), filter.shape, block, w);
+  const inputs: Record<string, { data: Float32Array; shape: number[] }> = {
+    x: { data: sessions.offHeap('x', backend, x), shape: x.shape },
+    w: { data: w, shape: [op, cp, fh, fw] },
+  };
+  if (bias) {
+    const padded = sessions.buffer('bias', op);
+    padded.set(backend.typedArrayFromHeap(bias) as Float32Array);
+    padded.fill(0, o);
+    inputs.bias = { data: padded, shape: [op] };
+  }
+  const y = sessions.buffer('y', tf.util.sizeFromShape(outShape));
+  sessions.runInto(`nchwc conv2d ${JSON.stringify(spec)}`, () => nchwcConvModel(spec), inputs, { data: y, shape: outShape });
+  return sessions.onHeap(backend, y, outShape);
+}
