@@ -335,6 +335,29 @@ describe("MLAS's NCHWc kernels (channels in blocks of 16 with AVX-512, 8 with AV
     });
   }
 
+  it('a stride-1 input gradient: one NCHWc convolution with the forward filter flipped in the reorder', async () => {
+    const engine = nativeEngine() as NativeSessions;
+    for (const c of [
+      { x: [2, 9, 9, 24], f: [3, 3, 24, 20], strides: 1, pad: 'same', floor: 1e-2 }, // neither channel count in whole blocks
+      { x: [3, 8, 10, 32], f: [3, 2, 32, 16], strides: 1, pad: 'valid', floor: 1e-2 },
+      { x: [2, 7, 6, 16], f: [2, 3, 16, 32], strides: 1, pad: [[0, 0], [0, 1], [2, 0], [0, 0]], floor: 1e-2 },
+    ] as ConvCase[]) {
+      const before = new Map(engine.runsByGraph);
+      const { cpu, wasm } = await onCpuAndWasm(() => {
+        const w = rand(c.f) as tf.Tensor4D;
+        const dy = rand(tf.conv2d(rand(c.x) as tf.Tensor4D, w, 1, c.pad).shape);
+        return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { strides: 1, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x }) as tf.Tensor;
+      });
+      expectMatch(cpu, wasm, 1e-4, c.floor);
+      // The forward pass (for dY's shape) and the gradient: one graph each.
+      expect(routesSince(engine, before), convTitle(c)).toEqual({ 'nchwc conv2d': 2 });
+    }
+  });
+
+  it('an input gradient that crops dY (padding wider than the filter) takes the phases', async () => {
+    await expectConvMatches({ x: [2, 6, 6, 16], f: [3, 3, 16, 16], strides: 1, pad: [[0, 0], [3, 1], [0, 2], [0, 0]], floor: 1e-2 });
+  });
+
   it('a fused convolution: bias and relu in the NCHWc kernel, output channels not in whole blocks', async () => {
     const engine = nativeEngine() as NativeSessions;
     const before = new Map(engine.runsByGraph);

@@ -3,6 +3,7 @@ import { DataType, model, node, valueInfo } from '@xclr/onnx-proto';
 import type { HeapBackend } from '../core/heap.js';
 import { im2colInto } from '../core/im2col.js';
 import type { TensorInfo } from '../core/kernel-call.js';
+import type { ConvGeometry } from '../core/phase-grid.js';
 import { gemmInRowBlocks } from './native-matmul.js';
 import type { NativeSessions } from './native-sessions.js';
 import { conv2dOnNchwc, nchwcBlockSize } from './nchwc-conv2d.js';
@@ -160,4 +161,35 @@ function conv2dAsGemm(
   const gemm = { rankA: 2, rankB: 2, transposeA: false, biasRank: bias ? 1 : null, relu: spec.relu };
   gemmInRowBlocks(sessions, gemm, { data: patches, shape: [rows, depth] }, weights, biasValues, y);
   return sessions.onHeap(backend, y, outShape);
+}
+
+/**
+ * Conv2DBackpropInput of a stride-1 NHWC convolution straight on the NCHWc kernels: the
+ * convolution of dY with the forward filter flipped and its channels swapped, which the blocked
+ * reorder reads from the forward filter as it lies (the composed route builds it on the heap: a
+ * copy and a transpose per call). Null where the convolution itself would not take the NCHWc
+ * route (conv2dOnNative's limits) or the gradient crops dY; the phases then compose it.
+ */
+export function inputGradientOnNative(
+  sessions: NativeSessions,
+  backend: HeapBackend,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  g: ConvGeometry,
+  inputShape: number[],
+): TensorInfo | null {
+  const [n, h, w, c] = inputShape;
+  const [fh, fw, , o] = filter.shape;
+  const { convMinChannels, convMinMacs, im2colMaxPixels, nchwcConv } = sessions.limits;
+  if (g.sh !== 1 || g.sw !== 1 || !nchwcConv || dy.dtype !== 'float32' || filter.dtype !== 'float32') return null;
+  if (c < convMinChannels || o < convMinChannels || n * h * w * fh * fw * c * o < convMinMacs || h * w <= im2colMaxPixels) {
+    return null;
+  }
+  const block = nchwcBlockSize(sessions.runtime);
+  if (block === 0 || o % 4 !== 0 || o < block) return null;
+  // dY padded so that the stride-1 convolution's output is the input's h × w.
+  const pads: [number, number, number, number] = [fh - 1 - g.top, fw - 1 - g.left, h + g.top - g.ho, w + g.left - g.wo];
+  if (pads.some((p) => p < 0)) return null;
+  const spec = { strides: [1, 1] as [number, number], dilations: [1, 1] as [number, number], pads, bias: false, relu: false, outChannels: c };
+  return conv2dOnNchwc(sessions, backend, dy, filter, null, spec, block, inputShape, true);
 }

@@ -99,27 +99,39 @@ export function nchwcBlockSize(runtime: NativeRuntime): number {
 export const roundUpToBlock = (channels: number, block: number) => Math.ceil(channels / block) * block;
 
 /**
- * Reorders a TensorFlow.js filter [fh, fw, c, o] into MLAS's blocked layout, [o/B][c/B][fh][fw][B
- * input channels][B output channels] (the layout of `MlasReorderFilterOIHWBiBo`), zero where c or o
- * runs past a whole block. `dst` holds roundUp(o) · roundUp(c) · fh · fw floats. The innermost
- * runs (B output channels) are contiguous in both layouts.
+ * Reorders a TensorFlow.js filter into MLAS's blocked layout for a convolution from `c` to `o`
+ * channels: [o/B][c/B][fh][fw][B input channels][B output channels] (`MlasReorderFilterOIHWBiBo`),
+ * zero where c or o runs past a whole block. `dst` holds roundUp(o) · roundUp(c) · fh · fw floats.
+ * `hwio` is the filter [fh, fw, c, o]; with `flipped`, it is a forward filter [fh, fw, o, c] whose
+ * taps are reversed and channels swapped: the filter of that convolution's input gradient.
  */
-export function blockFilter(hwio: Float32Array, shape: number[], block: number, dst: Float32Array): void {
-  const [fh, fw, c, o] = shape;
+export function blockFilter(
+  hwio: Float32Array,
+  [fh, fw, c, o]: number[],
+  block: number,
+  dst: Float32Array,
+  flipped = false,
+): void {
   const taps = fh * fw;
   const inBlocks = roundUpToBlock(c, block) / block;
   const outBlocks = roundUpToBlock(o, block) / block;
   if (c % block !== 0 || o % block !== 0) dst.fill(0, 0, outBlocks * inBlocks * taps * block * block);
+  // Where weight (tap k, in ci, out co) lies in `hwio`: output channels are contiguous there, or
+  // (flipped) input channels are.
+  const inStride = flipped ? 1 : o;
+  const outStride = flipped ? c : 1;
   for (let k = 0; k < taps; k++) {
+    const tap = (flipped ? taps - 1 - k : k) * c * o;
     for (let ci = 0; ci < c; ci++) {
       const inBlock = (ci / block) | 0;
       const within = ci - inBlock * block;
-      const from = (k * c + ci) * o;
+      const from = tap + ci * inStride;
       for (let ob = 0; ob < outBlocks; ob++) {
         const to = (((ob * inBlocks + inBlock) * taps + k) * block + within) * block;
         const run = Math.min(block, o - ob * block);
-        const src = from + ob * block;
-        for (let j = 0; j < run; j++) dst[to + j] = hwio[src + j];
+        const src = from + ob * block * outStride;
+        if (outStride === 1) for (let j = 0; j < run; j++) dst[to + j] = hwio[src + j];
+        else for (let j = 0; j < run; j++) dst[to + j] = hwio[src + j * outStride];
       }
     }
   }
@@ -127,7 +139,9 @@ export function blockFilter(hwio: Float32Array, shape: number[], block: number, 
 
 /**
  * The convolution on MLAS's NCHWc kernels: `x` NHWC with a multiple of 4 channels (ReorderInput's
- * requirement), at least one block of them; the caller checks both. Output NHWC `outShape`.
+ * requirement), at least one block of them; the caller checks both. Output NHWC `outShape`. With
+ * `flipped`, `filter` is the forward filter whose input gradient this convolution computes (see
+ * blockFilter).
  */
 export function conv2dOnNchwc(
   sessions: NativeSessions,
@@ -138,12 +152,14 @@ export function conv2dOnNchwc(
   spec: NchwcConvSpec,
   block: number,
   outShape: number[],
+  flipped = false,
 ): TensorInfo {
-  const [fh, fw, c, o] = filter.shape;
+  const [fh, fw, fc, fo] = filter.shape;
+  const [c, o] = flipped ? [fo, fc] : [fc, fo];
   const cp = roundUpToBlock(c, block);
   const op = roundUpToBlock(o, block);
   const w = sessions.buffer('w', op * cp * fh * fw);
-  blockFilter(sessions.offHeap('filter', backend, filter), filter.shape, block, w);
+  blockFilter(sessions.offHeap('filter', backend, filter), [fh, fw, c, o], block, w, flipped);
   const inputs: Record<string, { data: Float32Array; shape: number[] }> = {
     x: { data: sessions.offHeap('x', backend, x), shape: x.shape },
     w: { data: w, shape: [op, cp, fh, fw] },

@@ -4,7 +4,7 @@ import type { Attrs, KernelCall, TensorInfo } from '../core/kernel-call.js';
 import type { ConvGeometry } from '../core/phase-grid.js';
 import type { NativeOffload } from '../offload/offload.js';
 import { filterGradientOnNative } from './filter-gradient.js';
-import { conv2dOnNative } from './native-conv2d.js';
+import { conv2dOnNative, inputGradientOnNative } from './native-conv2d.js';
 import { matMulOnNative } from './native-matmul.js';
 import type { NativeSessions } from './native-sessions.js';
 
@@ -27,6 +27,10 @@ export class OnnxOffload implements NativeOffload {
     attrs: tf.NamedAttrMap,
   ): TensorInfo | null {
     return conv2dOnNative(this.sessions, backend, x, filter, bias, attrs);
+  }
+
+  inputGradient(backend: HeapBackend, dy: TensorInfo, filter: TensorInfo, g: ConvGeometry, inputShape: number[]): TensorInfo | null {
+    return inputGradientOnNative(this.sessions, backend, dy, filter, g, inputShape);
   }
 
   filterGradient(backend: HeapBackend, x: TensorInfo, dy: TensorInfo, g: ConvGeometry): TensorInfo | null {

@@ -21,6 +21,8 @@ export interface NativeOffload {
     bias: TensorInfo | null,
     attrs: tf.NamedAttrMap,
   ): TensorInfo | null;
+  /** Conv2DBackpropInput of an NHWC convolution of geometry `g` whose input has `inputShape`. */
+  inputGradient(backend: HeapBackend, dy: TensorInfo, filter: TensorInfo, g: ConvGeometry, inputShape: number[]): TensorInfo | null;
   /** Conv2DBackpropFilter of an NHWC convolution of geometry `g`. */
   filterGradient(backend: HeapBackend, x: TensorInfo, dy: TensorInfo, g: ConvGeometry): TensorInfo | null;
   /** Frees the engine's sessions and buffers. */

@@ -16,8 +16,8 @@ import type { Attrs, KernelCall, TensorInfo } from '../core/kernel-call.js';
 // - otherwise (small maps) a convolution of Xᵀ = X as [C, H, W, N] with dYᵀ = dY as
 //   [Ho, Wo, N, O] used as the filter, dilation = the forward stride, giving [C, fh, fw, O].
 //
-// Input gradient (present but a slow generic loop): one stride-1 Conv2D per phase of the stride
-// (conv2d-input-phases.ts). Timings: packages/kernels/README.md, "What it changes on wasm".
+// Input gradient (present but a slow generic loop): the native engine's where it has one, else
+// one stride-1 Conv2D per phase of the stride (conv2d-input-phases.ts). Timings: packages/kernels/README.md, "What it changes on wasm".
 
 type ConvAttrs = {
   strides: number | [number, number];
@@ -108,5 +108,8 @@ export function conv2dBackpropInput(call: KernelCall, dy: TensorInfo, filter: Te
   const [fh, fw] = filter.shape;
   const { strideHeight: sh, strideWidth: sw, padInfo } = convInfo(a.inputShape, filter.shape, a);
   const [, ho, wo] = dy.shape;
-  return inputGradientByPhases(call, dy, filter, { fh, fw, sh, sw, top: padInfo.top, left: padInfo.left, ho, wo }, a.inputShape);
+  const geometry = { fh, fw, sh, sw, top: padInfo.top, left: padInfo.left, ho, wo };
+  const native = nativeOffload()?.inputGradient(asHeapBackend(call.backend), dy, filter, geometry, a.inputShape);
+  if (native) return native;
+  return inputGradientByPhases(call, dy, filter, geometry, a.inputShape);
 }
