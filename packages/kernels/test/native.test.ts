@@ -272,13 +272,14 @@ describe('conv2d and its gradients with the native engine match cpu', () => {
 
 describe("MLAS's NCHWc kernels (channels in blocks of 16 with AVX-512, 8 with AVX2)", () => {
   // Convolutions whose input has whole groups of 4 channels, at least one block; filter gradients
-  // whose batch and output channels are whole blocks (the batch is the NCHWc reduction). Strided
-  // filter gradients take im2col first in training; a patch limit of 0 sends them here.
-  const nchwcEngine = () =>
-    new NativeSessions((defaultEngine as NativeSessions).runtime, { ...withoutThresholds().limits, stridedIm2colMaxBytes: 0 });
+  // whose batch and output channels are whole blocks (the batch is the NCHWc reduction), first
+  // layers and strided ones included.
+  const nchwcEngine = () => withoutThresholds();
   // Sums over 1,000 to 2,000 products per weight (see FORWARD_CASES on the floor).
   const FILTER_CASES: ConvCase[] = [
     { x: [16, 9, 9, 8], f: [3, 3, 8, 16], strides: 1, pad: 'same', floor: 1e-2 },
+    { x: [16, 12, 12, 1], f: [3, 3, 1, 16], strides: 1, pad: 'valid', floor: 1e-2 }, // a first layer on grey images
+    { x: [16, 8, 8, 3], f: [3, 3, 3, 32], strides: 1, pad: 'same', floor: 1e-2 },
     { x: [16, 10, 10, 6], f: [3, 3, 6, 16], strides: 1, pad: 'valid', floor: 1e-2 },
     { x: [32, 7, 9, 8], f: [3, 2, 8, 32], strides: 1, pad: 'same', floor: 1e-2 },
     { x: [16, 10, 10, 8], f: [3, 3, 8, 16], strides: 2, pad: 'same', floor: 1e-2 },
@@ -303,9 +304,9 @@ describe("MLAS's NCHWc kernels (channels in blocks of 16 with AVX-512, 8 with AV
     try {
       const engine = nativeEngine() as NativeSessions;
       for (const c of [
-        { x: [12, 9, 9, 8], f: [3, 3, 8, 16], strides: 1, pad: 'same' },
-        { x: [16, 9, 9, 8], f: [3, 3, 8, 12], strides: 1, pad: 'same' },
-        { x: [16, 12, 12, 8], f: [3, 3, 8, 16], strides: 2, pad: 'valid' },
+        { x: [12, 9, 9, 8], f: [3, 3, 8, 16], strides: 1, pad: 'same', floor: 1e-2 },
+        { x: [16, 9, 9, 8], f: [3, 3, 8, 12], strides: 1, pad: 'same', floor: 1e-2 },
+        { x: [16, 12, 12, 8], f: [3, 3, 8, 16], strides: 2, pad: 'valid', floor: 1e-2 },
       ] as ConvCase[]) {
         const before = new Map(engine.runsByGraph);
         await expectConvMatches(c, 'filter');

@@ -76,10 +76,11 @@ function toGrid(src: Float32Array, shape: number[], dst: Float32Array, gh: numbe
 }
 
 /**
- * The filter gradient of an NHWC convolution on onnxruntime: im2col and one Gemm for few weights
- * per output channel, a small output map or a strided layer's small patches; else one NCHWc
- * convolution where the batch and output channels are whole blocks (nchwc-filter-gradient.ts);
- * else the tap windows (stride 1); null where none applies.
+ * The filter gradient of an NHWC convolution on onnxruntime: im2col and one Gemm for a small
+ * output map; else one NCHWc convolution where the batch and output channels are whole blocks
+ * (nchwc-filter-gradient.ts); else im2col and one Gemm for few weights per output channel or a
+ * strided layer's patches up to stridedIm2colMaxBytes; else the tap windows (stride 1); null where
+ * none applies.
  */
 export function filterGradientOnNative(
   sessions: NativeSessions,
@@ -94,9 +95,14 @@ export function filterGradientOnNative(
   if (n * g.ho * g.wo * g.fh * g.fw * c * o < sessions.limits.filterGradientMinMacs) return null;
   const stride1 = g.sh === 1 && g.sw === 1;
   const patchFloats = n * g.ho * g.wo * g.fh * g.fw * c;
+  const smallMap = g.ho * g.wo <= sessions.limits.im2colMaxPixels;
+  // Larger maps: the NCHWc kernels where the batch and output channels are whole blocks (first
+  // layers and strided ones included: it measured as fast as im2col there or faster).
+  const nchwc = !smallMap && sessions.limits.nchwcFilterGradient ? filterGradientOnNchwc(sessions, backend, x, dy, g) : null;
+  if (nchwc) return nchwc;
   const im2col =
+    smallMap ||
     (g.fh * g.fw * c <= IM2COL_MAX_PATCH && stride1) ||
-    g.ho * g.wo <= sessions.limits.im2colMaxPixels ||
     (!stride1 && patchFloats * 4 <= sessions.limits.stridedIm2colMaxBytes);
   if (im2col) {
     // Few weights per output channel (a first layer): one Gemm, patchesᵀ · dY, reads dY once
@@ -122,8 +128,6 @@ export function filterGradientOnNative(
     );
     return sessions.onHeap(backend, dw, [g.fh, g.fw, c, o]);
   }
-  const nchwc = sessions.limits.nchwcFilterGradient ? filterGradientOnNchwc(sessions, backend, x, dy, g) : null;
-  if (nchwc) return nchwc;
   if (!stride1) return null;
   // The grid: the output's rows and columns plus the filter's reach. SPLIT zero rows after it, so
   // that every tap's window can be rounded up to a multiple of SPLIT rows: the extra rows of X are

@@ -35,14 +35,14 @@ export interface NativeLimits {
   nchwcConv: boolean;
   /**
    * Filter gradients of layers whose batch and output channels are whole NCHWc blocks as one
-   * convolution on those kernels (the batch as its reduction) instead of a Gemm per filter tap.
-   * Small maps keep im2col and one Gemm (im2colMaxPixels).
+   * convolution on those kernels (the batch as its reduction) instead of a Gemm per filter tap or
+   * im2col and one Gemm. Small maps keep im2col (im2colMaxPixels).
    */
   nchwcFilterGradient: boolean;
   /**
-   * Strided filter gradients take im2col and one Gemm up to patches of this many bytes (the tap
-   * windows need stride 1; the Conv2D composition they took before was slower on ResNet-18's
-   * strided layers), larger ones the NCHWc route where it applies.
+   * Strided filter gradients that the NCHWc route does not take run as im2col and one Gemm up to
+   * patches of this many bytes (the tap windows need stride 1; the Conv2D composition they took
+   * before was slower on ResNet-18's strided layers).
    */
   stridedIm2colMaxBytes: number;
 }
