@@ -329,7 +329,9 @@ describe("MLAS's NCHWc kernels (channels in blocks of 16 with AVX-512, 8 with AV
     it(`convolution and its input gradient: ${convTitle(c)}`, async () => {
       const engine = nativeEngine() as NativeSessions;
       const before = new Map(engine.runsByGraph);
-      const { cpu, wasm } = await onCpuAndWasm(() => tf.conv2d(rand(c.x) as tf.Tensor4D, rand(c.f) as tf.Tensor4D, c.strides, c.pad));
+      const { cpu, wasm } = await onCpuAndWasm(() =>
+        tf.conv2d(rand(c.x) as tf.Tensor4D, rand(c.f) as tf.Tensor4D, c.strides, c.pad),
+      );
       expectMatch(cpu, wasm, 1e-4, c.floor);
       expect(routesSince(engine, before)).toEqual({ 'nchwc conv2d': 1 });
       await expectConvMatches(c);
@@ -341,13 +343,30 @@ describe("MLAS's NCHWc kernels (channels in blocks of 16 with AVX-512, 8 with AV
     for (const c of [
       { x: [2, 9, 9, 24], f: [3, 3, 24, 20], strides: 1, pad: 'same', floor: 1e-2 }, // neither channel count in whole blocks
       { x: [3, 8, 10, 32], f: [3, 2, 32, 16], strides: 1, pad: 'valid', floor: 1e-2 },
-      { x: [2, 7, 6, 16], f: [2, 3, 16, 32], strides: 1, pad: [[0, 0], [0, 1], [2, 0], [0, 0]], floor: 1e-2 },
+      {
+        x: [2, 7, 6, 16],
+        f: [2, 3, 16, 32],
+        strides: 1,
+        pad: [
+          [0, 0],
+          [0, 1],
+          [2, 0],
+          [0, 0],
+        ],
+        floor: 1e-2,
+      },
     ] as ConvCase[]) {
       const before = new Map(engine.runsByGraph);
       const { cpu, wasm } = await onCpuAndWasm(() => {
         const w = rand(c.f) as tf.Tensor4D;
         const dy = rand(tf.conv2d(rand(c.x) as tf.Tensor4D, w, 1, c.pad).shape);
-        return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { strides: 1, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x }) as tf.Tensor;
+        return tf
+          .engine()
+          .runKernel(
+            'Conv2DBackpropInput',
+            { dy, filter: w },
+            { strides: 1, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x },
+          ) as tf.Tensor;
       });
       expectMatch(cpu, wasm, 1e-4, c.floor);
       // The forward pass (for dY's shape) and the gradient: one graph each.
@@ -355,8 +374,56 @@ describe("MLAS's NCHWc kernels (channels in blocks of 16 with AVX-512, 8 with AV
     }
   });
 
+  it('a stride-1 input gradient on a small map: im2col and one Gemm with the flipped filter rearranged off the heap', async () => {
+    const previous = setNativeEngine(
+      new NativeSessions((defaultEngine as NativeSessions).runtime, {
+        ...withoutThresholds().limits,
+        inputGradientIm2colMaxPixels: 25,
+      }),
+    );
+    try {
+      const engine = nativeEngine() as NativeSessions;
+      for (const [c, nchwc] of [
+        [{ x: [3, 4, 5, 24], f: [3, 3, 24, 20], strides: 1, pad: 'same', floor: 1e-2 }, true],
+        [{ x: [2, 5, 5, 6], f: [2, 3, 6, 10], strides: 1, pad: 'valid', floor: 1e-2 }, false],
+      ] as [ConvCase, boolean][]) {
+        const before = new Map(engine.runsByGraph);
+        const { cpu, wasm } = await onCpuAndWasm(() => {
+          const w = rand(c.f) as tf.Tensor4D;
+          const dy = rand(tf.conv2d(rand(c.x) as tf.Tensor4D, w, 1, c.pad).shape);
+          return tf
+            .engine()
+            .runKernel(
+              'Conv2DBackpropInput',
+              { dy, filter: w },
+              { strides: 1, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x },
+            ) as tf.Tensor;
+        });
+        expectMatch(cpu, wasm, 1e-4, c.floor);
+        // The forward pass (for dY's shape: NCHWc or generic Conv by its input channels) and the
+        // gradient's one Gemm; no Transpose or filter copy on the heap (those are wasm kernels).
+        const routes = routesSince(engine, before);
+        expect(routes[nchwc ? 'nchwc conv2d' : 'conv2d'], convTitle(c)).toBe(1);
+        expect(Object.values(routes).reduce((a, b) => a + b, 0)).toBe(2);
+      }
+    } finally {
+      setNativeEngine(previous)?.dispose();
+    }
+  });
+
   it('an input gradient that crops dY (padding wider than the filter) takes the phases', async () => {
-    await expectConvMatches({ x: [2, 6, 6, 16], f: [3, 3, 16, 16], strides: 1, pad: [[0, 0], [3, 1], [0, 2], [0, 0]], floor: 1e-2 });
+    await expectConvMatches({
+      x: [2, 6, 6, 16],
+      f: [3, 3, 16, 16],
+      strides: 1,
+      pad: [
+        [0, 0],
+        [3, 1],
+        [0, 2],
+        [0, 0],
+      ],
+      floor: 1e-2,
+    });
   });
 
   it('a fused convolution: bias and relu in the NCHWc kernel, output channels not in whole blocks', async () => {

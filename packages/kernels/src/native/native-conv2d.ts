@@ -124,11 +124,42 @@ export function conv2dOnNative(
   return sessions.run(`conv2d ${JSON.stringify(spec)}`, () => convModel(spec), backend, inputs, outShape);
 }
 
+/** What conv2dAsGemm needs of a convolution's geometry (a subset of tf's Conv2DInfo). */
+type GemmConvInfo = Pick<
+  tf.backend_util.Conv2DInfo,
+  | 'batchSize'
+  | 'outHeight'
+  | 'outWidth'
+  | 'filterHeight'
+  | 'filterWidth'
+  | 'inChannels'
+  | 'outChannels'
+  | 'strideHeight'
+  | 'strideWidth'
+> & { padInfo: { top: number; left: number } };
+
+/**
+ * The forward filter [fh, fw, o, c] of a convolution from o to c channels flipped and its channels
+ * swapped, as the [fh · fw · c', o'] matrix of the convolution computing its input gradient (c' = o
+ * input channels, o' = c output channels).
+ */
+function flippedFilterMatrix(hwio: Float32Array, [fh, fw, c, o]: number[], dst: Float32Array): void {
+  const taps = fh * fw;
+  for (let k = 0; k < taps; k++) {
+    const from = (taps - 1 - k) * c * o;
+    for (let oi = 0; oi < o; oi++) {
+      const row = (k * o + oi) * c;
+      for (let ci = 0; ci < c; ci++) dst[row + ci] = hwio[from + ci * o + oi];
+    }
+  }
+}
+
 /**
  * The convolution as patches · filter: im2col of the whole batch ([N · Ho · Wo, fh · fw · C],
  * rows in NHWC order) times the filter read as [fh · fw · C, O] (its layout already), one Gemm
  * whose rows are the NHWC output. For small maps, where Conv's per-image products are too short
- * to keep MLAS busy.
+ * to keep MLAS busy. With `flipped`, `filter` is the forward filter whose input gradient this
+ * convolution computes, rearranged off the heap.
  */
 function conv2dAsGemm(
   sessions: NativeSessions,
@@ -137,8 +168,9 @@ function conv2dAsGemm(
   filter: TensorInfo,
   bias: TensorInfo | null,
   spec: ConvSpec,
-  info: tf.backend_util.Conv2DInfo,
+  info: GemmConvInfo,
   outShape: number[],
+  flipped = false,
 ): TensorInfo {
   const rows = info.batchSize * info.outHeight * info.outWidth;
   const depth = info.filterHeight * info.filterWidth * info.inChannels;
@@ -155,7 +187,13 @@ function conv2dAsGemm(
     wo: info.outWidth,
   };
   im2colInto(backend.typedArrayFromHeap(x) as Float32Array, x.shape, geometry, patches);
-  const weights = { data: sessions.offHeap('b', backend, filter), shape: [depth, o] };
+  let filterMatrix = sessions.offHeap('b', backend, filter);
+  if (flipped) {
+    const forward = filterMatrix;
+    filterMatrix = sessions.buffer('b flipped', forward.length);
+    flippedFilterMatrix(forward, [info.filterHeight, info.filterWidth, o, info.inChannels], filterMatrix);
+  }
+  const weights = { data: filterMatrix, shape: [depth, o] };
   const biasValues = bias ? { data: sessions.offHeap('bias', backend, bias), shape: [o] } : null;
   const y = sessions.buffer('y', rows * o);
   const gemm = { rankA: 2, rankB: 2, transposeA: false, biasRank: bias ? 1 : null, relu: spec.relu };
@@ -167,8 +205,9 @@ function conv2dAsGemm(
  * Conv2DBackpropInput of a stride-1 NHWC convolution straight on the NCHWc kernels: the
  * convolution of dY with the forward filter flipped and its channels swapped, which the blocked
  * reorder reads from the forward filter as it lies (the composed route builds it on the heap: a
- * copy and a transpose per call). Null where the convolution itself would not take the NCHWc
- * route (conv2dOnNative's limits) or the gradient crops dY; the phases then compose it.
+ * copy and a transpose per call); on maps of at most inputGradientIm2colMaxPixels, as im2col and
+ * one Gemm with that flipped filter rearranged off the heap. Null below conv2dOnNative's limits,
+ * where the NCHWc kernels do not apply or where the gradient crops dY; the phases then compose it.
  */
 export function inputGradientOnNative(
   sessions: NativeSessions,
@@ -180,16 +219,37 @@ export function inputGradientOnNative(
 ): TensorInfo | null {
   const [n, h, w, c] = inputShape;
   const [fh, fw, , o] = filter.shape;
-  const { convMinChannels, convMinMacs, im2colMaxPixels, nchwcConv } = sessions.limits;
-  if (g.sh !== 1 || g.sw !== 1 || !nchwcConv || dy.dtype !== 'float32' || filter.dtype !== 'float32') return null;
-  if (c < convMinChannels || o < convMinChannels || n * h * w * fh * fw * c * o < convMinMacs || h * w <= im2colMaxPixels) {
-    return null;
-  }
-  const block = nchwcBlockSize(sessions.runtime);
-  if (block === 0 || o % 4 !== 0 || o < block) return null;
+  const { convMinChannels, convMinMacs, inputGradientIm2colMaxPixels, nchwcConv } = sessions.limits;
+  if (g.sh !== 1 || g.sw !== 1 || dy.dtype !== 'float32' || filter.dtype !== 'float32') return null;
+  if (c < convMinChannels || o < convMinChannels || n * h * w * fh * fw * c * o < convMinMacs) return null;
   // dY padded so that the stride-1 convolution's output is the input's h × w.
   const pads: [number, number, number, number] = [fh - 1 - g.top, fw - 1 - g.left, h + g.top - g.ho, w + g.left - g.wo];
   if (pads.some((p) => p < 0)) return null;
-  const spec = { strides: [1, 1] as [number, number], dilations: [1, 1] as [number, number], pads, bias: false, relu: false, outChannels: c };
+  if (h * w <= inputGradientIm2colMaxPixels) {
+    const info = {
+      batchSize: n,
+      outHeight: h,
+      outWidth: w,
+      filterHeight: fh,
+      filterWidth: fw,
+      inChannels: o,
+      outChannels: c,
+      strideHeight: 1,
+      strideWidth: 1,
+      padInfo: { top: pads[0], left: pads[1] },
+    };
+    const spec = { strides: [1, 1], dilations: [1, 1], pads, bias: false, relu: false } as ConvSpec;
+    return conv2dAsGemm(sessions, backend, dy, filter, null, spec, info, inputShape, true);
+  }
+  const block = nchwcConv ? nchwcBlockSize(sessions.runtime) : 0;
+  if (block === 0 || o % 4 !== 0 || o < block) return null;
+  const spec = {
+    strides: [1, 1] as [number, number],
+    dilations: [1, 1] as [number, number],
+    pads,
+    bias: false,
+    relu: false,
+    outChannels: c,
+  };
   return conv2dOnNchwc(sessions, backend, dy, filter, null, spec, block, inputShape, true);
 }

@@ -34,6 +34,12 @@ export interface NativeLimits {
    */
   nchwcConv: boolean;
   /**
+   * Stride-1 input gradients of at most this many pixels per image run as the forward route of
+   * small maps (im2colMaxPixels), larger ones on the NCHWc kernels: at 8 × 8 those were faster for
+   * input gradients, level for forward convolutions and filter gradients.
+   */
+  inputGradientIm2colMaxPixels: number;
+  /**
    * Filter gradients of layers whose batch and output channels are whole NCHWc blocks as one
    * convolution on those kernels (the batch as its reduction) instead of a Gemm per filter tap or
    * im2col and one Gemm. Small maps keep im2col (im2colMaxPixels).
@@ -64,6 +70,7 @@ export const DEFAULT_NATIVE_LIMITS: NativeLimits = {
   outputBlockBytes: 16 * 2 ** 20,
   im2colMaxPixels: 64,
   nchwcConv: true,
+  inputGradientIm2colMaxPixels: 16,
   nchwcFilterGradient: true,
   stridedIm2colMaxBytes: 64 * 2 ** 20,
 };
