@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DataType, model, node, valueInfo } from '@xclr/onnx-proto';
+import { DataType, model, node, rawBytes, tensor, valueInfo } from '@xclr/onnx-proto';
 import type { HeapBackend } from '../core/heap.js';
 import { im2colInto } from '../core/im2col.js';
 import type { TensorInfo } from '../core/kernel-call.js';
@@ -138,28 +138,42 @@ type GemmConvInfo = Pick<
   | 'strideWidth'
 > & { padInfo: { top: number; left: number } };
 
+const int64s = (name: string, values: number[]) =>
+  tensor(name, DataType.INT64, [values.length], rawBytes(BigInt64Array.from(values.map(BigInt))));
+
 /**
- * The forward filter [fh, fw, o, c] of a convolution from o to c channels flipped and its channels
- * swapped, as the [fh · fw · c', o'] matrix of the convolution computing its input gradient (c' = o
- * input channels, o' = c output channels).
+ * A graph from a forward filter [fh, fw, c, o] to the [fh · fw · o, c] matrix of the convolution
+ * computing its input gradient: taps reversed (Slice, step −1), channels swapped (Transpose), rows
+ * in im2col order. onnxruntime's Transpose is far faster than a gather in JavaScript.
  */
-function flippedFilterMatrix(hwio: Float32Array, [fh, fw, c, o]: number[], dst: Float32Array): void {
-  const taps = fh * fw;
-  for (let k = 0; k < taps; k++) {
-    const from = (taps - 1 - k) * c * o;
-    for (let oi = 0; oi < o; oi++) {
-      const row = (k * o + oi) * c;
-      for (let ci = 0; ci < c; ci++) dst[row + ci] = hwio[from + ci * o + oi];
-    }
-  }
-}
+const FLIPPED_FILTER_GRAPH = {
+  key: 'flipped filter matrix',
+  build: () =>
+    model({
+      name: 'xclr_flipped_filter_matrix',
+      opset: 13,
+      nodes: [
+        node('Slice', ['w', 'starts', 'ends', 'axes', 'steps'], ['flipped']),
+        node('Transpose', ['flipped'], ['swapped'], [{ name: 'perm', ints: [0, 1, 3, 2] }]),
+        node('Flatten', ['swapped'], ['y'], [{ name: 'axis', int: 3 }]),
+      ],
+      inputs: [valueInfo('w', DataType.FLOAT, ['fh', 'fw', 'c', 'o'])],
+      initializers: [
+        int64s('starts', [-1, -1]),
+        int64s('ends', [Number.MIN_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]),
+        int64s('axes', [0, 1]),
+        int64s('steps', [-1, -1]),
+      ],
+      outputs: [valueInfo('y', DataType.FLOAT, ['k', 'c'])],
+    }),
+};
 
 /**
  * The convolution as patches · filter: im2col of the whole batch ([N · Ho · Wo, fh · fw · C],
  * rows in NHWC order) times the filter read as [fh · fw · C, O] (its layout already), one Gemm
  * whose rows are the NHWC output. For small maps, where Conv's per-image products are too short
  * to keep MLAS busy. With `flipped`, `filter` is the forward filter whose input gradient this
- * convolution computes, rearranged off the heap.
+ * convolution computes, rearranged by onnxruntime first.
  */
 function conv2dAsGemm(
   sessions: NativeSessions,
@@ -189,9 +203,14 @@ function conv2dAsGemm(
   im2colInto(backend.typedArrayFromHeap(x) as Float32Array, x.shape, geometry, patches);
   let filterMatrix = sessions.offHeap('b', backend, filter);
   if (flipped) {
-    const forward = filterMatrix;
-    filterMatrix = sessions.buffer('b flipped', forward.length);
-    flippedFilterMatrix(forward, [info.filterHeight, info.filterWidth, o, info.inChannels], filterMatrix);
+    const forward = { data: filterMatrix, shape: filter.shape };
+    filterMatrix = sessions.buffer('b flipped', filterMatrix.length);
+    sessions.runInto(
+      FLIPPED_FILTER_GRAPH.key,
+      FLIPPED_FILTER_GRAPH.build,
+      { w: forward },
+      { data: filterMatrix, shape: [depth, o] },
+    );
   }
   const weights = { data: filterMatrix, shape: [depth, o] };
   const biasValues = bias ? { data: sessions.offHeap('bias', backend, bias), shape: [o] } : null;
@@ -206,7 +225,7 @@ function conv2dAsGemm(
  * convolution of dY with the forward filter flipped and its channels swapped, which the blocked
  * reorder reads from the forward filter as it lies (the composed route builds it on the heap: a
  * copy and a transpose per call); on maps of at most inputGradientIm2colMaxPixels, as im2col and
- * one Gemm with that flipped filter rearranged off the heap. Null below conv2dOnNative's limits,
+ * one Gemm with that flipped filter rearranged by onnxruntime. Null below conv2dOnNative's limits,
  * where the NCHWc kernels do not apply or where the gradient crops dY; the phases then compose it.
  */
 export function inputGradientOnNative(
