@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DataType, model, node, valueInfo } from '@xclr/onnx-proto';
+import { DataType, type Field, model, node, rawBytes, tensor, valueInfo } from '@xclr/onnx-proto';
 import type { HeapBackend } from '../core/heap.js';
 import type { TensorInfo } from '../core/kernel-call.js';
 import type { NativeSessions } from './native-sessions.js';
@@ -26,23 +26,70 @@ export interface NchwcConvSpec {
   relu: boolean;
   /** Output channels (ReorderOutput drops the block's padding). */
   outChannels: number;
+  /**
+   * Where the graph takes the TensorFlow.js filter and reorders it into blocks itself (both channel
+   * counts whole blocks): its shape [fh, fw, in, out] (flipped: the forward filter [fh, fw, out,
+   * in], taps reversed in the graph) and the block. Absent: the graph takes the blocked filter.
+   */
+  filter?: { shape: number[]; block: number; flipped: boolean };
+}
+
+const int64s = (name: string, values: number[]) =>
+  tensor(name, DataType.INT64, [values.length], rawBytes(BigInt64Array.from(values.map(BigInt))));
+
+/**
+ * Nodes from the TensorFlow.js filter `filter` to the blocked one `w` (blockFilter's layout):
+ * split both channel axes into blocks, one Transpose, merge. onnxruntime's Transpose runs it faster
+ * than blockFilter's loops.
+ */
+function filterReorderNodes(f: NonNullable<NchwcConvSpec['filter']>): { nodes: Field[]; initializers: Field[] } {
+  const [fh, fw, a, b] = f.shape;
+  const B = f.block;
+  const nodes: Field[] = [];
+  const initializers = [int64s('filter_blocks', [fh, fw, a / B, B, b / B, B])];
+  let from = 'filter';
+  if (f.flipped) {
+    nodes.push(node('Slice', ['filter', 'flip_starts', 'flip_ends', 'flip_axes', 'flip_steps'], ['filter_flipped']));
+    initializers.push(
+      int64s('flip_starts', [-1, -1]),
+      int64s('flip_ends', [Number.MIN_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]),
+      int64s('flip_axes', [0, 1]),
+      int64s('flip_steps', [-1, -1]),
+    );
+    from = 'filter_flipped';
+  }
+  // [fh, fw, a/B, B, b/B, B] → [out/B, in/B, fh, fw, B in, B out]; flipped, a is out and b is in.
+  const perm = f.flipped ? [2, 4, 0, 1, 5, 3] : [4, 2, 0, 1, 3, 5];
+  const [inChannels, outChannels] = f.flipped ? [b, a] : [a, b];
+  initializers.push(int64s('filter_shape', [outChannels, inChannels, fh, fw]));
+  nodes.push(
+    node('Reshape', [from, 'filter_blocks'], ['filter_split']),
+    node('Transpose', ['filter_split'], ['filter_blocked'], [{ name: 'perm', ints: perm }]),
+    node('Reshape', ['filter_blocked', 'filter_shape'], ['w']),
+  );
+  return { nodes, initializers };
 }
 
 function nchwcConvModel(s: NchwcConvSpec): Uint8Array {
   const convInputs = s.bias ? ['x_blocked', 'w', 'bias'] : ['x_blocked', 'w'];
+  const reorder = s.filter ? filterReorderNodes(s.filter) : { nodes: [], initializers: [] };
   const attributes = [
     { name: 'strides', ints: s.strides },
     { name: 'dilations', ints: s.dilations },
     { name: 'pads', ints: s.pads },
     ...(s.relu ? [{ name: 'activation', string: 'Relu' }] : []),
   ];
-  const inputs = [valueInfo('x', DataType.FLOAT, ['n', 'h', 'w', 'c']), valueInfo('w', DataType.FLOAT, ['op', 'cp', 'fh', 'fw'])];
+  const inputs = [
+    valueInfo('x', DataType.FLOAT, ['n', 'h', 'w', 'c']),
+    s.filter ? valueInfo('filter', DataType.FLOAT, s.filter.shape) : valueInfo('w', DataType.FLOAT, ['op', 'cp', 'fh', 'fw']),
+  ];
   if (s.bias) inputs.push(valueInfo('bias', DataType.FLOAT, ['op']));
   return model({
     name: 'xclr_nchwc_conv2d',
     opset: 13,
     opsets: NCHWC_OPSETS,
     nodes: [
+      ...reorder.nodes,
       node('ReorderInput', ['x'], ['x_blocked'], [{ name: 'channels_last', int: 1 }], NCHWC_DOMAIN),
       node('Conv', convInputs, ['y_blocked'], attributes, NCHWC_DOMAIN),
       node(
@@ -57,6 +104,7 @@ function nchwcConvModel(s: NchwcConvSpec): Uint8Array {
       ),
     ],
     inputs,
+    initializers: reorder.initializers,
     outputs: [valueInfo('y', DataType.FLOAT, ['n', 'ho', 'wo', s.outChannels])],
   });
 }
@@ -158,12 +206,18 @@ export function conv2dOnNchwc(
   const [c, o] = flipped ? [fo, fc] : [fc, fo];
   const cp = roundUpToBlock(c, block);
   const op = roundUpToBlock(o, block);
-  const w = sessions.buffer('w', op * cp * fh * fw);
-  blockFilter(sessions.offHeap('filter', backend, filter), [fh, fw, c, o], block, w, flipped);
   const inputs: Record<string, { data: Float32Array; shape: number[] }> = {
     x: { data: sessions.offHeap('x', backend, x), shape: x.shape },
-    w: { data: w, shape: [op, cp, fh, fw] },
   };
+  if (c % block === 0 && o % block === 0) {
+    // Whole blocks: the graph reorders the filter (blockFilter's loops cost more on large filters).
+    spec = { ...spec, filter: { shape: filter.shape, block, flipped } };
+    inputs.filter = { data: sessions.offHeap('filter', backend, filter), shape: filter.shape };
+  } else {
+    const w = sessions.buffer('w', op * cp * fh * fw);
+    blockFilter(sessions.offHeap('filter', backend, filter), [fh, fw, c, o], block, w, flipped);
+    inputs.w = { data: w, shape: [op, cp, fh, fw] };
+  }
   if (bias) {
     const padded = sessions.buffer('bias', op);
     padded.set(backend.typedArrayFromHeap(bias) as Float32Array);
