@@ -228,6 +228,10 @@ for (const shape of [
 // filter gradients as im2col and one Gemm or on the NCHWc kernels; on larger maps, the NCHWc
 // kernels against onnxruntime's generic Conv and the tap windows.
 const routes: { name: string; before: string; after: string; beforeMs: number; afterMs: number }[] = [];
+const filterGradient = (x: tf.Tensor, dy: tf.Tensor, filterShape: number[], pad: 'same' | 'valid') =>
+  tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 1, pad, dataFormat: 'NHWC', filterShape }) as tf.Tensor;
+const inputGradient = (dy: tf.Tensor, filter: tf.Tensor, inputShape: number[], pad: 'same' | 'valid') =>
+  tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { strides: 1, pad, dataFormat: 'NHWC', inputShape }) as tf.Tensor;
 const withLimits = (limits: Partial<NativeLimits>) => new NativeSessions(engine.runtime, { ...unlimited.limits, ...limits });
 function compareRoutes(name: string, before: [string, NativeSessions], after: [string, NativeSessions], run: () => tf.Tensor) {
   const t = { before: [] as number[], after: [] as number[] };
@@ -262,15 +266,7 @@ function compareRoutes(name: string, before: [string, NativeSessions], after: [s
     const w = tf.randomNormal(fs_) as tf.Tensor4D;
     const dy = tf.randomNormal(tf.conv2d(x, w, 1, pad).shape);
     compareRoutes(`conv ${name}`, conv, im2col, () => tf.conv2d(x, w, 1, pad));
-    compareRoutes(
-      `filter grad ${name}`,
-      conv,
-      im2col,
-      () =>
-        tf
-          .engine()
-          .runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 1, pad, dataFormat: 'NHWC', filterShape: fs_ }) as tf.Tensor,
-    );
+    compareRoutes(`filter grad ${name}`, conv, im2col, () => filterGradient(x, dy, fs_, pad));
     tf.dispose([x, w, dy]);
   }
   for (const [, sessions] of [whole, blocks, conv, im2col]) sessions.dispose();
@@ -285,24 +281,8 @@ function compareRoutes(name: string, before: [string, NativeSessions], after: [s
     const w = tf.randomNormal(fs_) as tf.Tensor4D;
     const dy = tf.randomNormal(tf.conv2d(x, w, 1, pad).shape);
     compareRoutes(`conv ${name}`, generic, nchwc, () => tf.conv2d(x, w, 1, pad));
-    compareRoutes(
-      `input grad ${name}`,
-      generic,
-      nchwc,
-      () =>
-        tf
-          .engine()
-          .runKernel('Conv2DBackpropInput', { dy, filter: w }, { strides: 1, pad, dataFormat: 'NHWC', inputShape: xs }) as tf.Tensor,
-    );
-    compareRoutes(
-      `filter grad ${name}`,
-      generic,
-      nchwc,
-      () =>
-        tf
-          .engine()
-          .runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 1, pad, dataFormat: 'NHWC', filterShape: fs_ }) as tf.Tensor,
-    );
+    compareRoutes(`input grad ${name}`, generic, nchwc, () => inputGradient(dy, w, xs, pad));
+    compareRoutes(`filter grad ${name}`, generic, nchwc, () => filterGradient(x, dy, fs_, pad));
     tf.dispose([x, w, dy]);
   }
   for (const [, sessions] of [generic, nchwc]) sessions.dispose();

@@ -41,6 +41,17 @@ const withoutThresholds = (im2col = false, nchwc = true) =>
     nchwcFilterGradient: nchwc,
   });
 
+/** Conv2DBackpropInput of a stride-1 case alone (no filter gradient beside it) against cpu. */
+async function expectInputGradientMatches(c: ConvCase): Promise<void> {
+  const { cpu, wasm } = await onCpuAndWasm(() => {
+    const w = rand(c.f) as tf.Tensor4D;
+    const dy = rand(tf.conv2d(rand(c.x) as tf.Tensor4D, w, 1, c.pad).shape);
+    const attrs = { strides: 1, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x };
+    return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, attrs) as tf.Tensor;
+  });
+  expectMatch(cpu, wasm, 1e-4, c.floor);
+}
+
 /** The graphs `engine` ran since `before` (a copy of its runsByGraph), by route: the key before its spec. */
 function routesSince(engine: NativeSessions, before: Map<string, number>): Record<string, number> {
   const routes: Record<string, number> = {};
@@ -357,18 +368,7 @@ describe("MLAS's NCHWc kernels (channels in blocks of 16 with AVX-512, 8 with AV
       },
     ] as ConvCase[]) {
       const before = new Map(engine.runsByGraph);
-      const { cpu, wasm } = await onCpuAndWasm(() => {
-        const w = rand(c.f) as tf.Tensor4D;
-        const dy = rand(tf.conv2d(rand(c.x) as tf.Tensor4D, w, 1, c.pad).shape);
-        return tf
-          .engine()
-          .runKernel(
-            'Conv2DBackpropInput',
-            { dy, filter: w },
-            { strides: 1, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x },
-          ) as tf.Tensor;
-      });
-      expectMatch(cpu, wasm, 1e-4, c.floor);
+      await expectInputGradientMatches(c);
       // The forward pass (for dY's shape) and the gradient: one graph each.
       expect(routesSince(engine, before), convTitle(c)).toEqual({ 'nchwc conv2d': 2 });
     }
@@ -388,18 +388,7 @@ describe("MLAS's NCHWc kernels (channels in blocks of 16 with AVX-512, 8 with AV
         [{ x: [2, 5, 5, 6], f: [2, 3, 6, 10], strides: 1, pad: 'valid', floor: 1e-2 }, false],
       ] as [ConvCase, boolean][]) {
         const before = new Map(engine.runsByGraph);
-        const { cpu, wasm } = await onCpuAndWasm(() => {
-          const w = rand(c.f) as tf.Tensor4D;
-          const dy = rand(tf.conv2d(rand(c.x) as tf.Tensor4D, w, 1, c.pad).shape);
-          return tf
-            .engine()
-            .runKernel(
-              'Conv2DBackpropInput',
-              { dy, filter: w },
-              { strides: 1, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x },
-            ) as tf.Tensor;
-        });
-        expectMatch(cpu, wasm, 1e-4, c.floor);
+        await expectInputGradientMatches(c);
         // The forward pass (for dY's shape: NCHWc or generic Conv by its input channels), the
         // flipped filter and the gradient's one Gemm; no Transpose or filter copy on the heap.
         const routes = routesSince(engine, before);

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DataType, model, node, rawBytes, tensor, valueInfo } from '@xclr/onnx-proto';
+import { DataType, model, node, valueInfo } from '@xclr/onnx-proto';
 import type { HeapBackend } from '../core/heap.js';
 import { im2colInto } from '../core/im2col.js';
 import type { TensorInfo } from '../core/kernel-call.js';
 import type { ConvGeometry } from '../core/phase-grid.js';
+import { flipTaps } from './graph-parts.js';
 import { gemmInRowBlocks } from './native-matmul.js';
 import type { NativeSessions } from './native-sessions.js';
 import { conv2dOnNchwc, nchwcBlockSize } from './nchwc-conv2d.js';
@@ -138,9 +139,6 @@ type GemmConvInfo = Pick<
   | 'strideWidth'
 > & { padInfo: { top: number; left: number } };
 
-const int64s = (name: string, values: number[]) =>
-  tensor(name, DataType.INT64, [values.length], rawBytes(BigInt64Array.from(values.map(BigInt))));
-
 /**
  * A graph from a forward filter [fh, fw, c, o] to the [fh · fw · o, c] matrix of the convolution
  * computing its input gradient: taps reversed (Slice, step −1), channels swapped (Transpose), rows
@@ -148,24 +146,21 @@ const int64s = (name: string, values: number[]) =>
  */
 const FLIPPED_FILTER_GRAPH = {
   key: 'flipped filter matrix',
-  build: () =>
-    model({
+  build: () => {
+    const flip = flipTaps('w', 'flipped');
+    return model({
       name: 'xclr_flipped_filter_matrix',
       opset: 13,
       nodes: [
-        node('Slice', ['w', 'starts', 'ends', 'axes', 'steps'], ['flipped']),
+        ...flip.nodes,
         node('Transpose', ['flipped'], ['swapped'], [{ name: 'perm', ints: [0, 1, 3, 2] }]),
         node('Flatten', ['swapped'], ['y'], [{ name: 'axis', int: 3 }]),
       ],
       inputs: [valueInfo('w', DataType.FLOAT, ['fh', 'fw', 'c', 'o'])],
-      initializers: [
-        int64s('starts', [-1, -1]),
-        int64s('ends', [Number.MIN_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]),
-        int64s('axes', [0, 1]),
-        int64s('steps', [-1, -1]),
-      ],
+      initializers: flip.initializers,
       outputs: [valueInfo('y', DataType.FLOAT, ['k', 'c'])],
-    }),
+    });
+  },
 };
 
 /**

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DataType, type Field, model, node, rawBytes, tensor, valueInfo } from '@xclr/onnx-proto';
+import { DataType, type Field, model, node, valueInfo } from '@xclr/onnx-proto';
 import type { HeapBackend } from '../core/heap.js';
 import type { TensorInfo } from '../core/kernel-call.js';
+import { flipTaps, int64s } from './graph-parts.js';
 import type { NativeSessions } from './native-sessions.js';
 import type { NativeRuntime } from './onnxruntime.js';
 
@@ -34,9 +35,6 @@ export interface NchwcConvSpec {
   filter?: { shape: number[]; block: number; flipped: boolean };
 }
 
-const int64s = (name: string, values: number[]) =>
-  tensor(name, DataType.INT64, [values.length], rawBytes(BigInt64Array.from(values.map(BigInt))));
-
 /**
  * Nodes from the TensorFlow.js filter `filter` to the blocked one `w` (blockFilter's layout):
  * split both channel axes into blocks, one Transpose, merge. onnxruntime's Transpose runs it faster
@@ -49,13 +47,9 @@ function filterReorderNodes(f: NonNullable<NchwcConvSpec['filter']>): { nodes: F
   const initializers = [int64s('filter_blocks', [fh, fw, a / B, B, b / B, B])];
   let from = 'filter';
   if (f.flipped) {
-    nodes.push(node('Slice', ['filter', 'flip_starts', 'flip_ends', 'flip_axes', 'flip_steps'], ['filter_flipped']));
-    initializers.push(
-      int64s('flip_starts', [-1, -1]),
-      int64s('flip_ends', [Number.MIN_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]),
-      int64s('flip_axes', [0, 1]),
-      int64s('flip_steps', [-1, -1]),
-    );
+    const flip = flipTaps('filter', 'filter_flipped');
+    nodes.push(...flip.nodes);
+    initializers.push(...flip.initializers);
     from = 'filter_flipped';
   }
   // [fh, fw, a/B, B, b/B, B] → [out/B, in/B, fh, fw, B in, B out]; flipped, a is out and b is in.

@@ -1,7 +1,8 @@
-import { DataType, model, node, rawBytes, tensor, valueInfo } from '@xclr/onnx-proto';
+import { DataType, model, node, valueInfo } from '@xclr/onnx-proto';
 import type { HeapBackend } from '../core/heap.js';
 import type { TensorInfo } from '../core/kernel-call.js';
 import type { ConvGeometry } from '../core/phase-grid.js';
+import { int64s } from './graph-parts.js';
 import type { NativeSessions } from './native-sessions.js';
 import { NCHWC_DOMAIN, nchwcBlockSize } from './nchwc-conv2d.js';
 
@@ -14,9 +15,6 @@ import { NCHWC_DOMAIN, nchwcBlockSize } from './nchwc-conv2d.js';
 // a long reduction. The input is zero-padded first: MLAS's padded-border path is far slower when
 // the kernel (here the whole output map) covers every border. Measured against the tap windows
 // and im2col: packages/kernels/README.md (native section), bench/results/kernels.json.
-
-const int64s = (name: string, values: number[]) =>
-  tensor(name, DataType.INT64, [values.length], rawBytes(BigInt64Array.from(values.map(BigInt))));
 
 interface FilterGradientSpec {
   n: number;
