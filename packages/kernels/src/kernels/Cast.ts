@@ -1,4 +1,3 @@
-import type * as tf from '@tensorflow/tfjs-core';
 import { castInt32ToFloat32 } from '../ops/cast.js';
 import { shareBuffer } from '../ops/identity.js';
 import { heapKernel } from './kernel-config.js';
@@ -9,7 +8,5 @@ import { heapKernel } from './kernel-config.js';
  * float32 with SIMD.
  */
 export const castConfig = heapKernel('Cast', (backend, { x }, attrs) =>
-  x.dtype === (attrs as { dtype?: string }).dtype
-    ? shareBuffer(backend as unknown as tf.KernelBackend, x)
-    : castInt32ToFloat32(backend, x, attrs),
+  x.dtype === (attrs as { dtype?: string }).dtype ? shareBuffer(backend, x) : castInt32ToFloat32(backend, x, attrs),
 );

@@ -8,6 +8,6 @@ export const identityConfig: WasmKernelPatch = {
   kernelName: 'Identity',
   kernelFunc: (stock) => (args) => {
     const { x } = args.inputs as Record<string, TensorInfo>;
-    return shareBuffer(args.backend as tf.KernelBackend, x) ?? (stock.get('Identity') as tf.KernelFunc)(args);
+    return shareBuffer(args.backend, x) ?? (stock.get('Identity') as tf.KernelFunc)(args);
   },
 };

@@ -1,8 +1,9 @@
 import type { HeapBackend } from '../core/heap.js';
 import type { TensorInfo } from '../core/kernel-call.js';
 import type { ConvGeometry } from '../core/phase-grid.js';
-import { DataType, model, node, rawBytes, tensor, valueInfo } from '@xclr/onnx-proto';
+import { DataType, model, node, valueInfo } from '@xclr/onnx-proto';
 import { IM2COL_MAX_PATCH, im2colInto } from '../core/im2col.js';
+import { int64s } from './graph-parts.js';
 import { matMulGraph } from './native-matmul.js';
 import type { NativeSessions } from './native-sessions.js';
 import { filterGradientOnNchwc } from './nchwc-filter-gradient.js';
@@ -39,7 +40,7 @@ const SPLIT_TAP_GRAPH = {
         node('ReduceSum', ['slices', 'axes'], ['y'], [{ name: 'keepdims', int: 0 }]),
       ],
       inputs: [valueInfo('a', DataType.FLOAT, [SPLIT, 'm', 'c']), valueInfo('b', DataType.FLOAT, [SPLIT, 'm', 'o'])],
-      initializers: [tensor('axes', DataType.INT64, [1], rawBytes(new BigInt64Array([0n])))],
+      initializers: [int64s('axes', [0])],
       outputs: [valueInfo('y', DataType.FLOAT, ['c', 'o'])],
     }),
 };

@@ -7,7 +7,7 @@ import type { ConvGeometry } from '../core/phase-grid.js';
 import { flipTaps } from './graph-parts.js';
 import { gemmInRowBlocks } from './native-matmul.js';
 import type { NativeSessions } from './native-sessions.js';
-import { conv2dOnNchwc, nchwcBlockSize } from './nchwc-conv2d.js';
+import { conv2dOnNchwc, type NchwcConvSpec, nchwcBlockSize } from './nchwc-conv2d.js';
 
 // Convolutions on onnxruntime's MLAS, by the route that measured fastest for their shape: small
 // maps as im2col and one Gemm over the batch; inputs with whole groups of 4 channels, at least a
@@ -115,7 +115,7 @@ export function conv2dOnNative(
     info.dilationHeight === 1 &&
     info.dilationWidth === 1
   ) {
-    return conv2dAsGemm(sessions, backend, x, filter, bias, spec, info, outShape);
+    return conv2dAsGemm(sessions, backend, x, filter, bias, spec.relu, info, outShape);
   }
   const block = sessions.limits.nchwcConv ? nchwcBlockSize(sessions.runtime) : 0;
   if (block > 0 && c % 4 === 0 && c >= block) {
@@ -176,7 +176,7 @@ function conv2dAsGemm(
   x: TensorInfo,
   filter: TensorInfo,
   bias: TensorInfo | null,
-  spec: ConvSpec,
+  relu: boolean,
   info: GemmConvInfo,
   outShape: number[],
   flipped = false,
@@ -210,7 +210,7 @@ function conv2dAsGemm(
   const weights = { data: filterMatrix, shape: [depth, o] };
   const biasValues = bias ? { data: sessions.offHeap('bias', backend, bias), shape: [o] } : null;
   const y = sessions.buffer('y', rows * o);
-  const gemm = { rankA: 2, rankB: 2, transposeA: false, biasRank: bias ? 1 : null, relu: spec.relu };
+  const gemm = { rankA: 2, rankB: 2, transposeA: false, biasRank: bias ? 1 : null, relu };
   gemmInRowBlocks(sessions, gemm, { data: patches, shape: [rows, depth] }, weights, biasValues, y);
   return sessions.onHeap(backend, y, outShape);
 }
@@ -252,18 +252,10 @@ export function inputGradientOnNative(
       strideWidth: 1,
       padInfo: { top: pads[0], left: pads[1] },
     };
-    const spec = { strides: [1, 1], dilations: [1, 1], pads, bias: false, relu: false } as ConvSpec;
-    return conv2dAsGemm(sessions, backend, dy, filter, null, spec, info, inputShape, true);
+    return conv2dAsGemm(sessions, backend, dy, filter, null, false, info, inputShape, true);
   }
   const block = nchwcConv ? nchwcBlockSize(sessions.runtime) : 0;
   if (block === 0 || o % 4 !== 0 || o < block) return null;
-  const spec = {
-    strides: [1, 1] as [number, number],
-    dilations: [1, 1] as [number, number],
-    pads,
-    bias: false,
-    relu: false,
-    outChannels: c,
-  };
+  const spec: NchwcConvSpec = { strides: [1, 1], dilations: [1, 1], pads, bias: false, relu: false, outChannels: c };
   return conv2dOnNchwc(sessions, backend, dy, filter, null, spec, block, inputShape, true);
 }

@@ -203,9 +203,10 @@ export function conv2dOnNchwc(
   const inputs: Record<string, { data: Float32Array; shape: number[] }> = {
     x: { data: sessions.offHeap('x', backend, x), shape: x.shape },
   };
-  if (c % block === 0 && o % block === 0) {
-    // Whole blocks: the graph reorders the filter (blockFilter's loops cost more on large filters).
-    spec = { ...spec, filter: { shape: filter.shape, block, flipped } };
+  const wholeBlocks = c % block === 0 && o % block === 0;
+  // Whole blocks: the graph reorders the filter (blockFilter's loops cost more on large filters).
+  const graph: NchwcConvSpec = wholeBlocks ? { ...spec, filter: { shape: filter.shape, block, flipped } } : spec;
+  if (wholeBlocks) {
     inputs.filter = { data: sessions.offHeap('filter', backend, filter), shape: filter.shape };
   } else {
     const w = sessions.buffer('w', op * cp * fh * fw);
@@ -219,6 +220,6 @@ export function conv2dOnNchwc(
     inputs.bias = { data: padded, shape: [op] };
   }
   const y = sessions.buffer('y', tf.util.sizeFromShape(outShape));
-  sessions.runInto(`nchwc conv2d ${JSON.stringify(spec)}`, () => nchwcConvModel(spec), inputs, { data: y, shape: outShape });
+  sessions.runInto(`nchwc conv2d ${JSON.stringify(graph)}`, () => nchwcConvModel(graph), inputs, { data: y, shape: outShape });
   return sessions.onHeap(backend, y, outShape);
 }

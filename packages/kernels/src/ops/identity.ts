@@ -1,4 +1,3 @@
-import type * as tf from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '../core/kernel-call.js';
 
 // The stock wasm Identity copies the whole buffer. The engine calls Identity (engine.clone) for
@@ -12,7 +11,7 @@ interface RefCountingBackend {
 }
 
 /** Identity that shares `x`'s buffer, or `null` for strings (left to the stock kernel). */
-export function shareBuffer(backend: tf.KernelBackend, x: TensorInfo): TensorInfo | null {
+export function shareBuffer(backend: object, x: TensorInfo): TensorInfo | null {
   if (x.dtype === 'string') return null;
   (backend as unknown as RefCountingBackend).incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
