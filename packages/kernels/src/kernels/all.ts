@@ -25,6 +25,8 @@ import { splitVConfig } from './SplitV.js';
 import { sumConfig } from './Sum.js';
 import { tileConfig } from './Tile.js';
 import { transposeConfig } from './Transpose.js';
+import { batchNormGradConfig } from './XclrBatchNormGrad.js';
+import { channelMomentsConfig } from './XclrChannelMoments.js';
 import { reluGradConfig } from './XclrReluGrad.js';
 import { softTargetCrossEntropyConfig } from './XclrSoftTargetCrossEntropy.js';
 
@@ -45,6 +47,8 @@ export const WASM_KERNELS: readonly WasmKernelPatch[] = [
   maxPoolGradConfig,
   reluGradConfig,
   softTargetCrossEntropyConfig,
+  channelMomentsConfig,
+  batchNormGradConfig,
   sliceConfig,
   splitVConfig,
   concatConfig,
