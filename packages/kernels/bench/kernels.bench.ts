@@ -11,6 +11,10 @@ import '@tensorflow/tfjs-layers';
 import { setUpWasmTraining } from '../src/index.js';
 import { relaunchWithMallocTuning } from '@xclr/process';
 import { type NativeLimits, NativeSessions, nativeEngine, setNativeEngine } from '../src/index.js';
+import { KernelCall } from '../src/core/kernel-call.js';
+import type { ConvGeometry } from '../src/core/phase-grid.js';
+import { inputGradientByPhases } from '../src/ops/conv2d-input-phases.js';
+import { pointwiseInputGradient } from '../src/ops/conv2d-input-pointwise.js';
 
 // Timed as the xclr CLI runs: with glibc's malloc thresholds fixed (without them, page faults
 // added 1–2 ms to native calls at random and moved the crossovers).
@@ -286,6 +290,56 @@ function compareRoutes(name: string, before: [string, NativeSessions], after: [s
     tf.dispose([x, w, dy]);
   }
   for (const [, sessions] of [generic, nchwc]) sessions.dispose();
+}
+
+{
+  // 7. Strided input gradients (ResNet-18's stage transitions at batch 32, stride 2): the 3 × 3
+  // layers as onnxruntime's ConvTranspose against one stride-1 convolution per phase (both native;
+  // the last, on a 4 × 4 dY, keeps the phases); the 1 × 1 projections as a matmul and a scatter
+  // against the phases, called directly.
+  const stridedInputGradient = (dy: tf.Tensor, filter: tf.Tensor, inputShape: number[]) =>
+    tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { strides: 2, pad: 'same', dataFormat: 'NHWC', inputShape }) as tf.Tensor;
+  const phases: [string, NativeSessions] = ['phases', new NativeSessions(engine.runtime, { stridedInputGradient: false })];
+  const transpose: [string, NativeSessions] = ['ConvTranspose', new NativeSessions(engine.runtime, {})];
+  const transitions: [string, number[], number[]][] = [
+    ['ResNet 32²×64 → 16²×128', [32, 32, 32, 64], [3, 3, 64, 128]],
+    ['ResNet 16²×128 → 8²×256', [32, 16, 16, 128], [3, 3, 128, 256]],
+    ['ResNet 8²×256 → 4²×512', [32, 8, 8, 256], [3, 3, 256, 512]],
+  ];
+  for (const [name, xs, fs_] of transitions) {
+    const w = tf.randomNormal(fs_);
+    const dy = tf.randomNormal(tf.conv2d(tf.zeros(xs as Layer[1]) as tf.Tensor4D, w as tf.Tensor4D, 2, 'same').shape);
+    compareRoutes(`input grad ${name}`, phases, transpose, () => stridedInputGradient(dy, w, xs));
+    tf.dispose([w, dy]);
+  }
+  for (const [, sessions] of [phases, transpose]) sessions.dispose();
+  const backend = tf.engine().backend;
+  for (const [name, xs, fs_] of transitions.map(([n, x, f]): [string, number[], number[]] => [n, x, [1, 1, f[2], f[3]]])) {
+    const w = tf.randomNormal(fs_);
+    const dy = tf.randomNormal(tf.conv2d(tf.zeros(xs as Layer[1]) as tf.Tensor4D, w as tf.Tensor4D, 2, 'same').shape);
+    const g: ConvGeometry = { fh: 1, fw: 1, sh: 2, sw: 2, top: 0, left: 0, ho: dy.shape[1] as number, wo: dy.shape[2] as number };
+    const time = (route: 'phases' | 'pointwise') => {
+      const call = new KernelCall(backend, new Map(), 'Conv2DBackpropInput');
+      const t0 = performance.now();
+      const out =
+        route === 'phases' ? inputGradientByPhases(call, dy, w, g, xs) : (pointwiseInputGradient(call, dy, w, g, xs) as tf.TensorInfo);
+      const ms = performance.now() - t0;
+      call.release();
+      backend.disposeData(out.dataId);
+      return ms;
+    };
+    const t = { phases: [] as number[], pointwise: [] as number[] };
+    for (let r = -1; r < REPS; r++) {
+      for (const route of ['phases', 'pointwise'] as const) {
+        const ms = time(route);
+        if (r >= 0) t[route].push(ms);
+      }
+    }
+    const row = { name: `input grad 1×1 ${name}`, before: 'phases', after: 'matmul + scatter', beforeMs: median(t.phases), afterMs: median(t.pointwise) };
+    routes.push(row);
+    console.log(`composed route ${row.name.padEnd(34)} phases ${row.beforeMs.toFixed(2)} ms, matmul + scatter ${row.afterMs.toFixed(2)} ms`);
+    tf.dispose([w, dy]);
+  }
 }
 
 const out = new URL('./results/kernels.json', import.meta.url);

@@ -41,12 +41,12 @@ const withoutThresholds = (im2col = false, nchwc = true) =>
     nchwcFilterGradient: nchwc,
   });
 
-/** Conv2DBackpropInput of a stride-1 case alone (no filter gradient beside it) against cpu. */
+/** Conv2DBackpropInput of a case alone (no filter gradient beside it) against cpu. */
 async function expectInputGradientMatches(c: ConvCase): Promise<void> {
   const { cpu, wasm } = await onCpuAndWasm(() => {
     const w = rand(c.f) as tf.Tensor4D;
-    const dy = rand(tf.conv2d(rand(c.x) as tf.Tensor4D, w, 1, c.pad).shape);
-    const attrs = { strides: 1, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x };
+    const dy = rand(tf.conv2d(rand(c.x) as tf.Tensor4D, w, c.strides, c.pad).shape);
+    const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x };
     return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, attrs) as tf.Tensor;
   });
   expectMatch(cpu, wasm, 1e-4, c.floor);
@@ -398,6 +398,50 @@ describe("MLAS's NCHWc kernels (channels in blocks of 16 with AVX-512, 8 with AV
       }
     } finally {
       setNativeEngine(previous)?.dispose();
+    }
+  });
+
+  it('strided input gradients: one onnxruntime ConvTranspose (end padding or output padding as the forward pass left rows)', async () => {
+    const strided: ConvCase[] = [
+      { x: [3, 10, 10, 8], f: [3, 3, 8, 16], strides: 2, pad: 'same', floor: 1e-2 }, // pads past the end
+      { x: [3, 11, 11, 8], f: [3, 3, 8, 16], strides: 2, pad: 'same', floor: 1e-2 },
+      { x: [3, 12, 12, 8], f: [3, 3, 8, 16], strides: 2, pad: 'valid', floor: 1e-2 }, // a last row no window reads
+      { x: [2, 9, 8, 4], f: [3, 2, 4, 8], strides: [2, 1], pad: 'same', floor: 1e-2 },
+      { x: [2, 16, 15, 4], f: [3, 3, 4, 8], strides: 3, pad: 'valid', floor: 1e-2 },
+    ];
+    for (const enabled of [true, false]) {
+      const previous = setNativeEngine(
+        new NativeSessions((defaultEngine as NativeSessions).runtime, {
+          ...withoutThresholds().limits,
+          stridedInputGradient: enabled,
+        }),
+      );
+      try {
+        const engine = nativeEngine() as NativeSessions;
+        for (const c of strided) {
+          const before = new Map(engine.runsByGraph);
+          await expectInputGradientMatches(c);
+          // off: the phases (stride-1 convolutions) instead
+          expect(routesSince(engine, before)['conv transpose'], `${convTitle(c)}, route on: ${enabled}`).toBe(
+            enabled ? 1 : undefined,
+          );
+        }
+      } finally {
+        setNativeEngine(previous)?.dispose();
+      }
+    }
+  });
+
+  it('strided input gradients of 1 × 1 filters (a matmul and a scatter) and of small maps (the phases) take no ConvTranspose', async () => {
+    const engine = nativeEngine() as NativeSessions;
+    for (const c of [
+      { x: [2, 8, 8, 8], f: [1, 1, 8, 16], strides: 2, pad: 'same', floor: 1e-2 }, // ResNet's projection
+      { x: [2, 9, 7, 8], f: [1, 1, 8, 16], strides: [2, 3], pad: 'valid', floor: 1e-2 },
+      { x: [2, 8, 8, 8], f: [3, 3, 8, 16], strides: 2, pad: 'same', floor: 1e-2 }, // dY 4 × 4
+    ] as ConvCase[]) {
+      const before = new Map(engine.runsByGraph);
+      await expectInputGradientMatches(c);
+      expect(routesSince(engine, before)['conv transpose'], convTitle(c)).toBeUndefined();
     }
   });
 

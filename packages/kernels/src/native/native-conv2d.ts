@@ -215,6 +215,87 @@ function conv2dAsGemm(
   return sessions.onHeap(backend, y, outShape);
 }
 
+interface ConvTransposeSpec {
+  strides: [number, number];
+  /** ONNX order: top, left, bottom, right. */
+  pads: [number, number, number, number];
+  outputPadding: [number, number];
+}
+
+/**
+ * dX of a convolution as ONNX's ConvTranspose of dY with the forward filter: [fh, fw, c, o] read
+ * as its [o, c, fh, fw] weight, NHWC in and out.
+ */
+function convTransposeModel(s: ConvTransposeSpec): Uint8Array {
+  return model({
+    name: 'xclr_conv2d_input_gradient',
+    opset: 13,
+    nodes: [
+      node('Transpose', ['dy'], ['dy_nchw'], [{ name: 'perm', ints: [0, 3, 1, 2] }]),
+      node('Transpose', ['filter'], ['w_ochw'], [{ name: 'perm', ints: [3, 2, 0, 1] }]),
+      node(
+        'ConvTranspose',
+        ['dy_nchw', 'w_ochw'],
+        ['dx_nchw'],
+        [
+          { name: 'strides', ints: s.strides },
+          { name: 'pads', ints: s.pads },
+          { name: 'output_padding', ints: s.outputPadding },
+        ],
+      ),
+      node('Transpose', ['dx_nchw'], ['y'], [{ name: 'perm', ints: [0, 2, 3, 1] }]),
+    ],
+    inputs: [
+      valueInfo('dy', DataType.FLOAT, ['n', 'ho', 'wo', 'o']),
+      valueInfo('filter', DataType.FLOAT, ['fh', 'fw', 'c', 'o']),
+    ],
+    outputs: [valueInfo('y', DataType.FLOAT, ['n', 'h', 'w', 'c'])],
+  });
+}
+
+/**
+ * ConvTranspose's end padding and output padding along one axis for an input gradient of
+ * `length` rows: its output is s · (ho − 1) + f − begin − end + outputPadding rows. Null where
+ * the forward pass cropped more rows than the output padding (< s) can restore.
+ */
+function transposeEnd(stride: number, filter: number, begin: number, outLength: number, length: number): [number, number] | null {
+  const end = stride * (outLength - 1) + filter - begin - length;
+  if (end >= 0) return [end, 0];
+  return -end < stride ? [0, -end] : null;
+}
+
+/**
+ * Conv2DBackpropInput of a strided NHWC convolution as onnxruntime's ConvTranspose (NativeLimits
+ * stridedInputGradient), where the phases would run s_h · s_w small convolutions and interleave
+ * them on the heap. Null below conv2dOnNative's limits and where the padding does not fit.
+ */
+function stridedInputGradientOnNative(
+  sessions: NativeSessions,
+  backend: HeapBackend,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  g: ConvGeometry,
+  inputShape: number[],
+): TensorInfo | null {
+  const [, h, w] = inputShape;
+  const [fh, fw] = filter.shape;
+  const rows = transposeEnd(g.sh, fh, g.top, g.ho, h);
+  const cols = transposeEnd(g.sw, fw, g.left, g.wo, w);
+  if (rows == null || cols == null || g.top < 0 || g.left < 0) return null;
+  const spec: ConvTransposeSpec = {
+    strides: [g.sh, g.sw],
+    pads: [g.top, g.left, rows[0], cols[0]],
+    outputPadding: [rows[1], cols[1]],
+  };
+  return sessions.run(
+    `conv transpose ${JSON.stringify(spec)}`,
+    () => convTransposeModel(spec),
+    backend,
+    { dy, filter },
+    inputShape,
+  );
+}
+
 /**
  * Conv2DBackpropInput of a stride-1 NHWC convolution straight on the NCHWc kernels: the
  * convolution of dY with the forward filter flipped and its channels swapped, which the blocked
@@ -233,9 +314,17 @@ export function inputGradientOnNative(
 ): TensorInfo | null {
   const [n, h, w, c] = inputShape;
   const [fh, fw, , o] = filter.shape;
-  const { convMinChannels, convMinMacs, inputGradientIm2colMaxPixels, nchwcConv } = sessions.limits;
-  if (g.sh !== 1 || g.sw !== 1 || dy.dtype !== 'float32' || filter.dtype !== 'float32') return null;
-  if (c < convMinChannels || o < convMinChannels || n * h * w * fh * fw * c * o < convMinMacs) return null;
+  const { convMinChannels, convMinMacs, inputGradientIm2colMaxPixels, nchwcConv, stridedInputGradient } = sessions.limits;
+  if (dy.dtype !== 'float32' || filter.dtype !== 'float32') return null;
+  if (c < convMinChannels || o < convMinChannels) return null;
+  if (g.sh !== 1 || g.sw !== 1) {
+    // the forward pass's multiply-adds, which a strided gradient's input (dY) counts; 1 × 1 filters
+    // and small maps (one short product per image) were faster composed
+    if (!stridedInputGradient || n * g.ho * g.wo * fh * fw * c * o < convMinMacs) return null;
+    if (fh * fw === 1 || g.ho * g.wo <= inputGradientIm2colMaxPixels) return null;
+    return stridedInputGradientOnNative(sessions, backend, dy, filter, g, inputShape);
+  }
+  if (n * h * w * fh * fw * c * o < convMinMacs) return null;
   // dY padded so that the stride-1 convolution's output is the input's h × w.
   const pads: [number, number, number, number] = [fh - 1 - g.top, fw - 1 - g.left, h + g.top - g.ho, w + g.left - g.wo];
   if (pads.some((p) => p < 0)) return null;

@@ -51,6 +51,11 @@ export interface NativeLimits {
    * before was slower on ResNet-18's strided layers).
    */
   stridedIm2colMaxBytes: number;
+  /**
+   * Strided input gradients as onnxruntime's ConvTranspose (one Gemm per image and a col2im)
+   * instead of one stride-1 convolution per phase of the stride, interleaved on the heap.
+   */
+  stridedInputGradient: boolean;
 }
 
 /**
@@ -73,6 +78,7 @@ export const DEFAULT_NATIVE_LIMITS: NativeLimits = {
   inputGradientIm2colMaxPixels: 16,
   nchwcFilterGradient: true,
   stridedIm2colMaxBytes: 64 * 2 ** 20,
+  stridedInputGradient: true,
 };
 
 /**

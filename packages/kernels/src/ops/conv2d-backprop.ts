@@ -3,6 +3,7 @@ import { asHeapBackend } from '../core/heap.js';
 import { nativeOffload } from '../offload/offload.js';
 import { filterGradientByTaps, gridWaste, MAX_GRID_WASTE, TAPS_MIN_PATCH } from './conv2d-filter-taps.js';
 import { inputGradientByPhases } from './conv2d-input-phases.js';
+import { pointwiseInputGradient } from './conv2d-input-pointwise.js';
 import { IM2COL_MAX_PATCH, im2col } from '../core/im2col.js';
 import type { Attrs, KernelCall, TensorInfo } from '../core/kernel-call.js';
 
@@ -17,7 +18,8 @@ import type { Attrs, KernelCall, TensorInfo } from '../core/kernel-call.js';
 //   [Ho, Wo, N, O] used as the filter, dilation = the forward stride, giving [C, fh, fw, O].
 //
 // Input gradient (present but a slow generic loop): the native engine's where it has one, else
-// one stride-1 Conv2D per phase of the stride (conv2d-input-phases.ts). Timings: packages/kernels/README.md, "What it changes on wasm".
+// for a strided 1 × 1 filter a matmul and a scatter (conv2d-input-pointwise.ts), else one stride-1
+// Conv2D per phase of the stride (conv2d-input-phases.ts). Timings: packages/kernels/README.md, "What it changes on wasm".
 
 type ConvAttrs = {
   strides: number | [number, number];
@@ -111,5 +113,9 @@ export function conv2dBackpropInput(call: KernelCall, dy: TensorInfo, filter: Te
   const geometry = { fh, fw, sh, sw, top: padInfo.top, left: padInfo.left, ho, wo };
   const native = nativeOffload()?.inputGradient(asHeapBackend(call.backend), dy, filter, geometry, a.inputShape);
   if (native) return native;
-  return inputGradientByPhases(call, dy, filter, geometry, a.inputShape);
+  const strided = sh > 1 || sw > 1;
+  return (
+    (strided ? pointwiseInputGradient(call, dy, filter, geometry, a.inputShape) : null) ??
+    inputGradientByPhases(call, dy, filter, geometry, a.inputShape)
+  );
 }
