@@ -1,4 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import { batchNormalization } from './batch-normalization-layer.js';
+import { conv2d } from './conv2d-layer.js';
 
 /** Image encoders, configured by plain objects (what a run's JSON config holds). */
 export type EncoderConfig =
@@ -53,9 +55,9 @@ function convnet(config: Extract<EncoderConfig, { type: 'convnet' }>, seed?: num
   const input = tfl.input({ shape: config.inputShape });
   let h: tfl.SymbolicTensor = input;
   (config.filters ?? [32, 64]).forEach((filters, k) => {
-    h = tfl.layers
-      .conv2d({ filters, kernelSize: 3, activation: 'relu', kernelInitializer: heNormal(seed, k) })
-      .apply(h) as tfl.SymbolicTensor;
+    h = conv2d({ filters, kernelSize: 3, activation: 'relu', kernelInitializer: heNormal(seed, k) }).apply(
+      h,
+    ) as tfl.SymbolicTensor;
     h = tfl.layers.maxPooling2d({ poolSize: 2 }).apply(h) as tfl.SymbolicTensor;
   });
   h = tfl.layers.flatten().apply(h) as tfl.SymbolicTensor;
@@ -64,7 +66,7 @@ function convnet(config: Extract<EncoderConfig, { type: 'convnet' }>, seed?: num
 }
 
 function convBn(h: tfl.SymbolicTensor, filters: number, kernelSize: number, strides: number, name: string, seed?: number, k = 0) {
-  const conv = tfl.layers.conv2d({
+  const conv = conv2d({
     filters,
     kernelSize,
     strides,
@@ -73,9 +75,7 @@ function convBn(h: tfl.SymbolicTensor, filters: number, kernelSize: number, stri
     kernelInitializer: heNormal(seed, k),
     name: `${name}_conv`,
   });
-  return tfl.layers
-    .batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: `${name}_bn` })
-    .apply(conv.apply(h)) as tfl.SymbolicTensor;
+  return batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: `${name}_bn` }).apply(conv.apply(h)) as tfl.SymbolicTensor;
 }
 
 function basicBlock(
@@ -133,7 +133,7 @@ export function createProjectionHead(inputDim: number, config: ProjectionHeadCon
   let h = tfl.layers
     .dense({ units: config.hidden, useBias: false, kernelInitializer: seeded(seed, 100) })
     .apply(input) as tfl.SymbolicTensor;
-  h = tfl.layers.batchNormalization({}).apply(h) as tfl.SymbolicTensor;
+  h = batchNormalization({}).apply(h) as tfl.SymbolicTensor;
   h = tfl.layers.reLU().apply(h) as tfl.SymbolicTensor;
   h = tfl.layers.dense({ units: config.output, kernelInitializer: seeded(seed, 101) }).apply(h) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: h, name: 'projection_head' });

@@ -1,5 +1,12 @@
 // The root entry is browser-safe (no Node built-ins): checkpoints (node:fs) are the Node-only
 // subpath `@xclr/models/checkpoint`.
+export { type BatchNormalizationArgs, batchNormalization } from './batch-normalization-layer.js';
+export {
+  BATCH_NORM_GRAD_KERNEL,
+  batchNormTraining,
+  CHANNEL_MOMENTS_KERNEL,
+  channelMoments,
+} from './batch-norm-training.js';
 export { type ChunkedStepOptions, chunkedEmbeddingStep, chunkedEmbeddingStepTensors } from './chunked-step.js';
 export { ContrastiveModel, type ContrastiveModelConfig, isBatchDependent } from './contrastive-model.js';
 export {
@@ -10,6 +17,8 @@ export {
   encoderWidth,
   type ProjectionHeadConfig,
 } from './encoders.js';
+export { type Conv2DArgs, conv2d } from './conv2d-layer.js';
+export { registerFusedConv2DGradient } from './fused-conv2d-gradient.js';
 export { LogitScale } from './logit-scale.js';
 export { createTextProjection, SmallTextEncoder, type TextEncoderConfig, Vocabulary } from './text-towers.js';
 export {
