@@ -8,6 +8,8 @@ export interface WasmTrainingOptions {
   threads?: number;
   /** Run large matmuls and convolutions on onnxruntime-node where it is installed (default true). */
   native?: boolean;
+  /** With threads, this package's SIMD loops in two shares on a helper thread (default true). */
+  simdHelper?: boolean;
 }
 
 export interface WasmTraining {
@@ -25,7 +27,7 @@ export interface WasmTraining {
  * models (`@xclr/backend`'s useFastestBackend calls it when this package is installed).
  */
 export async function setUpWasmTraining(options: WasmTrainingOptions = {}): Promise<WasmTraining> {
-  const { threads, kernels, notes: wasmNotes } = await setUpWasm({ threads: options.threads });
+  const { threads, kernels, notes: wasmNotes } = await setUpWasm({ threads: options.threads, simdHelper: options.simdHelper });
   const notes: string[] = [];
   const changed = Object.keys(kernels);
   if (changed.length > 0) {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { asHeapBackend } from '../core/heap.js';
+import { inTwoShares } from '../simd/simd-helper.js';
 import { heapSimdKernels } from '../simd/simd-kernels.js';
 
 /** One Adam step for one variable: inputs value, m, v, gradient; outputs [value, m, v]. */
@@ -78,23 +79,13 @@ const wasmAdam: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const output = { value: view(out[0]), m: view(out[1]), v: view(out[2]) };
   const a = attrs as unknown as AdamUpdateAttrs;
   const whole = input.value.length & ~3;
-  simd.adam(
-    input.value.byteOffset,
-    input.m.byteOffset,
-    input.v.byteOffset,
-    input.gradient.byteOffset,
-    output.value.byteOffset,
-    output.m.byteOffset,
-    output.v.byteOffset,
-    whole * 4,
-    a.beta1,
-    1 - a.beta1,
-    a.beta2,
-    1 - a.beta2,
-    a.learningRate * a.correction1,
-    a.correction2,
-    a.epsilon,
-  );
+  const addresses = [input.value, input.m, input.v, input.gradient, output.value, output.m, output.v].map((t) => t.byteOffset);
+  const constants = [a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.learningRate * a.correction1, a.correction2, a.epsilon];
+  // four reads and three writes per element
+  inTwoShares(backend, whole / 4, 7 * 16, (first, count) => ({
+    name: 'adam',
+    args: [...addresses.map((at) => at + first * 16), count * 16, ...constants],
+  }));
   adamUpdate(input, output, a, whole);
   return out;
 };

@@ -1,5 +1,6 @@
 import type { HeapBackend } from '../core/heap.js';
 import type { TensorInfo } from '../core/kernel-call.js';
+import { inTwoShares } from '../simd/simd-helper.js';
 import { heapSimdKernels } from '../simd/simd-kernels.js';
 
 /**
@@ -142,8 +143,14 @@ export function batchNormGradOnHeap(
     c[k] = (-g[k] * r * s1[k]) / rows;
   }
   if (simd != null) {
-    const [addr, mAddr] = [(t: Float32Array) => t.byteOffset, m.byteOffset];
-    simd.channelGradApply(addr(gs), addr(xs), mAddr, addr(a), addr(b), addr(c), addr(dxs), rows, rowBytes);
+    inTwoShares(backend, rows, rowBytes * 3, (first, count) => {
+      const at = first * rowBytes;
+      const perChannel = [m, a, b, c].map((t) => t.byteOffset);
+      return {
+        name: 'channelGradApply',
+        args: [gs.byteOffset + at, xs.byteOffset + at, ...perChannel, dxs.byteOffset + at, count, rowBytes],
+      };
+    });
   } else {
     for (let i = 0; i < rows * channels; i += channels) {
       for (let k = 0; k < channels; k++) dxs[i + k] = gs[i + k] * a[k] + (xs[i + k] - m[k]) * b[k] + c[k];

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ScratchBuffers } from '../core/scratch.js';
-import { heapSimdKernels, type SimdKernels } from '../simd/simd-kernels.js';
+import { inTwoShares } from '../simd/simd-helper.js';
+import { heapSimdKernels } from '../simd/simd-kernels.js';
 import type { HeapBackend } from '../core/heap.js';
 import type { Attrs, TensorInfo } from '../core/kernel-call.js';
 
@@ -114,7 +115,7 @@ function disjointWindows(
   const out = backend.makeOutput(input.shape, 'float32');
   const simd = heapSimdKernels(backend);
   if (fh === 2 && fw === 2 && ch % 4 === 0 && simd != null) {
-    windows2x2Simd(simd, backend, dy, input, output, out, info);
+    windows2x2Simd(backend, dy, input, output, out, info);
     return out;
   }
   // Element access to the heap (a SharedArrayBuffer when threads are on) is slower than to an
@@ -162,7 +163,6 @@ function disjointWindows(
  * masks, so an infinite dY reaches only its window's first maximum, as on the cpu backend.
  */
 function windows2x2Simd(
-  kernels: SimdKernels,
   backend: HeapBackend,
   dy: TensorInfo,
   input: TensorInfo,
@@ -178,13 +178,16 @@ function windows2x2Simd(
   const [x, y, g, dx] = [at(input), at(output), at(dy), dxHeap.byteOffset];
   const rowStride = inWidth * ch * 4;
   const outRow = outWidth * ch * 4;
-  for (let b = 0; b < batchSize; b++) {
-    for (let yo = 0; yo < outHeight; yo++) {
-      const inOffset = (b * inHeight + 2 * yo) * rowStride;
-      const outOffset = (b * outHeight + yo) * outRow;
-      kernels.maxPoolGrad2x2Row(x + inOffset, y + outOffset, g + outOffset, dx + inOffset, outWidth, ch * 4, rowStride);
-    }
-  }
+  // images, then rows of windows: two input rows and one output row apart
+  const rowStep = [2 * rowStride, outRow, outRow, 2 * rowStride, 0, 0, 0];
+  const imageStep = [inHeight * rowStride, outHeight * outRow, outHeight * outRow, inHeight * rowStride, 0, 0, 0];
+  inTwoShares(backend, batchSize, inHeight * rowStride * 3, (first, count) => ({
+    name: 'maxPoolGrad2x2Row',
+    args: [x, y, g, dx, outWidth, ch * 4, rowStride].map((a, k) => a + first * imageStep[k]),
+    calls: outHeight,
+    step: rowStep,
+    outer: { calls: count, step: imageStep },
+  }));
 }
 
 /** One output pixel's channels of a 2 × 2 window, unrolled (faster than the loops above in V8). */

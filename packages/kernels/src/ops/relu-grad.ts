@@ -1,3 +1,4 @@
+import { inTwoShares } from '../simd/simd-helper.js';
 import { heapSimdKernels } from '../simd/simd-kernels.js';
 import type { HeapBackend } from '../core/heap.js';
 import type { TensorInfo } from '../core/kernel-call.js';
@@ -16,7 +17,10 @@ export function reluGradOnHeap(backend: HeapBackend, dy: TensorInfo, x: TensorIn
   const out = backend.makeOutput(x.shape, 'float32');
   const [xs, gs, dxs] = [x, dy, out].map((t) => backend.typedArrayFromHeap(t) as Float32Array);
   const whole = xs.length & ~3;
-  simd.reluGrad(xs.byteOffset, gs.byteOffset, dxs.byteOffset, whole * 4);
+  inTwoShares(backend, whole / 4, 48, (first, count) => ({
+    name: 'reluGrad',
+    args: [xs.byteOffset + first * 16, gs.byteOffset + first * 16, dxs.byteOffset + first * 16, count * 16],
+  }));
   for (let i = whole; i < xs.length; i++) dxs[i] = xs[i] > 0 ? gs[i] : Number.isNaN(xs[i]) ? Number.NaN : 0;
   return out;
 }

@@ -230,45 +230,56 @@ const int32ToFloat32: Bytes[] = [
 
 const instances = new WeakMap<WasmMemory, SimdKernels>();
 
+/** Whether `memory` is a threaded Emscripten heap (shared). */
+export const isSharedMemory = (memory: WasmMemory): boolean =>
+  typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+
+/**
+ * The module's bytes, importing a shared memory (a threaded Emscripten heap, whose maximum is at
+ * most 4 GiB: 65536 pages) or not: compiled once per heap here, and once more by a helper thread
+ * (simd-helper.ts) on the same heap.
+ */
+export function simdModuleBytes(shared: boolean): Uint8Array {
+  return moduleBytes(
+    [
+      {
+        name: 'maxPoolGrad2x2Row',
+        params: [I32, I32, I32, I32, I32, I32, I32],
+        locals: [I32, I32, I32, I32, I32, I32, I32, V128, V128, V128, V128, V128],
+        body: maxPoolGrad2x2Row,
+      },
+      { name: 'reluGrad', params: [I32, I32, I32, I32], locals: [I32, V128], body: reluGrad },
+      {
+        name: 'adam',
+        params: [...new Array(8).fill(I32), ...new Array(7).fill(F32)],
+        locals: [I32, ...new Array(7).fill(V128), V128, V128, V128],
+        body: adam,
+      },
+      {
+        name: 'rowSums',
+        params: [I32, I32, I32, I32],
+        locals: [I32, I32, I32, I32, I32, V128, F32, V128, V128],
+        body: rowSums,
+      },
+      {
+        name: 'rowMaxes',
+        params: [I32, I32, I32, I32],
+        locals: [I32, I32, I32, I32, I32, V128, F32, V128, V128],
+        body: rowMaxes,
+      },
+      { name: 'int32ToFloat32', params: [I32, I32, I32], locals: [I32], body: int32ToFloat32 },
+      ...SOFT_TARGET_LOOPS,
+      ...CHANNEL_LOOPS,
+    ],
+    { shared, maxPages: 65536 },
+  );
+}
+
 /** The kernels on `memory` (compiled once per memory). */
 export function simdKernels(memory: WasmMemory): SimdKernels {
   let kernels = instances.get(memory);
   if (kernels == null) {
-    const bytes = moduleBytes(
-      [
-        {
-          name: 'maxPoolGrad2x2Row',
-          params: [I32, I32, I32, I32, I32, I32, I32],
-          locals: [I32, I32, I32, I32, I32, I32, I32, V128, V128, V128, V128, V128],
-          body: maxPoolGrad2x2Row,
-        },
-        { name: 'reluGrad', params: [I32, I32, I32, I32], locals: [I32, V128], body: reluGrad },
-        {
-          name: 'adam',
-          params: [...new Array(8).fill(I32), ...new Array(7).fill(F32)],
-          locals: [I32, ...new Array(7).fill(V128), V128, V128, V128],
-          body: adam,
-        },
-        {
-          name: 'rowSums',
-          params: [I32, I32, I32, I32],
-          locals: [I32, I32, I32, I32, I32, V128, F32, V128, V128],
-          body: rowSums,
-        },
-        {
-          name: 'rowMaxes',
-          params: [I32, I32, I32, I32],
-          locals: [I32, I32, I32, I32, I32, V128, F32, V128, V128],
-          body: rowMaxes,
-        },
-        { name: 'int32ToFloat32', params: [I32, I32, I32], locals: [I32], body: int32ToFloat32 },
-        ...SOFT_TARGET_LOOPS,
-        ...CHANNEL_LOOPS,
-      ],
-      // A threaded Emscripten heap is shared, with a maximum at most 4 GiB (65536 pages).
-      { shared: typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer, maxPages: 65536 },
-    );
-    const instance = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } });
+    const instance = new wasmApi.Instance(new wasmApi.Module(simdModuleBytes(isSharedMemory(memory))), { env: { memory } });
     kernels = instance.exports as unknown as SimdKernels;
     instances.set(memory, kernels);
   }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type KernelPatches, registerWasmKernels } from '../register-wasm.js';
 import { WasmThreadsTimeout, withNodeThreads } from './node-threads.js';
+import { startSimdHelper } from './simd-helper-thread.js';
 
 export interface WasmSetUp {
   threads: number;
@@ -16,6 +17,11 @@ export interface WasmOptions {
   threads?: number;
   /** Keep tfjs-backend-wasm's stock kernels (for comparisons): default false. */
   stockKernels?: boolean;
+  /**
+   * With threads, run this package's SIMD loops (ReLU and max-pool gradients, batch norm's input
+   * gradient, Adam) in two shares, the second on a helper thread on the shared heap: default true.
+   */
+  simdHelper?: boolean;
 }
 
 /** Directory of the .wasm binaries shipped inside @tensorflow/tfjs-backend-wasm. */
@@ -50,7 +56,10 @@ export async function setUpWasm(options: WasmOptions = {}): Promise<WasmSetUp> {
     wasm.setThreadsCount(threads);
     try {
       const { result: ok } = await withNodeThreads(threads, () => tf.setBackend('wasm'));
-      if (ok) return { threads: wasm.getThreadsCount(), kernels, notes };
+      if (ok) {
+        if (!options.stockKernels && options.simdHelper !== false) notes.push((await startSimdHelper(tf.backend())).note);
+        return { threads: wasm.getThreadsCount(), kernels, notes };
+      }
       notes.push('wasm worker threads did not start; using 1 thread');
     } catch (err) {
       if (err instanceof WasmThreadsTimeout) throw err; // the backend's start-up is still pending: no second try here

@@ -1,0 +1,24 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
+const child = fileURLToPath(new URL('./fixtures/simd-helper-check.ts', import.meta.url));
+
+// In a child process, as threads.test.ts: the threaded backend's start-up has its own tests there.
+describe('SIMD loops in two shares on the threaded heap', () => {
+  it('give the same bits as one share, report a failing share, and let the process exit', async () => {
+    const { stdout } = await run(tsx, ['--conditions=@xclr/source', child], { timeout: 240_000 });
+    const report = JSON.parse(stdout.trim().split('\n').pop() as string);
+    expect(report.threads).toBe(2);
+    expect(report.notes.join('; ')).toMatch(/SIMD loops in two shares/);
+    expect(report.same).toEqual({ maxPoolGrad: true, reluGrad: true, batchNormGrad: true, adam: true });
+    // each case ran once with the helper: 2 pooling gradients (the odd 11 × 11 map included), 1 ReLU
+    // gradient, 1 batch-norm pass, 2 Adam steps, the failing job, then one more ReLU gradient
+    expect(report.jobs).toBe(8);
+    expect(report.failure).toMatch(/SIMD helper thread failed in reluGrad: .*out of bounds/);
+    expect(report.after).toHaveLength(1);
+  }, 300_000);
+});
