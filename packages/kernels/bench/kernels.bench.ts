@@ -11,10 +11,12 @@ import '@tensorflow/tfjs-layers';
 import { setUpWasmTraining } from '../src/index.js';
 import { relaunchWithMallocTuning } from '@xclr/process';
 import { type NativeLimits, NativeSessions, nativeEngine, setNativeEngine } from '../src/index.js';
+import { heapMemory } from '../src/core/heap.js';
 import { KernelCall } from '../src/core/kernel-call.js';
 import type { ConvGeometry } from '../src/core/phase-grid.js';
 import { inputGradientByPhases } from '../src/ops/conv2d-input-phases.js';
 import { pointwiseInputGradient } from '../src/ops/conv2d-input-pointwise.js';
+import { setSimdHelper, simdHelper } from '../src/simd/simd-helper.js';
 
 // Timed as the xclr CLI runs: with glibc's malloc thresholds fixed (without them, page faults
 // added 1–2 ms to native calls at random and moved the crossovers).
@@ -197,8 +199,13 @@ for (const [name, xs, fs_, pad] of convs) {
   tf.dispose([x, w, y, dy]);
 }
 
-// 5. MaxPoolGrad 2 × 2: with the pool's output (tiling windows: WebAssembly SIMD in place) and without (search).
-const pools: { name: string; ms: number; searchMs: number }[] = [];
+// 5. MaxPoolGrad 2 × 2: with the pool's output (tiling windows: WebAssembly SIMD in place) and
+// without (search), alternating; then, where the threaded heap has a SIMD helper thread, the
+// tiling windows in two shares against one, alternating on their own (after a search, the next
+// call ran slower, whichever it was).
+const memory = heapMemory(tf.backend());
+const helper = memory ? simdHelper(memory) : null;
+const pools: { name: string; ms: number; searchMs: number; twoSharesMs: number | null; oneShareMs: number | null }[] = [];
 for (const shape of [
   [256, 26, 26, 32],
   [256, 11, 11, 64],
@@ -207,22 +214,42 @@ for (const shape of [
   const y = tf.maxPool(x, 2, 2, 'valid');
   const dy = tf.randomNormal(y.shape);
   const attrs = { filterSize: 2, strides: 2, pad: 'valid' };
-  const t = { withOutput: [] as number[], search: [] as number[] };
+  const time = (mode: 'withOutput' | 'search') => {
+    const t0 = performance.now();
+    const out = tf.engine().runKernel('MaxPoolGrad', mode === 'search' ? { dy, input: x } : { dy, input: x, output: y }, attrs);
+    const ms = performance.now() - t0;
+    tf.dispose(out as tf.Tensor);
+    return ms;
+  };
+  const t = { withOutput: [] as number[], search: [] as number[], twoShares: [] as number[], oneShare: [] as number[] };
   for (let r = -1; r < REPS; r++) {
     for (const mode of ['withOutput', 'search'] as const) {
-      const t0 = performance.now();
-      const out = tf
-        .engine()
-        .runKernel('MaxPoolGrad', mode === 'withOutput' ? { dy, input: x, output: y } : { dy, input: x }, attrs);
-      const ms = performance.now() - t0;
-      tf.dispose(out as tf.Tensor);
+      const ms = time(mode);
       if (r >= 0) t[mode].push(ms);
     }
   }
-  const row = { name: `MaxPoolGrad [${shape}]`, ms: median(t.withOutput), searchMs: median(t.search) };
+  for (let r = -1; r < (memory && helper ? REPS : -1); r++) {
+    for (const mode of ['twoShares', 'oneShare'] as const) {
+      if (memory && helper) setSimdHelper(memory, mode === 'oneShare' ? null : helper);
+      const ms = time('withOutput');
+      if (r >= 0) t[mode].push(ms);
+    }
+  }
+  if (memory && helper) setSimdHelper(memory, helper);
+  const row = {
+    name: `MaxPoolGrad [${shape}]`,
+    ms: median(t.withOutput),
+    searchMs: median(t.search),
+    twoSharesMs: helper ? median(t.twoShares) : null,
+    oneShareMs: helper ? median(t.oneShare) : null,
+  };
   pools.push(row);
+  const shares =
+    row.oneShareMs == null || row.twoSharesMs == null
+      ? ''
+      : `; two shares ${row.twoSharesMs.toFixed(2)} ms, one ${row.oneShareMs.toFixed(2)} ms`;
   console.log(
-    `maxpool grad   ${row.name.padEnd(34)} tiling windows (SIMD) ${row.ms.toFixed(2)} ms, search ${row.searchMs.toFixed(2)} ms (${(row.searchMs / row.ms).toFixed(2)}×)`,
+    `maxpool grad   ${row.name.padEnd(34)} tiling windows (SIMD) ${row.ms.toFixed(2)} ms, search ${row.searchMs.toFixed(2)} ms (${(row.searchMs / row.ms).toFixed(2)}×)${shares}`,
   );
   tf.dispose([x, y, dy]);
 }
@@ -295,12 +322,17 @@ function compareRoutes(name: string, before: [string, NativeSessions], after: [s
 {
   // 7. Strided input gradients (ResNet-18's stage transitions at batch 32, stride 2): the 3 × 3
   // layers as onnxruntime's ConvTranspose against one stride-1 convolution per phase (both native;
-  // the last, on a 4 × 4 dY, keeps the phases); the 1 × 1 projections as a matmul and a scatter
-  // against the phases, called directly.
+  // ConvTranspose forced on the last, whose 4 × 4 dY keeps the phases by default); the 1 × 1
+  // projections as a matmul and a scatter against the phases, called directly.
   const stridedInputGradient = (dy: tf.Tensor, filter: tf.Tensor, inputShape: number[]) =>
-    tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { strides: 2, pad: 'same', dataFormat: 'NHWC', inputShape }) as tf.Tensor;
+    tf
+      .engine()
+      .runKernel('Conv2DBackpropInput', { dy, filter }, { strides: 2, pad: 'same', dataFormat: 'NHWC', inputShape }) as tf.Tensor;
   const phases: [string, NativeSessions] = ['phases', new NativeSessions(engine.runtime, { stridedInputGradient: false })];
-  const transpose: [string, NativeSessions] = ['ConvTranspose', new NativeSessions(engine.runtime, {})];
+  const transpose: [string, NativeSessions] = [
+    'ConvTranspose',
+    new NativeSessions(engine.runtime, { inputGradientIm2colMaxPixels: 0 }),
+  ];
   const transitions: [string, number[], number[]][] = [
     ['ResNet 32²×64 → 16²×128', [32, 32, 32, 64], [3, 3, 64, 128]],
     ['ResNet 16²×128 → 8²×256', [32, 16, 16, 128], [3, 3, 128, 256]],
@@ -322,7 +354,9 @@ function compareRoutes(name: string, before: [string, NativeSessions], after: [s
       const call = new KernelCall(backend, new Map(), 'Conv2DBackpropInput');
       const t0 = performance.now();
       const out =
-        route === 'phases' ? inputGradientByPhases(call, dy, w, g, xs) : (pointwiseInputGradient(call, dy, w, g, xs) as tf.TensorInfo);
+        route === 'phases'
+          ? inputGradientByPhases(call, dy, w, g, xs)
+          : (pointwiseInputGradient(call, dy, w, g, xs) as tf.TensorInfo);
       const ms = performance.now() - t0;
       call.release();
       backend.disposeData(out.dataId);
@@ -335,9 +369,17 @@ function compareRoutes(name: string, before: [string, NativeSessions], after: [s
         if (r >= 0) t[route].push(ms);
       }
     }
-    const row = { name: `input grad 1×1 ${name}`, before: 'phases', after: 'matmul + scatter', beforeMs: median(t.phases), afterMs: median(t.pointwise) };
+    const row = {
+      name: `input grad 1×1 ${name}`,
+      before: 'phases',
+      after: 'matmul + scatter',
+      beforeMs: median(t.phases),
+      afterMs: median(t.pointwise),
+    };
     routes.push(row);
-    console.log(`composed route ${row.name.padEnd(34)} phases ${row.beforeMs.toFixed(2)} ms, matmul + scatter ${row.afterMs.toFixed(2)} ms`);
+    console.log(
+      `composed route ${row.name.padEnd(34)} phases ${row.beforeMs.toFixed(2)} ms, matmul + scatter ${row.afterMs.toFixed(2)} ms`,
+    );
     tf.dispose([w, dy]);
   }
 }
