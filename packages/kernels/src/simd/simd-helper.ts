@@ -47,7 +47,7 @@ export function setSimdHelper(memory: WasmMemory, helper: SimdHelper | null): Si
 }
 
 /** Runs `job` on this thread with `kernels`. */
-export function runSimdJob(kernels: SimdKernels, job: SimdJob): void {
+function runSimdJob(kernels: SimdKernels, job: SimdJob): void {
   const fn = kernels[job.name] as unknown as (...args: number[]) => void;
   for (let o = 0; o < (job.outer?.calls ?? 1); o++) {
     const args = job.args.map((a, k) => a + o * (job.outer?.step[k] ?? 0));
