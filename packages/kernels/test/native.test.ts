@@ -293,6 +293,8 @@ describe("MLAS's NCHWc kernels (channels in blocks of 16 with AVX-512, 8 with AV
     { x: [16, 8, 8, 3], f: [3, 3, 3, 32], strides: 1, pad: 'same', floor: 1e-2 },
     { x: [16, 10, 10, 6], f: [3, 3, 6, 16], strides: 1, pad: 'valid', floor: 1e-2 },
     { x: [32, 7, 9, 8], f: [3, 2, 8, 32], strides: 1, pad: 'same', floor: 1e-2 },
+    // dY of 1 MiB: re-blocked in two shares where the helper thread runs
+    { x: [32, 16, 16, 8], f: [3, 3, 8, 32], strides: 1, pad: 'same', floor: 1e-2 },
     { x: [16, 10, 10, 8], f: [3, 3, 8, 16], strides: 2, pad: 'same', floor: 1e-2 },
     { x: [16, 11, 11, 8], f: [3, 3, 8, 16], strides: 2, pad: 'valid', floor: 1e-2 },
     { x: [16, 12, 9, 4], f: [3, 2, 4, 16], strides: [2, 1], pad: 'same', floor: 1e-2 },

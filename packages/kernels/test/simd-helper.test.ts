@@ -14,10 +14,17 @@ describe('SIMD loops in two shares on the threaded heap', () => {
     const report = JSON.parse(stdout.trim().split('\n').pop() as string);
     expect(report.threads).toBe(2);
     expect(report.notes.join('; ')).toMatch(/SIMD loops in two shares/);
-    expect(report.same).toEqual({ maxPoolGrad: true, reluGrad: true, batchNormGrad: true, adam: true });
+    expect(report.same).toEqual({
+      maxPoolGrad: true,
+      reluGrad: true,
+      batchNormGrad: true,
+      blockGradientAsFilter: true,
+      adam: true,
+    });
     // each case ran once with the helper: 2 pooling gradients (the odd 11 × 11 map included), 1 ReLU
-    // gradient, 1 batch-norm pass, 2 Adam steps, the failing job, then one more ReLU gradient
-    expect(report.jobs).toBe(8);
+    // gradient, 1 batch-norm pass, 1 re-blocking, 2 Adam steps, the failing job, then one more ReLU
+    // gradient
+    expect(report.jobs).toBe(9);
     expect(report.failure).toMatch(/SIMD helper thread failed in reluGrad: .*out of bounds/);
     expect(report.sameAfterFailure).toBe(true);
   }, 300_000);

@@ -6,11 +6,12 @@ export type HeapArray = Float32Array | Int32Array | Uint8Array;
 
 /**
  * The wasm backend surface that kernels written in JavaScript need (public methods of
- * BackendWasm): allocate an output, and view a tensor's bytes on the wasm heap.
+ * BackendWasm): allocate an output, view a tensor's bytes on the wasm heap, free a scratch tensor.
  */
 export interface HeapBackend {
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): HeapArray;
+  disposeData(dataId: object): boolean;
 }
 
 export function asHeapBackend(backend: unknown): HeapBackend {

@@ -2,6 +2,7 @@ import { DataType, model, node, valueInfo } from '@xclr/onnx-proto';
 import type { HeapBackend } from '../core/heap.js';
 import type { TensorInfo } from '../core/kernel-call.js';
 import type { ConvGeometry } from '../core/phase-grid.js';
+import { inTwoShares } from '../simd/simd-helper.js';
 import { int64s } from './graph-parts.js';
 import type { NativeSessions } from './native-sessions.js';
 import { NCHWC_DOMAIN, nchwcBlockSize } from './nchwc-conv2d.js';
@@ -33,7 +34,6 @@ interface FilterGradientSpec {
 }
 
 function filterGradientModel(s: FilterGradientSpec): Uint8Array {
-  const { block: b } = s;
   const padded = s.pads.some((p) => p > 0);
   const [top, left, bottom, right] = s.pads;
   return model({
@@ -44,10 +44,6 @@ function filterGradientModel(s: FilterGradientSpec): Uint8Array {
       node('Transpose', ['x'], [padded ? 'x_cnhw' : 'x_padded'], [{ name: 'perm', ints: [3, 0, 1, 2] }]),
       ...(padded ? [node('Pad', ['x_cnhw', 'pads'], ['x_padded'])] : []),
       node('ReorderInput', ['x_padded'], ['x_blocked'], [{ name: 'channels_last', int: 0 }], NCHWC_DOMAIN),
-      // dY [N, Ho, Wo, O] → the blocked filter [O/B][N/B][Ho][Wo][B of N][B of O] (OIHWBiBo).
-      node('Reshape', ['dy', 'dy_blocks'], ['dy_split']),
-      node('Transpose', ['dy_split'], ['dy_blocked'], [{ name: 'perm', ints: [4, 0, 2, 3, 1, 5] }]),
-      node('Reshape', ['dy_blocked', 'filter_shape'], ['filter']),
       node('Conv', ['x_blocked', 'filter'], ['dw_blocked'], [{ name: 'dilations', ints: s.strides }], NCHWC_DOMAIN),
       node(
         'ReorderOutput',
@@ -61,12 +57,9 @@ function filterGradientModel(s: FilterGradientSpec): Uint8Array {
       ),
       node('Transpose', ['dw_cohw'], ['y'], [{ name: 'perm', ints: [2, 3, 0, 1] }]),
     ],
-    inputs: [valueInfo('x', DataType.FLOAT, [s.n, s.h, s.w, s.c]), valueInfo('dy', DataType.FLOAT, [s.n, s.ho, s.wo, s.o])],
-    initializers: [
-      ...(padded ? [int64s('pads', [0, 0, top, left, 0, 0, bottom, right])] : []),
-      int64s('dy_blocks', [s.n / b, b, s.ho, s.wo, s.o / b, b]),
-      int64s('filter_shape', [s.o, s.n, s.ho, s.wo]),
-    ],
+    // The filter is dY in MLAS's blocked layout (blockGradientAsFilter).
+    inputs: [valueInfo('x', DataType.FLOAT, [s.n, s.h, s.w, s.c]), valueInfo('filter', DataType.FLOAT, [s.o, s.n, s.ho, s.wo])],
+    initializers: padded ? [int64s('pads', [0, 0, top, left, 0, 0, bottom, right])] : [],
     outputs: [valueInfo('y', DataType.FLOAT, [s.fh, s.fw, s.c, s.o])],
   });
 }
@@ -104,15 +97,59 @@ export function filterGradientOnNchwc(
     pads: [g.top, g.left, bottom, right],
     block,
   };
+  const blocked = backend.makeOutput([o, n, g.ho, g.wo], 'float32');
+  let filter: Float32Array;
+  try {
+    blockGradientAsFilter(backend, dy, blocked, block);
+    filter = sessions.offHeap('dy', backend, blocked);
+  } finally {
+    backend.disposeData(blocked.dataId);
+  }
   const dw = sessions.buffer('y', g.fh * g.fw * c * o);
   sessions.runInto(
     `nchwc filter gradient ${JSON.stringify(spec)}`,
     () => filterGradientModel(spec),
     {
       x: { data: sessions.offHeap('x', backend, x), shape: x.shape },
-      dy: { data: sessions.offHeap('dy', backend, dy), shape: dy.shape },
+      filter: { data: filter, shape: [o, n, g.ho, g.wo] },
     },
     { data: dw, shape: [g.fh, g.fw, c, o] },
   );
   return sessions.onHeap(backend, dw, [g.fh, g.fw, c, o]);
+}
+
+/**
+ * dY [N, Ho, Wo, O] (N and O whole blocks of `block`) into `out` in MLAS's blocked filter layout
+ * [O/B][N/B][Ho][Wo][B of N][B of O] (OIHWBiBo): for each group of B images and each position, the
+ * B images' rows of O/B blocks go to O/B planes, B blocks in a row (sequential writes). On the heap
+ * with SIMD copies (block-loops.ts), groups in two shares; as one Transpose of six axes inside the
+ * graph it ran several times slower, on one thread.
+ */
+export function blockGradientAsFilter(backend: HeapBackend, dy: TensorInfo, out: TensorInfo, block: number): void {
+  const [n, ho, wo, o] = dy.shape;
+  const positions = ho * wo;
+  const groups = n / block;
+  const blockBytes = block * 4;
+  const src = backend.typedArrayFromHeap(dy).byteOffset;
+  const dst = backend.typedArrayFromHeap(out).byteOffset;
+  const group = { src: block * positions * o * 4, dst: positions * block * blockBytes };
+  const rest = new Array(9).fill(0);
+  inTwoShares(backend, groups, 2 * group.src, (first, count) => ({
+    name: 'blockScatter',
+    args: [
+      src + first * group.src,
+      dst + first * group.dst,
+      positions,
+      block,
+      o / block,
+      blockBytes,
+      o * 4,
+      block * blockBytes,
+      positions * o * 4,
+      blockBytes,
+      groups * group.dst,
+    ],
+    calls: count,
+    step: [group.src, group.dst, ...rest],
+  }));
 }

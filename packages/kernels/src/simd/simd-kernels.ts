@@ -1,5 +1,6 @@
 import { heapMemory } from '../core/heap.js';
 import { type WasmMemory, wasmApi } from '../core/webassembly.js';
+import { BLOCK_LOOPS, type BlockLoops } from './block-loops.js';
 import { CHANNEL_LOOPS, type ChannelLoops } from './channel-loops.js';
 import { SOFT_TARGET_LOOPS, type SoftTargetLoops } from './soft-target-loops.js';
 import { type Bytes, F32, I32, moduleBytes, op, V128, whileBelow } from './wasm-binary.js';
@@ -8,7 +9,7 @@ import { type Bytes, F32, I32, moduleBytes, op, V128, whileBelow } from './wasm-
 // (the module imports its memory), so they run at SIMD speed on the tensors where they lie: no
 // copy in or out, unlike JavaScript loops over a SharedArrayBuffer.
 
-export interface SimdKernels extends SoftTargetLoops, ChannelLoops {
+export interface SimdKernels extends SoftTargetLoops, ChannelLoops, BlockLoops {
   /**
    * MaxPoolGrad of one row of 2 × 2 windows that tile the input, 4 channels at a time:
    * dx = dy at the first input of each window (row-major) equal to the window's max y (as float
@@ -270,6 +271,7 @@ export function simdModuleBytes(shared: boolean): Uint8Array {
       { name: 'int32ToFloat32', params: [I32, I32, I32], locals: [I32], body: int32ToFloat32 },
       ...SOFT_TARGET_LOOPS,
       ...CHANNEL_LOOPS,
+      ...BLOCK_LOOPS,
     ],
     { shared, maxPages: 65536 },
   );
