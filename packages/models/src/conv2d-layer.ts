@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { registerFusedConv2DGradient } from './fused-conv2d-gradient.js';
+import { markReluOutput } from './relu-masked-gradients.js';
 import { tfjsLayerClass } from './tfjs-layer-class.js';
 
 export type Conv2DArgs = Parameters<typeof tfl.layers.conv2d>[0];
@@ -49,7 +50,9 @@ function conv2dClass() {
       };
       const kernelInputs: tf.NamedTensorMap = { x, filter: state.kernel.read() };
       if (bias != null) kernelInputs.bias = bias;
-      return tf.engine().runKernel('FusedConv2D', kernelInputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+      const y = tf.engine().runKernel('FusedConv2D', kernelInputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+      if (activation === 'relu') markReluOutput(y);
+      return y;
     }
   };
   return fusedClass;

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { maskedGradient } from './relu-masked-gradients.js';
 
 const ACTIVATIONS = ['linear', 'relu'];
 
 /** ReLU's input gradient from its output y (y > 0 exactly where the input was), by the registered Relu gradient. */
-function reluGradient(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
+export function reluGradient(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
   const relu = tf.getGradient('Relu');
   if (relu == null) throw new Error('@xclr/models: no gradient is registered for Relu (import @tensorflow/tfjs-layers or tfjs)');
   return (relu.gradFunc(dy, [y], {}) as Record<string, () => tf.Tensor>).x();
@@ -31,9 +32,13 @@ export function registerFusedConv2DGradient(): void {
           `@xclr/models: the FusedConv2D gradient supports activations ${ACTIVATIONS.join(', ')}, got "${activation}"`,
         );
       }
-      const dz = activation === 'relu' ? reluGradient(dy as tf.Tensor, y) : (dy as tf.Tensor);
+      // A max pool's gradient right after the ReLU may have masked it already (maxPooling2d);
+      // then the pooled gradient has the same per-channel sums, on fewer elements.
+      const masked = activation === 'relu' ? maskedGradient(dy as tf.Tensor) : null;
+      const dz = activation === 'relu' && masked == null ? reluGradient(dy as tf.Tensor, y) : (dy as tf.Tensor);
       const conv = tf.getGradient('Conv2D')?.gradFunc(dz, [x, filter], attrs) as Record<string, () => tf.Tensor>;
-      return { x: conv.x, filter: conv.filter, bias: () => tf.sum(dz, [0, 1, 2]) };
+      const sums = masked instanceof tf.Tensor ? masked : dz;
+      return { x: conv.x, filter: conv.filter, bias: () => tf.sum(sums, [0, 1, 2]) };
     },
   });
 }

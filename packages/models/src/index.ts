@@ -19,6 +19,7 @@ export {
 } from './encoders.js';
 export { type Conv2DArgs, conv2d } from './conv2d-layer.js';
 export { registerFusedConv2DGradient } from './fused-conv2d-gradient.js';
+export { type MaxPooling2DArgs, maxPooling2d } from './max-pooling2d-layer.js';
 export { LogitScale } from './logit-scale.js';
 export { createTextProjection, SmallTextEncoder, type TextEncoderConfig, Vocabulary } from './text-towers.js';
 export {
