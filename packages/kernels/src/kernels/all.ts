@@ -25,6 +25,7 @@ import { splitVConfig } from './SplitV.js';
 import { sumConfig } from './Sum.js';
 import { tileConfig } from './Tile.js';
 import { transposeConfig } from './Transpose.js';
+import { batchNormApplyConfig } from './XclrBatchNormApply.js';
 import { batchNormGradConfig } from './XclrBatchNormGrad.js';
 import { channelMomentsConfig } from './XclrChannelMoments.js';
 import { reluGradConfig } from './XclrReluGrad.js';
@@ -48,6 +49,7 @@ export const WASM_KERNELS: readonly WasmKernelPatch[] = [
   reluGradConfig,
   softTargetCrossEntropyConfig,
   channelMomentsConfig,
+  batchNormApplyConfig,
   batchNormGradConfig,
   sliceConfig,
   splitVConfig,

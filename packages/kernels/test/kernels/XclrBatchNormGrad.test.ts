@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BATCH_NORM_GRAD, CHANNEL_MOMENTS } from '../../src/index.js';
 import { useWasmKernels } from '../backends.js';
-import { nearOrWhy, referenceGrad } from '../batch-norm-reference.js';
+import { nearOrWhy, referenceGrad, rowGroups } from '../batch-norm-reference.js';
 
 // XclrBatchNormGrad on wasm (this package's kernel) against a float64 reference of
 // training-mode batch norm's gradients, and against tfjs's autodiff of tf.moments + tf.batchNorm
@@ -80,5 +80,28 @@ describe('batch-norm gradients on wasm (two passes) match references', () => {
       /XclrBatchNormGrad needs .* dy float32 \[16,8\], x float32 \[16,12\]/,
     );
     tf.dispose([x, scale]);
+  });
+
+  it('with groups: each group with its own statistics, as separate calls; scale and offset gradients summed', async () => {
+    await tf.setBackend('wasm');
+    const shape = [6, 5, 5, 12];
+    for (const groups of [2, 3]) {
+      const x = tf.add(tf.randomNormal(shape, 0.5, 2, 'float32', 21), tf.reshape(tf.range(0, 6), [6, 1, 1, 1]));
+      const dy = tf.randomNormal(shape, 0, 1, 'float32', 22);
+      const scale = tf.randomNormal([12], 1, 0.5, 'float32', 23);
+      const [mean, variance] = tf.engine().runKernel(CHANNEL_MOMENTS, { x }, { groups }) as tf.Tensor[];
+      const [dx, dScale, dOffset] = tf
+        .engine()
+        .runKernel(BATCH_NORM_GRAD, { dy, x, mean, variance, scale }, { varianceEpsilon: EPSILON, groups }) as tf.Tensor[];
+      const [xs, dys, ss] = [await x.data<'float32'>(), await dy.data<'float32'>(), await scale.data<'float32'>()];
+      const parts = rowGroups(xs, 12, groups).map((xPart, g) => referenceGrad(rowGroups(dys, 12, groups)[g], xPart, ss, EPSILON));
+      const wantDx = Float64Array.from(parts.flatMap((p) => Array.from(p.dx)));
+      const sum = (key: 'dScale' | 'dOffset') =>
+        Float64Array.from({ length: 12 }, (_, c) => parts.reduce((a, p) => a + p[key][c], 0));
+      expect(nearOrWhy(await dx.data<'float32'>(), wantDx, 1e-4)).toBeNull();
+      expect(nearOrWhy(await dScale.data<'float32'>(), sum('dScale'), 1e-4)).toBeNull();
+      expect(nearOrWhy(await dOffset.data<'float32'>(), sum('dOffset'), 1e-4)).toBeNull();
+      tf.dispose([x, dy, scale, mean, variance, dx, dScale, dOffset]);
+    }
   });
 });

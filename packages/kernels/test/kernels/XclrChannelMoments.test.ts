@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL_MOMENTS } from '../../src/index.js';
 import { useWasmKernels } from '../backends.js';
-import { nearOrWhy, referenceMoments } from '../batch-norm-reference.js';
+import { nearOrWhy, referenceGroupMoments, referenceMoments } from '../batch-norm-reference.js';
 
 // XclrChannelMoments on wasm (this package's kernel) against a float64 reference.
 beforeAll(useWasmKernels);
@@ -49,5 +49,29 @@ describe('channel moments on wasm (one pass) match a float64 reference', () => {
     expect(tf.engine().backend.numDataIds()).toBe(before);
     expect(() => moments(tf.zeros([0, 4]))).toThrow(/XclrChannelMoments needs a non-empty float32 x .* \[0,4\]/);
     x.dispose();
+  });
+
+  it('with groups: each group of rows its own statistics, [groups, C]', async () => {
+    await tf.setBackend('wasm');
+    for (const [shape, groups] of [
+      [[6, 5, 5, 12], 2],
+      [[6, 3, 7], 3],
+    ] as [number[], number][]) {
+      const channels = shape.at(-1)!;
+      // the groups far apart, so statistics mixed across them would show
+      const x = tf.add(
+        tf.randomNormal(shape, 0, 2, 'float32', 5),
+        tf.reshape(tf.range(0, shape[0]), [shape[0], ...shape.slice(1).map(() => 1)]),
+      );
+      const [mean, variance] = tf.engine().runKernel(CHANNEL_MOMENTS, { x }, { groups }) as tf.Tensor[];
+      expect(mean.shape).toEqual([groups, channels]);
+      const want = referenceGroupMoments(await x.data<'float32'>(), channels, groups);
+      expect(nearOrWhy(await mean.data<'float32'>(), want.mean, 1e-5, 1e-5)).toBeNull();
+      expect(nearOrWhy(await variance.data<'float32'>(), want.variance, 1e-5)).toBeNull();
+      tf.dispose([x, mean, variance]);
+    }
+    expect(() => tf.engine().runKernel(CHANNEL_MOMENTS, { x: tf.zeros([5, 4]) }, { groups: 2 })).toThrow(
+      /rows in 2 equal groups, got float32 \[5,4\]/,
+    );
   });
 });
