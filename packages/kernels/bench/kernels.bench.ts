@@ -290,8 +290,11 @@ function compareRoutes(name: string, before: [string, NativeSessions], after: [s
   const b = tf.randomNormal([128, 8192]);
   compareRoutes('product 2048 × 128 × 8192 (64 MB out)', whole, blocks, () => tf.matMul(a, b));
   tf.dispose([a, b]);
-  const conv: [string, NativeSessions] = ['NCHWc', withLimits({ im2colMaxPixels: 0 })];
-  const im2col: [string, NativeSessions] = ['im2col + Gemm', withLimits({ im2colMaxPixels: Number.POSITIVE_INFINITY })];
+  const conv: [string, NativeSessions] = ['NCHWc', withLimits({ im2colMaxPixels: 0, filterGradientIm2colMaxPixels: 0 })];
+  const im2col: [string, NativeSessions] = [
+    'im2col + Gemm',
+    withLimits({ im2colMaxPixels: Number.POSITIVE_INFINITY, filterGradientIm2colMaxPixels: Number.POSITIVE_INFINITY }),
+  ];
   for (const [name, xs, fs_, pad] of [CONVNET_SECOND, ...RESNET_STAGES]) {
     const x = tf.randomNormal(xs) as tf.Tensor4D;
     const w = tf.randomNormal(fs_) as tf.Tensor4D;

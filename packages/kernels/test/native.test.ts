@@ -37,6 +37,7 @@ const withoutThresholds = (im2col = false, nchwc = true) =>
     convMinChannels: 0,
     convMinMacs: 0,
     im2colMaxPixels: im2col ? Number.POSITIVE_INFINITY : 0,
+    filterGradientIm2colMaxPixels: im2col ? Number.POSITIVE_INFINITY : 0,
     nchwcConv: nchwc,
     nchwcFilterGradient: nchwc,
   });
@@ -192,7 +193,11 @@ describe('routing', () => {
 
   it('small maps: a convolution and a filter gradient each as one Gemm over the batch', async () => {
     const previous = setNativeEngine(
-      new NativeSessions((defaultEngine as NativeSessions).runtime, { ...withoutThresholds().limits, im2colMaxPixels: 36 }),
+      new NativeSessions((defaultEngine as NativeSessions).runtime, {
+        ...withoutThresholds().limits,
+        im2colMaxPixels: 36,
+        filterGradientIm2colMaxPixels: 36,
+      }),
     );
     try {
       const engine = nativeEngine() as NativeSessions;

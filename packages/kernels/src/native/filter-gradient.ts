@@ -96,7 +96,7 @@ export function filterGradientOnNative(
   if (n * g.ho * g.wo * g.fh * g.fw * c * o < sessions.limits.filterGradientMinMacs) return null;
   const stride1 = g.sh === 1 && g.sw === 1;
   const patchFloats = n * g.ho * g.wo * g.fh * g.fw * c;
-  const smallMap = g.ho * g.wo <= sessions.limits.im2colMaxPixels;
+  const smallMap = g.ho * g.wo <= sessions.limits.filterGradientIm2colMaxPixels;
   // Larger maps: the NCHWc kernels where the batch and output channels are whole blocks (first
   // layers and strided ones included: it measured as fast as im2col there or faster).
   const nchwc = !smallMap && sessions.limits.nchwcFilterGradient ? filterGradientOnNchwc(sessions, backend, x, dy, g) : null;

@@ -28,6 +28,8 @@ export interface NativeLimits {
    * one small product per image.
    */
   im2colMaxPixels: number;
+  /** The same for filter gradients: outputs of at most this many pixels per image. */
+  filterGradientIm2colMaxPixels: number;
   /**
    * Convolutions whose input has a multiple of 4 channels, at least one block of them, on MLAS's
    * blocked-channel (NCHWc) kernels instead of onnxruntime's generic Conv (false: generic Conv).
@@ -36,13 +38,13 @@ export interface NativeLimits {
   /**
    * Stride-1 input gradients of at most this many pixels per image run as the forward route of
    * small maps (im2colMaxPixels), larger ones on the NCHWc kernels: at 8 × 8 those were faster for
-   * input gradients, level for forward convolutions and filter gradients.
+   * input gradients, level for filter gradients.
    */
   inputGradientIm2colMaxPixels: number;
   /**
    * Filter gradients of layers whose batch and output channels are whole NCHWc blocks as one
    * convolution on those kernels (the batch as its reduction) instead of a Gemm per filter tap or
-   * im2col and one Gemm. Small maps keep im2col (im2colMaxPixels).
+   * im2col and one Gemm. Small maps keep im2col (filterGradientIm2colMaxPixels).
    */
   nchwcFilterGradient: boolean;
   /**
@@ -73,7 +75,8 @@ export const DEFAULT_NATIVE_LIMITS: NativeLimits = {
   convMinChannels: 32,
   convMinMacs: 1 << 27,
   outputBlockBytes: 16 * 2 ** 20,
-  im2colMaxPixels: 64,
+  im2colMaxPixels: 16,
+  filterGradientIm2colMaxPixels: 64,
   nchwcConv: true,
   inputGradientIm2colMaxPixels: 16,
   nchwcFilterGradient: true,
