@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { takesBatchGroups } from './batch-normalization-layer.js';
 import { createEncoder, createProjectionHead, type EncoderConfig, encoderWidth, type ProjectionHeadConfig } from './encoders.js';
 
 export interface ContrastiveModelConfig {
@@ -25,6 +26,19 @@ export function isBatchDependent(model: tfl.LayersModel): boolean {
   );
 }
 
+/**
+ * Whether every batch-dependent layer of `model` normalises groups of a batch on its own
+ * statistics (this package's batchNormalization: `batchGroups`), so equal groups of one batch
+ * give what separate calls would.
+ */
+function takesBatchGroupsThroughout(model: tfl.LayersModel): boolean {
+  return model.layers.every((l) =>
+    'layers' in l
+      ? takesBatchGroupsThroughout(l as tfl.LayersModel)
+      : !BATCH_DEPENDENT_LAYERS.has(l.getClassName()) || takesBatchGroups(l),
+  );
+}
+
 export class ContrastiveModel {
   readonly encoder: tfl.LayersModel;
   readonly head: tfl.LayersModel | null;
@@ -33,6 +47,11 @@ export class ContrastiveModel {
    * would then mix their statistics, so `projectViews` encodes them one at a time.
    */
   readonly batchDependent: boolean;
+  /**
+   * Whether each batch-dependent layer can normalise the two views of a batch apart within one
+   * pass (this package's batchNormalization), so `projectViews` encodes them in one pass anyway.
+   */
+  readonly viewsInOnePass: boolean;
 
   constructor(
     readonly config: ContrastiveModelConfig,
@@ -41,25 +60,37 @@ export class ContrastiveModel {
     this.encoder = createEncoder(config.encoder, seed);
     this.head = config.head ? createProjectionHead(encoderWidth(config.encoder), config.head, seed) : null;
     this.batchDependent = isBatchDependent(this.encoder) || (this.head != null && isBatchDependent(this.head));
+    this.viewsInOnePass =
+      !this.batchDependent ||
+      (takesBatchGroupsThroughout(this.encoder) && (this.head == null || takesBatchGroupsThroughout(this.head)));
   }
 
   /** Embeddings for the loss (training mode: batch norm uses batch statistics). */
   project(images: tf.Tensor4D, training = true): tf.Tensor2D {
-    const features = this.encoder.apply(images, { training }) as tf.Tensor2D;
-    return this.head ? (this.head.apply(features, { training }) as tf.Tensor2D) : features;
+    return this.projectGroups(images, training, 1);
+  }
+
+  /** `project` with batch norm normalising `groups` equal groups of the batch apart. */
+  private projectGroups(images: tf.Tensor4D, training: boolean, groups: number): tf.Tensor2D {
+    const kwargs = groups === 1 ? { training } : { training, batchGroups: groups };
+    const features = this.encoder.apply(images, kwargs) as tf.Tensor2D;
+    return this.head ? (this.head.apply(features, kwargs) as tf.Tensor2D) : features;
   }
 
   /**
-   * Embeddings of two views of a batch, `[project(a), project(b)]`. Where no layer depends on the
-   * batch (see `batchDependent`) and the views have one shape, both go through the model as one
-   * batch of 2N: the same values and gradients with half the kernels, each twice as large (a
-   * shorter MLP training step on the wasm backend: packages/models/README.md).
+   * Embeddings of two views of a batch, `[project(a), project(b)]`. Where the views have one shape
+   * and no layer depends on the batch (see `batchDependent`), or each such layer normalises the
+   * two halves of a batch apart (this package's batchNormalization: see `viewsInOnePass`), both go
+   * through the model as one batch of 2N: the same values, gradients and moving statistics with
+   * half the kernels, each twice as large (shorter MLP and ResNet-18 training steps on the wasm
+   * backend: packages/models/README.md).
    */
   projectViews(a: tf.Tensor4D, b: tf.Tensor4D, training = true): [tf.Tensor2D, tf.Tensor2D] {
     const sameShape = a.shape.every((d, i) => d === b.shape[i]);
-    if ((training && this.batchDependent) || !sameShape) return [this.project(a, training), this.project(b, training)];
+    const grouped = training && this.batchDependent;
+    if (!sameShape || (grouped && !this.viewsInOnePass)) return [this.project(a, training), this.project(b, training)];
     return tf.tidy(() => {
-      const both = this.project(tf.concat([a, b]) as tf.Tensor4D, training);
+      const both = this.projectGroups(tf.concat([a, b]) as tf.Tensor4D, training, grouped ? 2 : 1);
       return tf.split(both, 2) as [tf.Tensor2D, tf.Tensor2D];
     });
   }

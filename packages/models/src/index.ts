@@ -2,6 +2,7 @@
 // subpath `@xclr/models/checkpoint`.
 export { type BatchNormalizationArgs, batchNormalization } from './batch-normalization-layer.js';
 export {
+  BATCH_NORM_APPLY_KERNEL,
   BATCH_NORM_GRAD_KERNEL,
   batchNormTraining,
   CHANNEL_MOMENTS_KERNEL,

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { ContrastiveModel, createEncoder, encoderWidth } from '../src/index.js';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { takesBatchGroups } from '../src/batch-normalization-layer.js';
+import { batchNormalization, ContrastiveModel, createEncoder, encoderWidth } from '../src/index.js';
 
 describe('encoders', () => {
   it('MLP 784-512-512-128: shapes and parameter count', () => {
@@ -71,20 +73,39 @@ describe('encoders', () => {
       }
     });
 
-    it('encodes the views one at a time through batch norm, whose statistics one pass would mix', () => {
-      const model = new ContrastiveModel(
-        { encoder: { type: 'mlp', inputShape: [8, 8, 1], hidden: [16] }, head: { hidden: 16, output: 8 } },
-        3,
-      );
-      expect(model.batchDependent).toBe(true);
+    it('encodes both views in one pass through batch norm, each view on its own statistics: same values, gradients, moving statistics', async () => {
+      const config = {
+        encoder: { type: 'mlp' as const, inputShape: [8, 8, 1] as [number, number, number], hidden: [16] },
+        head: { hidden: 16, output: 8 },
+      };
+      const [one, two] = [new ContrastiveModel(config, 3), new ContrastiveModel(config, 3)];
+      expect(one.batchDependent).toBe(true);
+      expect(one.viewsInOnePass).toBe(true);
       const [a, b] = views();
-      const [za, zb] = model.projectViews(a, b);
-      close(za, model.project(a));
-      close(zb, model.project(b));
-      // One pass really would differ: the head's batch norm would see all 12 rows.
-      const mixed = model.project(tf.concat([a, b]) as tf.Tensor4D);
+      const loss = (za: tf.Tensor, zb: tf.Tensor) => tf.sum(tf.mul(tf.square(za), tf.add(zb, 1))) as tf.Scalar;
+      const grouped = tf.variableGrads(() => loss(...one.projectViews(a, b)), one.trainableWeights);
+      const apart = tf.variableGrads(() => loss(two.project(a), two.project(b)), two.trainableWeights);
+      close(grouped.value, apart.value);
+      for (const [k, name] of Object.keys(apart.grads).entries())
+        close(grouped.grads[Object.keys(grouped.grads)[k]], apart.grads[name]);
+      // the moving averages took view A's statistics, then view B's
+      const moving = (m: ContrastiveModel) =>
+        m.head!.layers.filter((l) => l.getClassName() === 'BatchNormalization').flatMap((l) => l.getWeights());
+      for (const [k, w] of moving(one).entries()) close(w, moving(two)[k]);
+      const profile = await tf.profile(() => one.projectViews(a, b));
+      expect(profile.kernels.filter((k) => k.name === 'Concat')).toHaveLength(1);
+      // One pass without groups really would differ: the head's batch norm would see all 12 rows.
+      const mixed = one.project(tf.concat([a, b]) as tf.Tensor4D);
+      const [za] = one.projectViews(a, b);
       expect(tf.max(tf.abs(tf.sub(tf.slice(mixed, 0, 6), za))).dataSync()[0]).toBeGreaterThan(1e-3);
-      model.dispose();
+      one.dispose();
+      two.dispose();
+    });
+
+    it("leaves tfjs-layers' own batch norm to one view at a time (it has no groups)", () => {
+      expect(takesBatchGroups(tfl.layers.batchNormalization({}))).toBe(false);
+      expect(takesBatchGroups(batchNormalization({}))).toBe(true);
+      expect(takesBatchGroups(batchNormalization({ axis: 1 }))).toBe(false);
     });
   });
 });

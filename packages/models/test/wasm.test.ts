@@ -2,7 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { useFastestBackend } from '@xclr/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BATCH_NORM_GRAD_KERNEL, batchNormalization, CHANNEL_MOMENTS_KERNEL, conv2d } from '../src/index.js';
+import {
+  BATCH_NORM_APPLY_KERNEL,
+  BATCH_NORM_GRAD_KERNEL,
+  batchNormalization,
+  CHANNEL_MOMENTS_KERNEL,
+  conv2d,
+} from '../src/index.js';
 
 // On wasm, @xclr/kernels registers the batch-norm kernels these layers call: the same outputs,
 // gradients and moving statistics as tfjs-layers' own layers computed on the cpu backend.
@@ -75,6 +81,38 @@ describe('the layers on wasm take @xclr/kernels and match tfjs-layers on cpu', (
     const wasm = await onBackend('wasm', () => conv2d(args), [2, 9, 9, 4], [2, 7, 7, 8], seeded);
     expect(wasm.kernels).toContain('FusedConv2D');
     expect(wasm.kernels).not.toContain('Relu');
+    expectClose(wasm.out, cpu.out, 1e-4);
+  });
+
+  it('batchNormalization with batchGroups 2 over [8, 5, 5, 16]: XclrBatchNormApply; each half as its own call on cpu', async () => {
+    const args = { momentum: 0.9, epsilon: 1e-5 };
+    const shape = [8, 5, 5, 16];
+    const pass = async (backend: string, make: () => tfl.layers.Layer, run: (l: tfl.layers.Layer, a: tf.Tensor) => tf.Tensor) => {
+      await tf.setBackend(backend);
+      const layer = make();
+      const x = tf.add(tf.randomNormal(shape, 1, 2, 'float32', 21), tf.reshape(tf.range(0, 8), [8, 1, 1, 1]));
+      layer.build(x.shape);
+      layer.setWeights(seeded(layer.getWeights().map((t) => t.shape)));
+      const w = tf.randomNormal(shape, 0, 1, 'float32', 22);
+      const profile = await tf.profile(() => [run(layer, x)]);
+      const out = tf.tidy(() => {
+        const vars = layer.trainableWeights.map((v) => (v as unknown as { val: tf.Variable }).val);
+        const f = (a: tf.Tensor) => tf.sum(tf.mul(run(layer, a), w));
+        const dx = tf.grad(f)(x);
+        const { value, grads } = tf.variableGrads(() => f(x) as tf.Scalar, vars);
+        return [value, dx, ...vars.map((v) => grads[v.name]), ...layer.getWeights()].map((t) => t.dataSync() as Float32Array);
+      });
+      return { out, kernels: profile.kernels.map((k) => k.name) };
+    };
+    const halves = (l: tfl.layers.Layer, a: tf.Tensor) =>
+      tf.concat(tf.split(a, 2).map((h) => l.apply(h, { training: true }) as tf.Tensor));
+    const cpu = await pass('cpu', () => tfl.layers.batchNormalization(args), halves);
+    const wasm = await pass(
+      'wasm',
+      () => batchNormalization(args),
+      (l, a) => l.apply(a, { training: true, batchGroups: 2 }) as tf.Tensor,
+    );
+    expect(wasm.kernels).toEqual(expect.arrayContaining([CHANNEL_MOMENTS_KERNEL, BATCH_NORM_APPLY_KERNEL]));
     expectClose(wasm.out, cpu.out, 1e-4);
   });
 });
