@@ -177,7 +177,7 @@ export async function benchTrainStep(
     stepsPerSecond: 1000 / median,
     samplesPerSecond: (1000 * n) / median,
     medianStepMs: median,
-    viewsInOnePass: !options.chunk && !model.batchDependent,
+    viewsInOnePass: !options.chunk && model.viewsInOnePass,
     pageFaultsPerStep,
     ...(kernels ? { kernels } : {}),
   };
