@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { envWithMallocTuning } from './malloc-tuning.js';
+import { missingV8Flags } from './v8-flags.js';
 
 /** Set in the relaunched child's environment: only such a child ties its life to the parent's IPC channel. */
 const RELAUNCHED = 'XCLR_RELAUNCHED';
@@ -11,9 +12,10 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 /**
  * For an application's entry point: runs the same command (`process.execArgv`, `process.argv`)
  * again in a child process with the training malloc settings (TRAINING_MALLOC_TUNABLES; glibc
- * reads them only when a process starts) and resolves to the child's exit code. Returns null
- * where this process already has them, needs none or opted out (`XCLR_MALLOC_TUNING=0`): go on
- * in-process.
+ * reads them only when a process starts) and the training V8 flags (TRAINING_V8_FLAGS; V8 reads
+ * them when it sets up its heap), and resolves to the child's exit code. Returns null where this
+ * process already has both, needs none or opted out of each (`XCLR_MALLOC_TUNING=0`,
+ * `XCLR_V8_FLAGS=0`): go on in-process.
  *
  * The pid a user or scheduler sees is this process's, so it stands for the child: SIGINT, SIGTERM
  * and SIGHUP sent to it are passed on (the child runs in its own process group, so a Ctrl-C in the
@@ -25,12 +27,13 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
  */
 export function relaunchWithMallocTuning(): Promise<number> | null {
   const env = envWithMallocTuning();
-  if (env == null) {
+  const flags = missingV8Flags();
+  if (env == null && flags.length === 0) {
     exitWithParent();
     return null;
   }
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    env: { ...env, [RELAUNCHED]: '1' },
+  const child = spawn(process.execPath, [...flags, ...process.execArgv, ...process.argv.slice(1)], {
+    env: { ...(env ?? process.env), [RELAUNCHED]: '1' },
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     detached: true,
   });
@@ -43,7 +46,8 @@ export function relaunchWithMallocTuning(): Promise<number> | null {
     child.on('error', (err) => {
       restore();
       process.stderr.write(
-        `could not start ${process.execPath} again with GLIBC_TUNABLES (${err.message}); XCLR_MALLOC_TUNING=0 runs without\n`,
+        `could not start ${process.execPath} again with the training settings (${err.message}); ` +
+          'XCLR_MALLOC_TUNING=0 XCLR_V8_FLAGS=0 runs without\n',
       );
       resolve(1);
     });

@@ -1,7 +1,15 @@
 import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { envWithMallocTuning, MALLOC_TUNING_OPT_OUT, mallocTuning, TRAINING_MALLOC_TUNABLES } from '../src/index.js';
+import {
+  envWithMallocTuning,
+  MALLOC_TUNING_OPT_OUT,
+  mallocTuning,
+  missingV8Flags,
+  TRAINING_MALLOC_TUNABLES,
+  TRAINING_V8_FLAGS,
+  V8_FLAGS_OPT_OUT,
+} from '../src/index.js';
 import { mallocTuningNote } from '../src/malloc-tuning.js';
 
 const glibc = mallocTuning().libc === 'glibc';
@@ -10,7 +18,8 @@ const child = fileURLToPath(new URL('./fixtures/relaunch-child.ts', import.meta.
 
 /** Runs the relaunching fixture with `env` (on top of PATH only); its exit code and report. */
 function runChild(env: NodeJS.ProcessEnv, code: number) {
-  return new Promise<{ code: number | null; report: { tunables: string | null; args: string[] } }>((resolve, reject) => {
+  type Report = { tunables: string | null; execArgv: string[]; relaunched: boolean; args: string[] };
+  return new Promise<{ code: number | null; report: Report }>((resolve, reject) => {
     execFile(
       tsx,
       [child, String(code), 'extra arg'],
@@ -42,19 +51,26 @@ describe.runIf(glibc)('glibc malloc settings for training', () => {
     expect(mallocTuningNote({ [MALLOC_TUNING_OPT_OUT]: '0' })).toBeNull();
   });
 
-  it('relaunches a program with them, passing arguments and the exit code through', async () => {
+  it('relaunches a program with them and the V8 flags, passing arguments and the exit code through', async () => {
     const { code, report } = await runChild({}, 7);
     expect(code).toBe(7);
     expect(report.tunables).toBe(TRAINING_MALLOC_TUNABLES);
+    expect(report.execArgv).toEqual(expect.arrayContaining([...TRAINING_V8_FLAGS]));
+    expect(report.relaunched).toBe(true);
     expect(report.args).toEqual(['7', 'extra arg']);
   });
 
-  it('runs in-process where they are set or the user opted out', async () => {
-    const set = await runChild({ GLIBC_TUNABLES: TRAINING_MALLOC_TUNABLES }, 3);
+  it('runs in-process where both are set or the user opted out of each', async () => {
+    const both = { GLIBC_TUNABLES: TRAINING_MALLOC_TUNABLES, NODE_OPTIONS: TRAINING_V8_FLAGS.join(' ') };
+    const set = await runChild(both, 3);
     expect(set.code).toBe(3);
-    expect(set.report.tunables).toBe(TRAINING_MALLOC_TUNABLES);
-    const optedOut = await runChild({ [MALLOC_TUNING_OPT_OUT]: '0' }, 0);
-    expect(optedOut.report.tunables).toBeNull();
+    expect(set.report).toMatchObject({ tunables: TRAINING_MALLOC_TUNABLES, relaunched: false });
+    const optedOut = await runChild({ [MALLOC_TUNING_OPT_OUT]: '0', [V8_FLAGS_OPT_OUT]: '0' }, 0);
+    expect(optedOut.report).toMatchObject({ tunables: null, relaunched: false });
+    // the malloc settings in place, the V8 flags missing: a relaunch for those alone
+    const flagsOnly = await runChild({ GLIBC_TUNABLES: TRAINING_MALLOC_TUNABLES }, 0);
+    expect(flagsOnly.report.relaunched).toBe(true);
+    expect(flagsOnly.report.execArgv).toEqual(expect.arrayContaining([...TRAINING_V8_FLAGS]));
   });
 });
 
@@ -109,6 +125,17 @@ describe.runIf(glibc)('the relaunching parent stands for its child', () => {
     await run.exited;
     for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
     expect(alive(pid)).toBe(false);
+  });
+});
+
+describe('V8 flags for training', () => {
+  it('are missing unless given on the command line or in NODE_OPTIONS (any value), or opted out', () => {
+    const flag = TRAINING_V8_FLAGS[0];
+    expect(missingV8Flags([], {})).toEqual(process.platform === 'win32' ? [] : [...TRAINING_V8_FLAGS]);
+    expect(missingV8Flags([flag], {})).toEqual([]);
+    expect(missingV8Flags(['--max-semi-space-size=8'], {})).toEqual([]);
+    expect(missingV8Flags([], { NODE_OPTIONS: `--conditions=x ${flag}` })).toEqual([]);
+    expect(missingV8Flags([], { [V8_FLAGS_OPT_OUT]: '0' })).toEqual([]);
   });
 });
 
