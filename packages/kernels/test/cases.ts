@@ -152,6 +152,7 @@ export const REDUCE_CASES: [number[], number | number[], boolean][] = [
   [[301, 9], 0, false],
   [[16, 32, 32, 24], [0, 1, 2], false],
   [[64, 40, 40, 8], [0, 1, 2], false], // windows of 51,200 rows
+  [[5, 7, 9, 12], [0, 1, 2], true], // channels in fours: SIMD column sums, 315 rows (2 blocks and 59 rows)
   [[3, 70001, 2], [0, 1], false], // one window of 210,003 rows (an odd count)
   [[6, 7, 8], [0, 2], false],
   [[6, 7, 8], -1, true],

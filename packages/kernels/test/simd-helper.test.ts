@@ -19,12 +19,13 @@ describe('SIMD loops in two shares on the threaded heap', () => {
       reluGrad: true,
       batchNormGrad: true,
       blockGradientAsFilter: true,
+      columnSums: true,
       adam: true,
     });
     // each case ran once with the helper: 2 pooling gradients (the odd 11 × 11 map included), 1 ReLU
-    // gradient, 1 batch-norm pass, 1 re-blocking, 2 Adam steps, the failing job, then one more ReLU
-    // gradient
-    expect(report.jobs).toBe(9);
+    // gradient, 1 batch-norm pass, 1 re-blocking, 1 column sum, 2 Adam steps, the failing job,
+    // then one more ReLU gradient
+    expect(report.jobs).toBe(10);
     expect(report.failure).toMatch(/SIMD helper thread failed in reluGrad: .*out of bounds/);
     expect(report.sameAfterFailure).toBe(true);
   }, 300_000);

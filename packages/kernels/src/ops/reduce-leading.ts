@@ -1,13 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { asHeapBackend } from '../core/heap.js';
 import type { Attrs, KernelCall, TensorInfo } from '../core/kernel-call.js';
+import { inTwoShares } from '../simd/simd-helper.js';
+import { heapSimdKernels, type SimdKernels } from '../simd/simd-kernels.js';
 
 // Sum and Mean over leading axes ([N, H, W, C] → [C]: every bias gradient, every batch-norm
 // statistic and its gradient). The stock wasm kernels reduce innermost axes only and transpose
-// the whole tensor first; a JavaScript loop over the heap was faster but still slow. XNNPACK's
-// average pooling reduces the same tensor viewed as an image [1, parts, rows / parts, C] with a
-// window of a whole row, each part on its own thread, faster still. It accumulates in float32,
-// as XNNPACK and PyTorch do. Timings: packages/kernels/README.md, "What it changes on wasm".
+// the whole tensor first; a JavaScript loop over the heap was faster but still slow. Where C is a
+// multiple of 4, SIMD column sums over blocks of rows (float32 within a block, the blocks' sums
+// added in float64), blocks in two shares where the SIMD helper runs: one pass. Otherwise
+// XNNPACK's average pooling reduces the same tensor viewed as an image [1, parts, rows / parts, C]
+// with a window of a whole row, each part on its own thread, accumulating in float32.
+// Timings: packages/kernels/README.md, "What it changes on wasm".
 
 /** Reduces over leading axes with XNNPACK average pooling; `null` leaves other reductions to the stock kernel. */
 export function reduceLeadingAxes(call: KernelCall, x: TensorInfo, attrs: Attrs, kind: 'sum' | 'mean'): TensorInfo | null {
@@ -20,6 +24,15 @@ export function reduceLeadingAxes(call: KernelCall, x: TensorInfo, attrs: Attrs,
   const cols = tf.util.sizeFromShape(kept);
   const outShape = keepDims ? [...axes.map(() => 1), ...kept] : kept;
   if (rows === 0 || cols === 0) return null;
+  const heap = asHeapBackend(call.backend);
+  const simd = cols % 4 === 0 ? heapSimdKernels(heap) : null;
+  if (simd != null) {
+    const sums = columnSums(call, simd, x, rows, cols);
+    const out = heap.makeOutput(outShape, 'float32');
+    const to = heap.typedArrayFromHeap(out);
+    for (let c = 0; c < cols; c++) to[c] = kind === 'mean' ? sums[c] / rows : sums[c];
+    return out;
+  }
   // Two halves reduce on two threads; their means are then averaged (a 2-row window).
   const parts = rows % 2 === 0 && rows >= 64 ? 2 : 1;
   const pool = (input: TensorInfo, height: number, width: number, window: [number, number]) =>
@@ -31,10 +44,39 @@ export function reduceLeadingAxes(call: KernelCall, x: TensorInfo, attrs: Attrs,
   let mean = pool(x, parts, rows / parts, [1, rows / parts]);
   if (parts > 1) mean = pool(mean, parts, 1, [parts, 1]);
   if (kind === 'mean') return call.final('Reshape', { x: mean }, { shape: outShape });
-  const heap = asHeapBackend(call.backend);
   const out = heap.makeOutput(outShape, 'float32');
   const from = heap.typedArrayFromHeap(mean);
   const to = heap.typedArrayFromHeap(out);
   for (let c = 0; c < cols; c++) to[c] = from[c] * rows;
   return out;
+}
+
+/** Rows summed in float32 by one SIMD call before the blocks' sums go into float64. */
+const BLOCK_ROWS = 128;
+
+/** Each column's sum of the [rows, cols] matrix `x` (cols a multiple of 4), in float64. */
+function columnSums(call: KernelCall, simd: SimdKernels, x: TensorInfo, rows: number, cols: number): Float64Array {
+  const heap = asHeapBackend(call.backend);
+  const blocks = Math.ceil(rows / BLOCK_ROWS);
+  const whole = Math.floor(rows / BLOCK_ROWS);
+  const partials = heap.typedArrayFromHeap(call.track(heap.makeOutput([blocks, cols], 'float32'))) as Float32Array;
+  partials.fill(0);
+  const src = heap.typedArrayFromHeap(x).byteOffset;
+  const [rowBytes, blockBytes] = [cols * 4, BLOCK_ROWS * cols * 4];
+  inTwoShares(heap, whole, blockBytes, (first, count) => ({
+    name: 'channelBlockSums',
+    args: [src + first * blockBytes, partials.byteOffset + first * rowBytes, count, BLOCK_ROWS, rowBytes],
+  }));
+  if (whole < blocks) {
+    simd.channelBlockSums(
+      src + whole * blockBytes,
+      partials.byteOffset + whole * rowBytes,
+      1,
+      rows - whole * BLOCK_ROWS,
+      rowBytes,
+    );
+  }
+  const sums = new Float64Array(cols);
+  for (let b = 0; b < blocks; b++) for (let c = 0; c < cols; c++) sums[c] += partials[b * cols + c];
+  return sums;
 }
