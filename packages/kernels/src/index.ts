@@ -11,3 +11,4 @@ export { FusedAdamOptimizer, fusedAdam } from './adam/fused-adam.js';
 export { ADAM_UPDATE } from './adam/adam-kernel.js';
 export { SOFT_TARGET_CROSS_ENTROPY } from './ops/soft-target-cross-entropy.js';
 export { BATCH_NORM_APPLY, BATCH_NORM_GRAD, CHANNEL_MOMENTS } from './ops/batch-norm-training.js';
+export { SUM_OF_SQUARES } from './ops/sum-of-squares.js';

@@ -26,6 +26,7 @@ export { createTextProjection, SmallTextEncoder, type TextEncoderConfig, Vocabul
 export {
   readStep,
   readStepSync,
+  SUM_OF_SQUARES_KERNEL,
   type StepResult,
   type StepTensors,
   type TrainStepOptions,

@@ -69,6 +69,17 @@ export function readStepSync(step: StepTensors): StepResult {
   }
 }
 
+/** `@xclr/kernels`' wasm kernel for Σ x² (one pass, no squared copy), used where it is registered. */
+export const SUM_OF_SQUARES_KERNEL = 'XclrSumOfSquares';
+
+/** Σ g², as tf.sum(tf.square(g)). */
+function sumOfSquares(g: tf.Tensor): tf.Scalar {
+  if (g.dtype === 'float32' && tf.getKernel(SUM_OF_SQUARES_KERNEL, tf.getBackend()) != null) {
+    return tf.engine().runKernel(SUM_OF_SQUARES_KERNEL, { x: g }) as tf.Scalar;
+  }
+  return tf.sum(tf.square(g));
+}
+
 /**
  * Shared end of a step: global norm, optional clipping, the update. Returns the loss and the norm
  * as tensors (call it inside a tidy that returns them).
@@ -79,7 +90,7 @@ export function applyGradients(value: tf.Scalar, grads: tf.NamedTensorMap, optio
     // A running sum rather than one addN: webgpu binds every addN input as a storage buffer, and
     // devices allow as few as 8 per shader stage (a ResNet has 60 gradients).
     const norm: tf.Scalar = tf.sqrt(
-      Object.values(grads).reduce<tf.Scalar>((total, g) => tf.add(total, tf.sum(tf.square(g))), tf.scalar(0)),
+      Object.values(grads).reduce<tf.Scalar>((total, g) => tf.add(total, sumOfSquares(g)), tf.scalar(0)),
     );
     let applied = grads;
     if (clipNorm !== undefined) {

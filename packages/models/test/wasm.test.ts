@@ -8,6 +8,8 @@ import {
   batchNormalization,
   CHANNEL_MOMENTS_KERNEL,
   conv2d,
+  SUM_OF_SQUARES_KERNEL,
+  trainStep,
 } from '../src/index.js';
 
 // On wasm, @xclr/kernels registers the batch-norm kernels these layers call: the same outputs,
@@ -114,5 +116,23 @@ describe('the layers on wasm take @xclr/kernels and match tfjs-layers on cpu', (
     );
     expect(wasm.kernels).toEqual(expect.arrayContaining([CHANNEL_MOMENTS_KERNEL, BATCH_NORM_APPLY_KERNEL]));
     expectClose(wasm.out, cpu.out, 1e-4);
+  });
+
+  it("a training step's gradient norm through XclrSumOfSquares: no Square kernel", async () => {
+    await tf.setBackend('wasm');
+    const v = tf.variable(tf.randomNormal([300, 100], 0, 1, 'float32', 51));
+    const w = tf.randomNormal([300, 100], 0, 1, 'float32', 52);
+    let gradNorm = 0;
+    const profile = await tf.profile(() => {
+      gradNorm = trainStep(() => tf.sum(tf.mul(v, w)) as tf.Scalar, { optimizer: tf.train.sgd(0), variables: [v] }).gradNorm;
+      return [];
+    });
+    const names = profile.kernels.map((k) => k.name);
+    expect(names).toContain(SUM_OF_SQUARES_KERNEL);
+    expect(names).not.toContain('Square');
+    // the gradient is w: its norm
+    const want = Math.sqrt((await w.data<'float32'>()).reduce((a, x) => a + x * x, 0));
+    expect(Math.abs(gradNorm - want)).toBeLessThan(1e-5 * want);
+    tf.dispose([v, w]);
   });
 });

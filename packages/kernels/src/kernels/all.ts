@@ -30,6 +30,7 @@ import { batchNormGradConfig } from './XclrBatchNormGrad.js';
 import { channelMomentsConfig } from './XclrChannelMoments.js';
 import { reluGradConfig } from './XclrReluGrad.js';
 import { softTargetCrossEntropyConfig } from './XclrSoftTargetCrossEntropy.js';
+import { sumOfSquaresConfig } from './XclrSumOfSquares.js';
 
 /** Every wasm training kernel, registered in this order by registerWasmKernels. */
 export const WASM_KERNELS: readonly WasmKernelPatch[] = [
@@ -51,6 +52,7 @@ export const WASM_KERNELS: readonly WasmKernelPatch[] = [
   channelMomentsConfig,
   batchNormApplyConfig,
   batchNormGradConfig,
+  sumOfSquaresConfig,
   sliceConfig,
   splitVConfig,
   concatConfig,

@@ -61,6 +61,11 @@ export interface SimdKernels extends SoftTargetLoops, ChannelLoops, BlockLoops {
    * for a row holding a NaN (as tfjs's cpu backend), −∞ for an empty row.
    */
   rowMaxes(x: number, out: number, rows: number, cols: number): void;
+  /**
+   * For each of `blocks` blocks of `blockBytes` bytes (a multiple of 16) from byte address x: the
+   * sums of squares of its four lanes, as 4 floats at out + 16 · block.
+   */
+  blockSquareSums(x: number, out: number, blocks: number, blockBytes: number): void;
   /** int32 → float32 over `bytes` bytes (a multiple of 16) from byte address x to out. */
   int32ToFloat32(x: number, out: number, bytes: number): void;
 }
@@ -220,6 +225,31 @@ const rowMaxes = rowReduce({
   scalarOp: op.f32Max,
 });
 
+// blockSquareSums(x, out, blocks, blockBytes): for each block of blockBytes bytes (a multiple of
+// 16), the four lanes' sums of squares at out + 16 · b; then b, i and the sum.
+const [QX, QOUT, QBLOCKS, QBYTES, QB, QI, QACC] = [0, 1, 2, 3, 4, 5, 6];
+const blockSquareSums: Bytes[] = [
+  [...op.i32Const(0), ...op.set(QB)],
+  ...whileBelow(QB, QBLOCKS, 1, [
+    [...op.v128Zero, ...op.set(QACC)],
+    [...op.i32Const(0), ...op.set(QI)],
+    ...whileBelow(QI, QBYTES, 16, [
+      [
+        ...op.get(QACC),
+        ...at(QX, QI),
+        ...op.v128Load(),
+        ...at(QX, QI),
+        ...op.v128Load(),
+        ...op.f32x4Mul,
+        ...op.f32x4Add,
+        ...op.set(QACC),
+      ],
+    ]),
+    [...op.get(QOUT), ...op.get(QB), ...op.i32Const(4), ...op.i32Shl, ...op.i32Add, ...op.get(QACC), ...op.v128Store()],
+    [...op.get(QX), ...op.get(QBYTES), ...op.i32Add, ...op.set(QX)],
+  ]),
+];
+
 // int32ToFloat32: parameters x, out, bytes; then i.
 const [CX, COUT, CBYTES, CI] = [0, 1, 2, 3];
 const int32ToFloat32: Bytes[] = [
@@ -269,6 +299,7 @@ export function simdModuleBytes(shared: boolean): Uint8Array {
         body: rowMaxes,
       },
       { name: 'int32ToFloat32', params: [I32, I32, I32], locals: [I32], body: int32ToFloat32 },
+      { name: 'blockSquareSums', params: [I32, I32, I32, I32], locals: [I32, I32, V128], body: blockSquareSums },
       ...SOFT_TARGET_LOOPS,
       ...CHANNEL_LOOPS,
       ...BLOCK_LOOPS,
