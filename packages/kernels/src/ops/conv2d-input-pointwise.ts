@@ -2,6 +2,8 @@ import { asHeapBackend } from '../core/heap.js';
 import { copyRun } from '../core/heap-copy.js';
 import type { KernelCall, TensorInfo } from '../core/kernel-call.js';
 import type { ConvGeometry } from '../core/phase-grid.js';
+import { inTwoShares } from '../simd/simd-helper.js';
+import { heapSimdKernels } from '../simd/simd-kernels.js';
 
 // Input gradient of a strided 1 × 1 convolution (ResNet's projection shortcuts): dY[n, y, x] · Wᵀ
 // lands on the one input pixel (y·s − top, x·s − left) that output pixel read, and every other
@@ -36,6 +38,30 @@ export function pointwiseInputGradient(
   const out = heap.typedArrayFromHeap(dx) as Float32Array;
   const rows = heap.typedArrayFromHeap(product) as Float32Array;
   out.fill(0);
+  // Whole rows of the stride grid inside the input (stride-2 'same' on even maps): SIMD copies of
+  // the rows, output rows in two shares (block-loops.ts); a JavaScript loop of one copy per pixel
+  // took several times as long on ResNet-18's first projection.
+  if (g.top === 0 && g.left === 0 && h === g.ho * g.sh && (g.wo - 1) * g.sw < w && (c * 4) % 32 === 0 && heapSimdKernels(heap)) {
+    const pixel = c * 4;
+    const step = { src: g.wo * pixel, dst: g.sh * w * pixel };
+    inTwoShares(heap, n * g.ho, 2 * step.src, (first, count) => ({
+      name: 'blockScatter',
+      args: [
+        rows.byteOffset + first * step.src,
+        out.byteOffset + first * step.dst,
+        count,
+        g.wo,
+        1,
+        pixel,
+        step.src,
+        step.dst,
+        pixel,
+        g.sw * pixel,
+        0,
+      ],
+    }));
+    return dx;
+  }
   for (let b = 0; b < n; b++) {
     for (let y = 0; y < g.ho; y++) {
       const iy = y * g.sh - g.top;
