@@ -1,7 +1,7 @@
 import type { HeapBackend } from '../core/heap.js';
 import type { TensorInfo } from '../core/kernel-call.js';
 import { inTwoShares } from '../simd/simd-helper.js';
-import { heapSimdKernels } from '../simd/simd-kernels.js';
+import { heapSimdKernels, type SimdKernels } from '../simd/simd-kernels.js';
 
 /**
  * Wasm kernels this package adds, which `@xclr/models`' batchNormTraining uses where they are
@@ -58,6 +58,46 @@ function blockSums(rows: number, partials: Float32Array[], step: (r0: number, ro
 }
 
 /**
+ * `blockSums` with SIMD: `argsOf(block, a, b, n)` is the arguments of loop `name` adding `n` rows
+ * from block `block` into the per-channel arrays at byte addresses a and b. Each block adds into
+ * partials of its own (two scratch tensors of at least [blocks, C], allocated by the caller before
+ * it took views of the heap, which an allocation may grow), so whole blocks run in two shares where the SIMD helper runs; the partials
+ * are then added into float64 in block order (the same sums as blockSums).
+ */
+function sharedBlockSums(
+  backend: HeapBackend,
+  rows: number,
+  channels: number,
+  partialTensors: TensorInfo[],
+  name: 'channelMoments' | 'channelGradSums',
+  argsOf: (block: number, a: number, b: number, n: number) => number[],
+): Float64Array[] {
+  const rowBytes = channels * 4;
+  const blocks = Math.ceil(rows / BLOCK_ROWS);
+  const whole = Math.floor(rows / BLOCK_ROWS);
+  const partials = partialTensors.map((t) => floats(backend, t).subarray(0, blocks * channels));
+  for (const p of partials) p.fill(0);
+  const at = (block: number, n: number) =>
+    argsOf(block, partials[0].byteOffset + block * rowBytes, partials[1].byteOffset + block * rowBytes, n);
+  if (whole > 0) {
+    inTwoShares(backend, whole, 2 * BLOCK_ROWS * rowBytes, (first, count) => {
+      const args = at(first, BLOCK_ROWS);
+      const next = at(first + 1, BLOCK_ROWS);
+      return { name, args, calls: count, step: next.map((v, k) => v - args[k]) };
+    });
+  }
+  if (whole < blocks) {
+    const loop = (heapSimdKernels(backend) as SimdKernels)[name] as unknown as (...args: number[]) => void;
+    loop(...at(whole, rows - whole * BLOCK_ROWS));
+  }
+  return partials.map((p) => {
+    const total = new Float64Array(channels);
+    for (let block = 0; block < blocks; block++) for (let c = 0; c < channels; c++) total[c] += p[block * channels + c];
+    return total;
+  });
+}
+
+/**
  * XclrChannelMoments in one pass: Σ (x − s) and Σ (x − s)² per channel, shifted by the first row
  * s (a sample of each channel, so the variance's E[d²] − E[d]² does not cancel the way E[x²] −
  * E[x]² does when a channel's mean is far from 0). SIMD where channels are a multiple of 4.
@@ -77,24 +117,31 @@ export function channelMomentsOnHeap(
   const variance = backend.makeOutput(shape, 'float32');
   const simd = channels % 4 === 0 ? heapSimdKernels(backend) : null;
   const [shiftT, sumT, sqT] = [scratch([channels]), scratch([channels]), scratch([channels])];
+  const partials = simd != null ? [0, 1].map(() => scratch([Math.ceil(rows / BLOCK_ROWS), channels])) : [];
   const [shift, sum, sq] = [shiftT, sumT, sqT].map((t) => floats(backend, t));
   const [m, v] = [floats(backend, mean), floats(backend, variance)];
   for (let g = 0; g < groups; g++) {
     const xs = floats(backend, x).subarray(g * rows * channels, (g + 1) * rows * channels);
     shift.set(xs.subarray(0, channels));
-    const [s1, s2] = blockSums(rows, [sum, sq], (r0, n) => {
-      if (simd != null) {
-        simd.channelMoments(xs.byteOffset + r0 * channels * 4, shift.byteOffset, sum.byteOffset, sq.byteOffset, n, channels * 4);
-        return;
-      }
-      for (let i = r0 * channels, end = (r0 + n) * channels; i < end; i += channels) {
-        for (let c = 0; c < channels; c++) {
-          const d = xs[i + c] - shift[c];
-          sum[c] += d;
-          sq[c] += d * d;
-        }
-      }
-    });
+    const [s1, s2] =
+      simd != null
+        ? sharedBlockSums(backend, rows, channels, partials, 'channelMoments', (block, a, b, n) => [
+            xs.byteOffset + block * BLOCK_ROWS * channels * 4,
+            shift.byteOffset,
+            a,
+            b,
+            n,
+            channels * 4,
+          ])
+        : blockSums(rows, [sum, sq], (r0, n) => {
+            for (let i = r0 * channels, end = (r0 + n) * channels; i < end; i += channels) {
+              for (let c = 0; c < channels; c++) {
+                const d = xs[i + c] - shift[c];
+                sum[c] += d;
+                sq[c] += d * d;
+              }
+            }
+          });
     for (let c = 0; c < channels; c++) {
       const d = s1[c] / rows;
       m[g * channels + c] = shift[c] + d;
@@ -200,6 +247,7 @@ export function batchNormGradOnHeap(
   const dOffset = backend.makeOutput([channels], 'float32');
   const simd = channels % 4 === 0 ? heapSimdKernels(backend) : null;
   const coefficients = [0, 1, 2, 3, 4, 5].map(() => scratch([channels]));
+  const partials = simd != null ? [0, 1].map(() => scratch([Math.ceil(rows / BLOCK_ROWS), channels])) : [];
   const [sumDy, sumDyXc, a, b, c, m] = coefficients.map((t) => floats(backend, t));
   const [ms, vs, g] = [mean, variance, scale].map((t) => floats(backend, t));
   const [ds, dOff] = [floats(backend, dScale), floats(backend, dOffset)];
@@ -210,27 +258,25 @@ export function batchNormGradOnHeap(
     const part = (t: TensorInfo) => floats(backend, t).subarray(group * rows * channels, (group + 1) * rows * channels);
     const [gs, xs, dxs] = [dy, x, dx].map(part);
     m.set(ms.subarray(group * channels, (group + 1) * channels));
-    const [s1, s2] = blockSums(rows, [sumDy, sumDyXc], (r0, n) => {
-      if (simd != null) {
-        const at = r0 * rowBytes;
-        simd.channelGradSums(
-          gs.byteOffset + at,
-          xs.byteOffset + at,
-          m.byteOffset,
-          sumDy.byteOffset,
-          sumDyXc.byteOffset,
-          n,
-          rowBytes,
-        );
-        return;
-      }
-      for (let i = r0 * channels, end = (r0 + n) * channels; i < end; i += channels) {
-        for (let k = 0; k < channels; k++) {
-          sumDy[k] += gs[i + k];
-          sumDyXc[k] += gs[i + k] * (xs[i + k] - m[k]);
-        }
-      }
-    });
+    const [s1, s2] =
+      simd != null
+        ? sharedBlockSums(backend, rows, channels, partials, 'channelGradSums', (block, a, b, n) => [
+            gs.byteOffset + block * BLOCK_ROWS * rowBytes,
+            xs.byteOffset + block * BLOCK_ROWS * rowBytes,
+            m.byteOffset,
+            a,
+            b,
+            n,
+            rowBytes,
+          ])
+        : blockSums(rows, [sumDy, sumDyXc], (r0, n) => {
+            for (let i = r0 * channels, end = (r0 + n) * channels; i < end; i += channels) {
+              for (let k = 0; k < channels; k++) {
+                sumDy[k] += gs[i + k];
+                sumDyXc[k] += gs[i + k] * (xs[i + k] - m[k]);
+              }
+            }
+          });
     for (let k = 0; k < channels; k++) {
       const r = 1 / Math.sqrt(vs[group * channels + k] + epsilon);
       ds[k] += r * s2[k];
