@@ -99,7 +99,7 @@ export function projectPair(model: ContrastiveModel, objective: string, batch: T
 /**
  * The model cut for gradient caching: the encoder runs on chunks of rows; the projection head,
  * whose batch norm needs every row of a view, runs after it on the view's full `[N, width]`
- * features (as `projectViews` runs it, one view at a time).
+ * features, one view at a time (the statistics `projectViews` gives each view, in one pass or two).
  */
 export function encoderCut(
   model: ContrastiveModel,
