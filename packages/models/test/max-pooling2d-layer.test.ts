@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { conv2d, maxPooling2d } from '../src/index.js';
+import { expectClose, valueAndGrads } from './layer-gradients.js';
 
 // maxPooling2d right after conv2d's ReLU (the ReLU mask on the pooled gradient, none on the
 // convolution's output, the bias gradient from the pooled sums) against tfjs-layers' two layers,
@@ -13,25 +14,11 @@ function stack(conv: tfl.layers.Layer, pool: tfl.layers.Layer) {
   return (x: tf.Tensor) => pool.apply(conv.apply(x, { training: true }), { training: true }) as tf.Tensor;
 }
 
-/** Σ w · f(x), its gradient w.r.t. x and each weight of `conv`. */
-function valueAndGrads(f: (x: tf.Tensor) => tf.Tensor, conv: tfl.layers.Layer, x: tf.Tensor, w: tf.Tensor) {
-  return tf.tidy(() => {
-    const loss = (a: tf.Tensor) => tf.sum(tf.mul(f(a), w)) as tf.Scalar;
-    const vars = conv.trainableWeights.map((v) => (v as unknown as { val: tf.Variable }).val);
-    const { value, grads } = tf.variableGrads(() => loss(x), vars);
-    const dx = tf.grad(loss)(x);
-    return [value, dx, ...vars.map((v) => grads[v.name])].map((t) => Array.from(t.dataSync()));
-  });
-}
-
-function expectClose(a: number[][], b: number[][], tol: number) {
-  expect(a.length).toBe(b.length);
-  a.forEach((row, k) => {
-    const scale = Math.max(1, ...b[k].map(Math.abs));
-    row.forEach((v, i) => {
-      if (!(Math.abs(v - b[k][i]) <= tol * scale)) expect.fail(`output ${k} [${i}]: ${v} vs ${b[k][i]}`);
-    });
-  });
+/** The kernels of one gradient step of `conv`'s weights through Σ f(x), profiled on cpu. */
+async function profiledStep(conv: tfl.layers.Layer, x: tf.Tensor, f: (x: tf.Tensor) => tf.Tensor) {
+  conv.build(x.shape);
+  const vars = conv.trainableWeights.map((v) => (v as unknown as { val: tf.Variable }).val);
+  return (await tf.profile(() => tf.variableGrads(() => tf.sum(f(x)) as tf.Scalar, vars).value)).kernels;
 }
 
 describe('maxPooling2d after conv2d with a ReLU', () => {
@@ -73,15 +60,12 @@ describe('maxPooling2d after conv2d with a ReLU', () => {
     await tf.setBackend('cpu');
     const conv = conv2d({ filters: 4, kernelSize: 3, activation: 'relu' });
     const pool = maxPooling2d({ poolSize: 2 });
-    const x = tf.randomNormal([2, 10, 10, 3]);
-    conv.build(x.shape);
-    const vars = conv.trainableWeights.map((v) => (v as unknown as { val: tf.Variable }).val);
-    const profile = await tf.profile(() => tf.variableGrads(() => tf.sum(stack(conv, pool)(x)) as tf.Scalar, vars).value);
+    const kernels = await profiledStep(conv, tf.randomNormal([2, 10, 10, 3]), stack(conv, pool));
     // cpu's Relu gradient is dy · step(y): one Step, on the pooled [2, 4, 4, 4]
-    const steps = profile.kernels.filter((k) => k.name === 'Step');
+    const steps = kernels.filter((k) => k.name === 'Step');
     expect(steps.map((k) => k.inputShapes[0])).toEqual([[2, 4, 4, 4]]);
     // the bias gradient sums the pooled gradient
-    const sums = profile.kernels.filter((k) => k.name === 'Sum');
+    const sums = kernels.filter((k) => k.name === 'Sum');
     expect(sums.map((k) => k.inputShapes[0])).toContainEqual([2, 4, 4, 4]);
     expect(sums.map((k) => k.inputShapes[0])).not.toContainEqual([2, 8, 8, 4]);
   });
@@ -90,13 +74,13 @@ describe('maxPooling2d after conv2d with a ReLU', () => {
     await tf.setBackend('cpu');
     const conv = conv2d({ filters: 4, kernelSize: 3, activation: 'relu' });
     const pool = maxPooling2d({ poolSize: 2 });
-    const x = tf.randomNormal([2, 10, 10, 3]);
-    conv.build(x.shape);
-    const vars = conv.trainableWeights.map((v) => (v as unknown as { val: tf.Variable }).val);
     // the pool's input is the ReLU output plus 0: a new tensor, not marked
-    const f = () => tf.sum(pool.apply(tf.add(conv.apply(x, { training: true }) as tf.Tensor, 0)) as tf.Tensor) as tf.Scalar;
-    const profile = await tf.profile(() => tf.variableGrads(f, vars).value);
-    const steps = profile.kernels.filter((k) => k.name === 'Step');
+    const kernels = await profiledStep(
+      conv,
+      tf.randomNormal([2, 10, 10, 3]),
+      (x) => pool.apply(tf.add(conv.apply(x, { training: true }) as tf.Tensor, 0)) as tf.Tensor,
+    );
+    const steps = kernels.filter((k) => k.name === 'Step');
     expect(steps.map((k) => k.inputShapes[0])).toEqual([[2, 8, 8, 4]]);
   });
 });

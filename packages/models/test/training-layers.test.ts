@@ -2,30 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { batchNormalization, batchNormTraining, conv2d } from '../src/index.js';
+import { expectClose, valueAndGrads } from './layer-gradients.js';
 
 // The drop-in layers against tfjs-layers' own, on the cpu backend (where no @xclr/kernels kernel
 // is registered: the composed paths): the same outputs, gradients and moving statistics.
 
 /** Values and gradients (w.r.t. the input and every trainable weight) of Σ w · layer(x) in training. */
-function valueAndGrads(layer: tfl.layers.Layer, x: tf.Tensor, w: tf.Tensor) {
-  return tf.tidy(() => {
-    const f = () => tf.sum(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, w)) as tf.Scalar;
-    const vars = layer.trainableWeights.map((v) => (v as unknown as { val: tf.Variable }).val);
-    const { value, grads } = tf.variableGrads(f, vars);
-    const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(layer.apply(a, { training: true }) as tf.Tensor, w)))(x);
-    return [value, dx, ...vars.map((v) => grads[v.name])].map((t) => Array.from(t.dataSync()));
-  });
-}
-
-function expectClose(a: number[][], b: number[][], tol: number) {
-  expect(a.length).toBe(b.length);
-  a.forEach((row, k) => {
-    const scale = Math.max(1, ...b[k].map(Math.abs));
-    row.forEach((v, i) => {
-      if (!(Math.abs(v - b[k][i]) <= tol * scale)) expect.fail(`output ${k} [${i}]: ${v} vs ${b[k][i]}`);
-    });
-  });
-}
+const layerGrads = (layer: tfl.layers.Layer, x: tf.Tensor, w: tf.Tensor) =>
+  valueAndGrads((a) => layer.apply(a, { training: true }) as tf.Tensor, layer, x, w);
 
 /** Copies `from`'s weights into `to` (same architecture). */
 const copyWeights = (from: tfl.layers.Layer, to: tfl.layers.Layer) => to.setWeights(from.getWeights());
@@ -52,7 +36,7 @@ describe('batchNormalization (training through batchNormTraining)', () => {
         tf.ones([c]),
       ]);
       copyWeights(theirs, ours);
-      expectClose(valueAndGrads(ours, x, w), valueAndGrads(theirs, x, w), 1e-4);
+      expectClose(layerGrads(ours, x, w), layerGrads(theirs, x, w), 1e-4);
       // each ran two training steps (the value, then dx): the same moving averages
       const moving = (l: tfl.layers.Layer) =>
         l
@@ -95,7 +79,7 @@ describe('conv2d (one FusedConv2D kernel in training)', () => {
       ours.build(x.shape);
       copyWeights(theirs, ours);
       const w = tf.randomNormal(outShape, 0, 1, 'float32', 6);
-      expectClose(valueAndGrads(ours, x, w), valueAndGrads(theirs, x, w), 1e-4);
+      expectClose(layerGrads(ours, x, w), layerGrads(theirs, x, w), 1e-4);
       expect(ours.getClassName()).toBe('Conv2D');
     });
   }
