@@ -43,8 +43,8 @@ export class ContrastiveModel {
   readonly encoder: tfl.LayersModel;
   readonly head: tfl.LayersModel | null;
   /**
-   * Whether a layer (batch norm) normalises over the batch in training: one pass over both views
-   * would then mix their statistics, so `projectViews` encodes them one at a time.
+   * Whether a layer (batch norm) normalises over the batch in training: one plain pass over both
+   * views would then mix their statistics (see `viewsInOnePass` for how `projectViews` avoids it).
    */
   readonly batchDependent: boolean;
   /**
