@@ -13,7 +13,7 @@ import { heapSimdKernels, type SimdKernels } from '../simd/simd-kernels.js';
 // with a window of a whole row, each part on its own thread, accumulating in float32.
 // Timings: packages/kernels/README.md, "What it changes on wasm".
 
-/** Reduces over leading axes with XNNPACK average pooling; `null` leaves other reductions to the stock kernel. */
+/** Reduces over leading axes (SIMD column sums, or XNNPACK average pooling); `null` leaves other reductions to the stock kernel. */
 export function reduceLeadingAxes(call: KernelCall, x: TensorInfo, attrs: Attrs, kind: 'sum' | 'mean'): TensorInfo | null {
   const { axis, keepDims } = attrs as { axis: number | number[]; keepDims: boolean };
   if (x.dtype !== 'float32' || x.shape.length < 2) return null;
