@@ -1,7 +1,8 @@
 import type { HeapBackend } from '../core/heap.js';
 import type { TensorInfo } from '../core/kernel-call.js';
 import { inTwoShares } from '../simd/simd-helper.js';
-import { heapSimdKernels, type SimdKernels } from '../simd/simd-kernels.js';
+import { heapSimdKernels } from '../simd/simd-kernels.js';
+import { BLOCK_ROWS, blocksOf, simdBlockSums } from './block-sums.js';
 
 /**
  * Wasm kernels this package adds, which `@xclr/models`' batchNormTraining uses where they are
@@ -21,10 +22,6 @@ export const CHANNEL_MOMENTS = 'XclrChannelMoments';
 export const BATCH_NORM_APPLY = 'XclrBatchNormApply';
 export const BATCH_NORM_GRAD = 'XclrBatchNormGrad';
 
-// Rows summed in float32 by one SIMD call before the partial sums go into float64: the float32
-// error stays that of a block, not of the whole batch.
-const BLOCK_ROWS = 128;
-
 type Scratch = (shape: number[]) => TensorInfo;
 
 const floats = (backend: HeapBackend, t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
@@ -41,8 +38,9 @@ function channelsOf(x: TensorInfo, groups: number): { rows: number; channels: nu
 const sizeOf = (t: TensorInfo) => t.shape.reduce((a, d) => a * d, 1);
 
 /**
- * Per-channel sums over every row, in blocks: `step(r0, rows)` adds rows r0 … r0 + rows − 1 into
- * the float32 `partials` (each zeroed first), which are then added into float64 totals.
+ * Per-channel sums over every row, in blocks, in JavaScript (channels not a multiple of 4; see
+ * simdBlockSums): `step(r0, rows)` adds rows r0 … r0 + rows − 1 into the float32 `partials` (each
+ * zeroed first), which are then added into float64 totals.
  */
 function blockSums(rows: number, partials: Float32Array[], step: (r0: number, rows: number) => void): Float64Array[] {
   const totals = partials.map((p) => new Float64Array(p.length));
@@ -55,46 +53,6 @@ function blockSums(rows: number, partials: Float32Array[], step: (r0: number, ro
     });
   }
   return totals;
-}
-
-/**
- * `blockSums` with SIMD: `argsOf(block, a, b, n)` is the arguments of loop `name` adding `n` rows
- * from block `block` into the per-channel arrays at byte addresses a and b. Each block adds into
- * partials of its own (two scratch tensors of at least [blocks, C], allocated by the caller before
- * it took views of the heap, which an allocation may grow), so whole blocks run in two shares where the SIMD helper runs; the partials
- * are then added into float64 in block order (the same sums as blockSums).
- */
-function sharedBlockSums(
-  backend: HeapBackend,
-  rows: number,
-  channels: number,
-  partialTensors: TensorInfo[],
-  name: 'channelMoments' | 'channelGradSums',
-  argsOf: (block: number, a: number, b: number, n: number) => number[],
-): Float64Array[] {
-  const rowBytes = channels * 4;
-  const blocks = Math.ceil(rows / BLOCK_ROWS);
-  const whole = Math.floor(rows / BLOCK_ROWS);
-  const partials = partialTensors.map((t) => floats(backend, t).subarray(0, blocks * channels));
-  for (const p of partials) p.fill(0);
-  const at = (block: number, n: number) =>
-    argsOf(block, partials[0].byteOffset + block * rowBytes, partials[1].byteOffset + block * rowBytes, n);
-  if (whole > 0) {
-    inTwoShares(backend, whole, 2 * BLOCK_ROWS * rowBytes, (first, count) => {
-      const args = at(first, BLOCK_ROWS);
-      const next = at(first + 1, BLOCK_ROWS);
-      return { name, args, calls: count, step: next.map((v, k) => v - args[k]) };
-    });
-  }
-  if (whole < blocks) {
-    const loop = (heapSimdKernels(backend) as SimdKernels)[name] as unknown as (...args: number[]) => void;
-    loop(...at(whole, rows - whole * BLOCK_ROWS));
-  }
-  return partials.map((p) => {
-    const total = new Float64Array(channels);
-    for (let block = 0; block < blocks; block++) for (let c = 0; c < channels; c++) total[c] += p[block * channels + c];
-    return total;
-  });
 }
 
 /**
@@ -117,7 +75,7 @@ export function channelMomentsOnHeap(
   const variance = backend.makeOutput(shape, 'float32');
   const simd = channels % 4 === 0 ? heapSimdKernels(backend) : null;
   const [shiftT, sumT, sqT] = [scratch([channels]), scratch([channels]), scratch([channels])];
-  const partials = simd != null ? [0, 1].map(() => scratch([Math.ceil(rows / BLOCK_ROWS), channels])) : [];
+  const partials = simd != null ? [0, 1].map(() => scratch([blocksOf(rows), channels])) : [];
   const [shift, sum, sq] = [shiftT, sumT, sqT].map((t) => floats(backend, t));
   const [m, v] = [floats(backend, mean), floats(backend, variance)];
   for (let g = 0; g < groups; g++) {
@@ -125,7 +83,7 @@ export function channelMomentsOnHeap(
     shift.set(xs.subarray(0, channels));
     const [s1, s2] =
       simd != null
-        ? sharedBlockSums(backend, rows, channels, partials, 'channelMoments', (block, a, b, n) => [
+        ? simdBlockSums(backend, rows, channels, partials, 'channelMoments', (block, [a, b], n) => [
             xs.byteOffset + block * BLOCK_ROWS * channels * 4,
             shift.byteOffset,
             a,
@@ -247,7 +205,7 @@ export function batchNormGradOnHeap(
   const dOffset = backend.makeOutput([channels], 'float32');
   const simd = channels % 4 === 0 ? heapSimdKernels(backend) : null;
   const coefficients = [0, 1, 2, 3, 4, 5].map(() => scratch([channels]));
-  const partials = simd != null ? [0, 1].map(() => scratch([Math.ceil(rows / BLOCK_ROWS), channels])) : [];
+  const partials = simd != null ? [0, 1].map(() => scratch([blocksOf(rows), channels])) : [];
   const [sumDy, sumDyXc, a, b, c, m] = coefficients.map((t) => floats(backend, t));
   const [ms, vs, g] = [mean, variance, scale].map((t) => floats(backend, t));
   const [ds, dOff] = [floats(backend, dScale), floats(backend, dOffset)];
@@ -260,7 +218,7 @@ export function batchNormGradOnHeap(
     m.set(ms.subarray(group * channels, (group + 1) * channels));
     const [s1, s2] =
       simd != null
-        ? sharedBlockSums(backend, rows, channels, partials, 'channelGradSums', (block, a, b, n) => [
+        ? simdBlockSums(backend, rows, channels, partials, 'channelGradSums', (block, [a, b], n) => [
             gs.byteOffset + block * BLOCK_ROWS * rowBytes,
             xs.byteOffset + block * BLOCK_ROWS * rowBytes,
             m.byteOffset,

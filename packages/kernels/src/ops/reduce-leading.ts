@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { asHeapBackend } from '../core/heap.js';
 import type { Attrs, KernelCall, TensorInfo } from '../core/kernel-call.js';
-import { inTwoShares } from '../simd/simd-helper.js';
-import { heapSimdKernels, type SimdKernels } from '../simd/simd-kernels.js';
+import { heapSimdKernels } from '../simd/simd-kernels.js';
+import { BLOCK_ROWS, blocksOf, simdBlockSums } from './block-sums.js';
 
 // Sum and Mean over leading axes ([N, H, W, C] → [C]: every bias gradient, every batch-norm
 // statistic and its gradient). The stock wasm kernels reduce innermost axes only and transpose
@@ -25,9 +25,8 @@ export function reduceLeadingAxes(call: KernelCall, x: TensorInfo, attrs: Attrs,
   const outShape = keepDims ? [...axes.map(() => 1), ...kept] : kept;
   if (rows === 0 || cols === 0) return null;
   const heap = asHeapBackend(call.backend);
-  const simd = cols % 4 === 0 ? heapSimdKernels(heap) : null;
-  if (simd != null) {
-    const sums = columnSums(call, simd, x, rows, cols);
+  if (cols % 4 === 0 && heapSimdKernels(heap) != null) {
+    const sums = columnSums(call, x, rows, cols);
     const out = heap.makeOutput(outShape, 'float32');
     const to = heap.typedArrayFromHeap(out);
     for (let c = 0; c < cols; c++) to[c] = kind === 'mean' ? sums[c] / rows : sums[c];
@@ -51,32 +50,17 @@ export function reduceLeadingAxes(call: KernelCall, x: TensorInfo, attrs: Attrs,
   return out;
 }
 
-/** Rows summed in float32 by one SIMD call before the blocks' sums go into float64. */
-const BLOCK_ROWS = 128;
-
 /** Each column's sum of the [rows, cols] matrix `x` (cols a multiple of 4), in float64. */
-function columnSums(call: KernelCall, simd: SimdKernels, x: TensorInfo, rows: number, cols: number): Float64Array {
+function columnSums(call: KernelCall, x: TensorInfo, rows: number, cols: number): Float64Array {
   const heap = asHeapBackend(call.backend);
-  const blocks = Math.ceil(rows / BLOCK_ROWS);
-  const whole = Math.floor(rows / BLOCK_ROWS);
-  const partials = heap.typedArrayFromHeap(call.track(heap.makeOutput([blocks, cols], 'float32'))) as Float32Array;
-  partials.fill(0);
+  const partials = call.track(heap.makeOutput([blocksOf(rows), cols], 'float32'));
   const src = heap.typedArrayFromHeap(x).byteOffset;
-  const [rowBytes, blockBytes] = [cols * 4, BLOCK_ROWS * cols * 4];
-  inTwoShares(heap, whole, blockBytes, (first, count) => ({
-    name: 'channelBlockSums',
-    args: [src + first * blockBytes, partials.byteOffset + first * rowBytes, count, BLOCK_ROWS, rowBytes],
-  }));
-  if (whole < blocks) {
-    simd.channelBlockSums(
-      src + whole * blockBytes,
-      partials.byteOffset + whole * rowBytes,
-      1,
-      rows - whole * BLOCK_ROWS,
-      rowBytes,
-    );
-  }
-  const sums = new Float64Array(cols);
-  for (let b = 0; b < blocks; b++) for (let c = 0; c < cols; c++) sums[c] += partials[b * cols + c];
+  const rowBytes = cols * 4;
+  const [sums] = simdBlockSums(heap, rows, cols, [partials], 'channelSums', (block, [out], n) => [
+    src + block * BLOCK_ROWS * rowBytes,
+    out,
+    n,
+    rowBytes,
+  ]);
   return sums;
 }

@@ -98,33 +98,23 @@ const channelGradApply: FunctionDef = {
   ),
 };
 
-// channelBlockSums(x, out, blocks, blockRows, channelBytes): out[b] = Σ of block b's rows, per
-// channel (out holds blocks rows of channelBytes, zeroed by the caller).
-const [BX, BOUT, BBLOCKS, BROWS, BCB, BB, BR, BC] = [0, 1, 2, 3, 4, 5, 6, 7];
-const channelBlockSums: FunctionDef = {
-  name: 'channelBlockSums',
-  params: [I32, I32, I32, I32, I32],
-  locals: [I32, I32, I32],
-  body: [
-    [...op.i32Const(0), ...op.set(BB)],
-    ...whileBelow(BB, BBLOCKS, 1, [
-      ...rowsOfChannels(BROWS, BCB, BR, BC, [BX], [accumulate(BOUT, BC, [...at(BX, BC), ...op.v128Load()])]),
-      nextRow([BOUT], BCB)[0],
-    ]),
-  ],
+// channelSums(x, sum, rows, channelBytes): sum += x, per channel.
+const [SX, SSUM, SROWS, SCB, SR, SC] = [0, 1, 2, 3, 4, 5];
+const channelSums: FunctionDef = {
+  name: 'channelSums',
+  params: [I32, I32, I32, I32],
+  locals: [I32, I32],
+  body: rowsOfChannels(SROWS, SCB, SR, SC, [SX], [accumulate(SSUM, SC, [...at(SX, SC), ...op.v128Load()])]),
 };
 
-export const CHANNEL_LOOPS: FunctionDef[] = [channelMoments, channelGradSums, channelGradApply, channelBlockSums];
+export const CHANNEL_LOOPS: FunctionDef[] = [channelMoments, channelGradSums, channelGradApply, channelSums];
 
 /** Byte addresses on the heap; `channelBytes` = channels × 4, a multiple of 16. */
 export interface ChannelLoops {
   /** Over `rows` rows at x: sum += x − shift and sumSq += (x − shift)², per channel. */
   channelMoments(x: number, shift: number, sum: number, sumSq: number, rows: number, channelBytes: number): void;
-  /**
-   * Over `blocks` blocks of `blockRows` rows at x: out[b] += Σ of block b's rows, per channel
-   * (out: `blocks` rows of channelBytes).
-   */
-  channelBlockSums(x: number, out: number, blocks: number, blockRows: number, channelBytes: number): void;
+  /** Over `rows` rows at x: sum += x, per channel. */
+  channelSums(x: number, sum: number, rows: number, channelBytes: number): void;
   /** Over `rows` rows at dy and x: sumDy += dy and sumDyXc += dy · (x − mean), per channel. */
   channelGradSums(dy: number, x: number, mean: number, sumDy: number, sumDyXc: number, rows: number, channelBytes: number): void;
   /** Over `rows` rows: out = dy · a + (x − mean) · b + c, with per-channel a, b, c and mean. */
