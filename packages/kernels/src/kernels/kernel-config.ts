@@ -61,3 +61,37 @@ export function heapKernel(
       stockOrThrow(stock, kernelName, 'has no stock kernel for these inputs')(args),
   };
 }
+
+/**
+ * A kernel this package adds (no stock kernel to fall back on), written on the wasm heap:
+ * `impl` gets `scratch(shape)` for float32 scratch tensors, freed when the call ends; where it
+ * declines (null), the error reads `@xclr/kernels: <kernelName> <needs(inputs, attrs)>`, which
+ * names the inputs and what the kernel takes.
+ */
+export function addedHeapKernel(
+  kernelName: string,
+  impl: (
+    backend: HeapBackend,
+    inputs: Inputs,
+    attrs: tf.NamedAttrMap,
+    scratch: (shape: number[]) => TensorInfo,
+  ) => TensorInfo | TensorInfo[] | null,
+  needs: (inputs: Inputs, attrs: tf.NamedAttrMap) => string,
+): WasmKernelPatch {
+  return {
+    kernelName,
+    kernelFunc:
+      () =>
+      ({ inputs, backend, attrs }) => {
+        const heap = asHeapBackend(backend);
+        const call = new KernelCall(backend as tf.KernelBackend, new Map(), kernelName);
+        try {
+          const out = impl(heap, inputs as Inputs, attrs ?? {}, (shape) => call.track(heap.makeOutput(shape, 'float32')));
+          if (out == null) throw new Error(`@xclr/kernels: ${kernelName} ${needs(inputs as Inputs, attrs ?? {})}`);
+          return out;
+        } finally {
+          call.release();
+        }
+      },
+  };
+}

@@ -38,6 +38,24 @@ function channelsOf(x: TensorInfo, groups: number): { rows: number; channels: nu
 const sizeOf = (t: TensorInfo) => t.shape.reduce((a, d) => a * d, 1);
 
 /**
+ * channelsOf, with each of `statistics` (mean, variance) float32 of groups × C values and each of
+ * `perChannel` (scale, offset) of C; rows per group. Null otherwise.
+ */
+function groupedInputs(
+  x: TensorInfo,
+  groups: number,
+  statistics: TensorInfo[],
+  perChannel: TensorInfo[],
+): { rows: number; channels: number } | null {
+  const dims = channelsOf(x, groups);
+  if (dims == null) return null;
+  const holds = (t: TensorInfo, values: number) => t.dtype === 'float32' && sizeOf(t) === values;
+  if (!statistics.every((t) => holds(t, groups * dims.channels)) || !perChannel.every((t) => holds(t, dims.channels)))
+    return null;
+  return { rows: dims.rows / groups, channels: dims.channels };
+}
+
+/**
  * Per-channel sums over every row, in blocks, in JavaScript (channels not a multiple of 4; see
  * simdBlockSums): `step(r0, rows)` adds rows r0 … r0 + rows − 1 into the float32 `partials` (each
  * zeroed first), which are then added into float64 totals.
@@ -158,12 +176,9 @@ export function batchNormApplyOnHeap(
   groups = 1,
 ): TensorInfo | null {
   const { x, mean, variance, scale, offset } = inputs;
-  const dims = channelsOf(x, groups);
+  const dims = groupedInputs(x, groups, [mean, variance], [scale, offset]);
   if (dims == null) return null;
-  const { channels } = dims;
-  const rows = dims.rows / groups;
-  if ([mean, variance].some((t) => t.dtype !== 'float32' || sizeOf(t) !== groups * channels)) return null;
-  if ([scale, offset].some((t) => t.dtype !== 'float32' || sizeOf(t) !== channels)) return null;
+  const { rows, channels } = dims;
   const y = backend.makeOutput(x.shape, 'float32');
   const simd = channels % 4 === 0 ? heapSimdKernels(backend) : null;
   const [zero, w, m] = [scratch([channels]), scratch([channels]), scratch([channels])].map((t) => floats(backend, t));
@@ -194,12 +209,9 @@ export function batchNormGradOnHeap(
   groups = 1,
 ): [TensorInfo, TensorInfo, TensorInfo] | null {
   const { dy, x, mean, variance, scale } = inputs;
-  const dims = channelsOf(x, groups);
+  const dims = groupedInputs(x, groups, [mean, variance], [scale]);
   if (dims == null || dy.dtype !== 'float32' || dy.shape.join() !== x.shape.join()) return null;
-  const { channels } = dims;
-  const rows = dims.rows / groups;
-  if ([mean, variance].some((t) => t.dtype !== 'float32' || sizeOf(t) !== groups * channels)) return null;
-  if (scale.dtype !== 'float32' || sizeOf(scale) !== channels) return null;
+  const { rows, channels } = dims;
   const dx = backend.makeOutput(x.shape, 'float32');
   const dScale = backend.makeOutput([channels], 'float32');
   const dOffset = backend.makeOutput([channels], 'float32');
