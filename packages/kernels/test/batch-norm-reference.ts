@@ -46,15 +46,15 @@ export function nearOrWhy(got: Float32Array, want: Float64Array, rtol: number, a
   return null;
 }
 
-/** The rows of `x` (channels last) in `groups` equal groups, in order. */
-export function rowGroups(x: Float32Array, channels: number, groups: number): Float32Array[] {
+/** `x` (rows of channels) in `groups` equal groups of rows, in order. */
+export function rowGroups(x: Float32Array, groups: number): Float32Array[] {
   const size = x.length / groups;
   return Array.from({ length: groups }, (_, g) => x.subarray(g * size, (g + 1) * size));
 }
 
 /** Each group's statistics, [groups × C] in group order: what separate calls would give. */
 export function referenceGroupMoments(x: Float32Array, channels: number, groups: number) {
-  const parts = rowGroups(x, channels, groups).map((part) => referenceMoments(part, channels));
+  const parts = rowGroups(x, groups).map((part) => referenceMoments(part, channels));
   const join = (key: 'mean' | 'variance') => Float64Array.from(parts.flatMap((m) => Array.from(m[key])));
   return { mean: join('mean'), variance: join('variance') };
 }
