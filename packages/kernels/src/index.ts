@@ -12,3 +12,4 @@ export { ADAM_UPDATE } from './adam/adam-kernel.js';
 export { SOFT_TARGET_CROSS_ENTROPY } from './ops/soft-target-cross-entropy.js';
 export { BATCH_NORM_APPLY, BATCH_NORM_GRAD, CHANNEL_MOMENTS } from './ops/batch-norm-training.js';
 export { SUM_OF_SQUARES } from './ops/sum-of-squares.js';
+export { POOLED_CONV2D, POOLED_CONV2D_BACKPROP_FILTER, POOLED_CONV2D_MAX_CHANNELS } from './ops/pooled-conv2d.js';

@@ -22,13 +22,15 @@ describe('SIMD loops in two shares on the threaded heap', () => {
       columnSums: true,
       sumOfSquares: true,
       pointwiseInputGradient: true,
+      pooledConv2d: true,
       adam: true,
     });
     // each case ran once with the helper: 2 pooling gradients (the odd 11 × 11 map included), 1 ReLU
     // gradient, batch norm's statistics (1 job) and gradient (its sums and its output: 2), 1
-    // re-blocking, 1 column sum, 1 sum of squares, 1 scatter of a projection's input gradient, 2
-    // Adam steps, the failing job, then one more ReLU gradient
-    expect(report.jobs).toBe(14);
+    // re-blocking, 1 column sum, 1 sum of squares, 1 scatter of a projection's input gradient, a
+    // pooled convolution and its filter gradient (2), 2 Adam steps, the failing job, then one more
+    // ReLU gradient
+    expect(report.jobs).toBe(16);
     expect(report.failure).toMatch(/SIMD helper thread failed in reluGrad: .*out of bounds/);
     expect(report.sameAfterFailure).toBe(true);
   }, 300_000);

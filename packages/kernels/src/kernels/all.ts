@@ -28,6 +28,8 @@ import { transposeConfig } from './Transpose.js';
 import { batchNormApplyConfig } from './XclrBatchNormApply.js';
 import { batchNormGradConfig } from './XclrBatchNormGrad.js';
 import { channelMomentsConfig } from './XclrChannelMoments.js';
+import { pooledConv2dConfig } from './XclrPooledConv2D.js';
+import { pooledConv2dBackpropFilterConfig } from './XclrPooledConv2DBackpropFilter.js';
 import { reluGradConfig } from './XclrReluGrad.js';
 import { softTargetCrossEntropyConfig } from './XclrSoftTargetCrossEntropy.js';
 import { sumOfSquaresConfig } from './XclrSumOfSquares.js';
@@ -53,6 +55,8 @@ export const WASM_KERNELS: readonly WasmKernelPatch[] = [
   batchNormApplyConfig,
   batchNormGradConfig,
   sumOfSquaresConfig,
+  pooledConv2dConfig,
+  pooledConv2dBackpropFilterConfig,
   sliceConfig,
   splitVConfig,
   concatConfig,

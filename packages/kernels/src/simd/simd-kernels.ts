@@ -2,6 +2,7 @@ import { heapMemory } from '../core/heap.js';
 import { type WasmMemory, wasmApi } from '../core/webassembly.js';
 import { BLOCK_LOOPS, type BlockLoops } from './block-loops.js';
 import { CHANNEL_LOOPS, type ChannelLoops } from './channel-loops.js';
+import { POOLED_CONV_LOOPS, type PooledConvLoops } from './pooled-conv-loops.js';
 import { SOFT_TARGET_LOOPS, type SoftTargetLoops } from './soft-target-loops.js';
 import { type Bytes, F32, I32, moduleBytes, op, V128, whileBelow } from './wasm-binary.js';
 
@@ -9,7 +10,7 @@ import { type Bytes, F32, I32, moduleBytes, op, V128, whileBelow } from './wasm-
 // (the module imports its memory), so they run at SIMD speed on the tensors where they lie: no
 // copy in or out, unlike JavaScript loops over a SharedArrayBuffer.
 
-export interface SimdKernels extends SoftTargetLoops, ChannelLoops, BlockLoops {
+export interface SimdKernels extends SoftTargetLoops, ChannelLoops, BlockLoops, PooledConvLoops {
   /**
    * MaxPoolGrad of one row of 2 × 2 windows that tile the input, 4 channels at a time:
    * dx = dy at the first input of each window (row-major) equal to the window's max y (as float
@@ -303,6 +304,7 @@ export function simdModuleBytes(shared: boolean): Uint8Array {
       ...SOFT_TARGET_LOOPS,
       ...CHANNEL_LOOPS,
       ...BLOCK_LOOPS,
+      ...POOLED_CONV_LOOPS,
     ],
     { shared, maxPages: 65536 },
   );

@@ -47,6 +47,7 @@ export const op = {
   set: (local: number) => [0x21, ...u32(local)],
   tee: (local: number) => [0x22, ...u32(local)],
   i32Const: (n: number) => [0x41, ...i32(n)],
+  i32Eqz: [0x45],
   i32GeU: [0x4f],
   i32LtU: [0x49],
   i32GeS: [0x4e],
@@ -68,10 +69,16 @@ export const op = {
   i32Sub: [0x6b],
   i32Mul: [0x6c],
   i32Shl: [0x74],
+  i32ShrU: [0x76],
+  i32Store: (offset = 0) => [0x36, 0, ...u32(offset)],
   /** v128.load / v128.store at the address on the stack plus `offset`; no alignment promised. */
   v128Load: (offset = 0) => [0xfd, ...u32(0x00), 0, ...u32(offset)],
   v128Store: (offset = 0) => [0xfd, ...u32(0x0b), 0, ...u32(offset)],
+  /** v128.load32_splat: one float (or int) at the address on the stack plus `offset`, in all four lanes. */
+  v128Load32Splat: (offset = 0) => [0xfd, ...u32(0x09), 0, ...u32(offset)],
   v128Zero: [0xfd, ...u32(0x0c), ...new Array(16).fill(0)],
+  /** i8x16.shuffle: byte k of the result is byte lanes[k] of a (0 … 15) or of b (16 … 31); stack: a, b. */
+  i8x16Shuffle: (lanes: number[]) => [0xfd, ...u32(0x0d), ...lanes],
   /** v128.const of four float32 lanes equal to `value`. */
   f32x4Const: (value: number) => {
     const bytes = new Uint8Array(16);
@@ -89,6 +96,7 @@ export const op = {
   i32x4Splat: [0xfd, ...u32(0x11)],
   f32x4Splat: [0xfd, ...u32(0x13)],
   f32x4ExtractLane: (lane: number) => [0xfd, ...u32(0x1f), lane],
+  i32x4ExtractLane: (lane: number) => [0xfd, ...u32(0x1b), lane],
   i32x4Eq: [0xfd, ...u32(0x37)],
   f32x4Ne: [0xfd, ...u32(0x42)],
   f32x4Gt: [0xfd, ...u32(0x44)],
@@ -96,10 +104,13 @@ export const op = {
   /** a & ~b */
   v128AndNot: [0xfd, ...u32(0x4f)],
   v128Or: [0xfd, ...u32(0x50)],
+  /** 1 if any bit of the v128 is set, else 0. */
+  v128AnyTrue: [0xfd, ...u32(0x53)],
   /** (a & c) | (b & ~c), stack: a, b, c. */
   v128Bitselect: [0xfd, ...u32(0x52)],
   i32x4Shl: [0xfd, ...u32(0xab)],
   i32x4Add: [0xfd, ...u32(0xae)],
+  i32x4Mul: [0xfd, ...u32(0xb5)],
   f32x4Sqrt: [0xfd, ...u32(0xe3)],
   f32x4Add: [0xfd, ...u32(0xe4)],
   f32x4Sub: [0xfd, ...u32(0xe5)],
