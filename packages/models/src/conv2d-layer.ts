@@ -20,7 +20,8 @@ interface Conv2DState {
 
 let fusedClass: (new (args: Conv2DArgs) => tfl.layers.Layer) | undefined;
 
-function conv2dClass() {
+/** This package's Conv2D class (tfjs-layers' own, run as one FusedConv2D kernel), made on first use. */
+export function conv2dClass(): new (args: Conv2DArgs) => tfl.layers.Layer {
   if (fusedClass != null) return fusedClass;
   const Base = tfjsLayerClass('Conv2D');
   // tfjs-layers' own class, run as one FusedConv2D kernel (bias and ReLU in the convolution's

@@ -1,7 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { batchNormalization } from './batch-normalization-layer.js';
 import { conv2d } from './conv2d-layer.js';
-import { maxPooling2d } from './max-pooling2d-layer.js';
+import { pooledConv2d } from './pooled-conv2d-layer.js';
 
 /** Image encoders, configured by plain objects (what a run's JSON config holds). */
 export type EncoderConfig =
@@ -56,10 +56,9 @@ function convnet(config: Extract<EncoderConfig, { type: 'convnet' }>, seed?: num
   const input = tfl.input({ shape: config.inputShape });
   let h: tfl.SymbolicTensor = input;
   (config.filters ?? [32, 64]).forEach((filters, k) => {
-    h = conv2d({ filters, kernelSize: 3, activation: 'relu', kernelInitializer: heNormal(seed, k) }).apply(
+    h = pooledConv2d({ filters, kernelSize: 3, activation: 'relu', kernelInitializer: heNormal(seed, k) }).apply(
       h,
     ) as tfl.SymbolicTensor;
-    h = maxPooling2d({ poolSize: 2 }).apply(h) as tfl.SymbolicTensor;
   });
   h = tfl.layers.flatten().apply(h) as tfl.SymbolicTensor;
   h = tfl.layers.dense({ units: config.output ?? 128, kernelInitializer: seeded(seed, 10) }).apply(h) as tfl.SymbolicTensor;

@@ -22,6 +22,12 @@ export { type Conv2DArgs, conv2d } from './conv2d-layer.js';
 export { registerFusedConv2DGradient } from './fused-conv2d-gradient.js';
 export { type MaxPooling2DArgs, maxPooling2d } from './max-pooling2d-layer.js';
 export { LogitScale } from './logit-scale.js';
+export {
+  POOLED_CONV2D_BACKPROP_FILTER_KERNEL,
+  POOLED_CONV2D_KERNEL,
+  POOLED_CONV2D_KERNEL_MAX_CHANNELS,
+  pooledConv2d,
+} from './pooled-conv2d-layer.js';
 export { createTextProjection, SmallTextEncoder, type TextEncoderConfig, Vocabulary } from './text-towers.js';
 export {
   readStep,

@@ -14,7 +14,7 @@ type Pair = [number, number];
  * values as masking the full-size input gradient afterwards, on a quarter of the elements for 2 × 2
  * windows. The result is marked, so the convolution before skips its own ReLU mask.
  */
-function maxPoolAfterRelu(x: tf.Tensor4D, poolSize: Pair, strides: Pair, pad: 'same' | 'valid'): tf.Tensor4D {
+export function maxPoolAfterRelu(x: tf.Tensor4D, poolSize: Pair, strides: Pair, pad: 'same' | 'valid'): tf.Tensor4D {
   const attrs = { filterSize: poolSize, strides, pad };
   const pool = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
