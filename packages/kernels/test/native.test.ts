@@ -155,6 +155,58 @@ describe('large 2-D products run in blocks of rows', () => {
   }
 });
 
+describe('large convolutions run in blocks of images', () => {
+  // two images' output per run here (16 MB in training), so that 5 images take 3 runs
+  const blocked = (perImage: number) =>
+    new NativeSessions((defaultEngine as NativeSessions).runtime, {
+      convMinChannels: 4,
+      convMinMacs: 0,
+      outputBlockBytes: 2 * perImage * 4,
+    });
+  const cases: [string, () => tf.Tensor, number, string][] = [
+    [
+      'NCHWc, bias and relu',
+      () =>
+        tf.fused.conv2d({
+          x: rand([5, 6, 6, 16]) as tf.Tensor4D,
+          filter: rand([3, 3, 16, 16]) as tf.Tensor4D,
+          strides: 1,
+          pad: 'same',
+          bias: rand([16]),
+          activation: 'relu',
+        }),
+      6 * 6 * 16,
+      'nchwc conv2d',
+    ],
+    [
+      'generic Conv (6 channels)',
+      () => tf.conv2d(rand([5, 7, 7, 6]) as tf.Tensor4D, rand([3, 3, 6, 8]) as tf.Tensor4D, 1, 'valid'),
+      5 * 5 * 8,
+      'conv2d',
+    ],
+    [
+      'a strided input gradient (ConvTranspose)',
+      () => tf.conv2dTranspose(rand([5, 8, 8, 16]) as tf.Tensor4D, rand([3, 3, 8, 16]) as tf.Tensor4D, [5, 16, 16, 8], 2, 'same'),
+      16 * 16 * 8,
+      'conv transpose',
+    ],
+  ];
+  for (const [title, conv, perImage, route] of cases) {
+    it(`${title}: 5 images in 3 runs`, async () => {
+      const previous = setNativeEngine(blocked(perImage));
+      try {
+        const engine = nativeEngine() as NativeSessions;
+        const { cpu, wasm } = await onCpuAndWasm(conv);
+        expectMatch(cpu, wasm);
+        const runs = [...engine.runsByGraph].filter(([key]) => key.startsWith(`${route} `)).map(([, count]) => count);
+        expect(runs).toEqual([3]);
+      } finally {
+        setNativeEngine(previous)?.dispose();
+      }
+    });
+  }
+});
+
 describe('routing', () => {
   it('products, convolutions and filter gradients run on onnxruntime', async () => {
     const engine = nativeEngine() as NativeSessions;

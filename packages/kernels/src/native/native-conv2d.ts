@@ -122,7 +122,7 @@ export function conv2dOnNative(
     return conv2dOnNchwc(sessions, backend, x, filter, bias, { ...spec, outChannels: o }, block, outShape);
   }
   const inputs: Record<string, TensorInfo> = bias ? { x, filter, bias } : { x, filter };
-  return sessions.run(`conv2d ${JSON.stringify(spec)}`, () => convModel(spec), backend, inputs, outShape);
+  return sessions.runByImages(`conv2d ${JSON.stringify(spec)}`, () => convModel(spec), backend, inputs, ['x'], outShape);
 }
 
 /** What conv2dAsGemm needs of a convolution's geometry (a subset of tf's Conv2DInfo). */
@@ -287,13 +287,8 @@ function stridedInputGradientOnNative(
     pads: [g.top, g.left, rows[0], cols[0]],
     outputPadding: [rows[1], cols[1]],
   };
-  return sessions.run(
-    `conv transpose ${JSON.stringify(spec)}`,
-    () => convTransposeModel(spec),
-    backend,
-    { dy, filter },
-    inputShape,
-  );
+  const key = `conv transpose ${JSON.stringify(spec)}`;
+  return sessions.runByImages(key, () => convTransposeModel(spec), backend, { dy, filter }, ['dy'], inputShape);
 }
 
 /**

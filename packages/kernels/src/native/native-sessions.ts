@@ -179,6 +179,54 @@ export class NativeSessions {
     this.runSession(key, build, feeds, new this.runtime.Tensor('float32', y.data, y.shape));
   }
 
+  /**
+   * `runInto` in blocks of whole images where the output would reach `outputBlockBytes`: the
+   * binding copies every output into a new ArrayBuffer, and one at glibc's mmap threshold got
+   * fresh pages, a page fault per 4 KiB, on every call. `batched` names the inputs whose first axis
+   * is the batch, as it is the output's; the other inputs go whole to every block.
+   */
+  runIntoByImages(
+    key: string,
+    build: () => Uint8Array,
+    inputs: Record<string, { data: Float32Array; shape: number[] }>,
+    batched: string[],
+    y: { data: Float32Array; shape: number[] },
+  ): void {
+    const n = y.shape[0];
+    const perImage = y.data.length / n;
+    const images = Math.max(1, Math.floor(this.limits.outputBlockBytes / (4 * perImage)));
+    if (images >= n) {
+      this.runInto(key, build, inputs, y);
+      return;
+    }
+    const rows = (t: { data: Float32Array; shape: number[] }, start: number, count: number) => {
+      const size = t.data.length / t.shape[0];
+      return { data: t.data.subarray(start * size, (start + count) * size), shape: [count, ...t.shape.slice(1)] };
+    };
+    for (let start = 0; start < n; start += images) {
+      const count = Math.min(images, n - start);
+      const block = { ...inputs };
+      for (const name of batched) block[name] = rows(inputs[name], start, count);
+      this.runInto(key, build, block, rows(y, start, count));
+    }
+  }
+
+  /** `run` with `runIntoByImages`'s blocks: `batched` inputs share the output's first axis. */
+  runByImages(
+    key: string,
+    build: () => Uint8Array,
+    backend: HeapBackend,
+    inputs: Record<string, TensorInfo>,
+    batched: string[],
+    outShape: number[],
+  ): TensorInfo {
+    const values: Record<string, { data: Float32Array; shape: number[] }> = {};
+    for (const [name, t] of Object.entries(inputs)) values[name] = { data: this.offHeap(name, backend, t), shape: t.shape };
+    const y = { data: this.buffer('y', tf.util.sizeFromShape(outShape)), shape: outShape };
+    this.runIntoByImages(key, build, values, batched, y);
+    return this.onHeap(backend, y.data, outShape);
+  }
+
   dispose(): void {
     for (const s of this.sessions.values()) s.dispose();
     this.sessions.clear();

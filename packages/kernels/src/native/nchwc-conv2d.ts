@@ -220,6 +220,7 @@ export function conv2dOnNchwc(
     inputs.bias = { data: padded, shape: [op] };
   }
   const y = sessions.buffer('y', tf.util.sizeFromShape(outShape));
-  sessions.runInto(`nchwc conv2d ${JSON.stringify(graph)}`, () => nchwcConvModel(graph), inputs, { data: y, shape: outShape });
+  const key = `nchwc conv2d ${JSON.stringify(graph)}`;
+  sessions.runIntoByImages(key, () => nchwcConvModel(graph), inputs, ['x'], { data: y, shape: outShape });
   return sessions.onHeap(backend, y, outShape);
 }
