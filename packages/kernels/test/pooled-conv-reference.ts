@@ -1,3 +1,7 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { expect } from 'vitest';
+import { POOLED_CONV2D, POOLED_CONV2D_BACKPROP_FILTER } from '../src/index.js';
+
 // Float64 loops for XclrPooledConv2D and its filter gradient, written from their definitions:
 // z = conv(x, filter) + bias (stride 1, no padding, NHWC), y = max over each 2 × 2 window (stride
 // 2) of ReLU(z), argmax = the first window position (row-major) holding the max of z (packed as the kernel packs it), and
@@ -47,3 +51,26 @@ export function pooledConvReference(x: Array4, filter: Array4, bias: ArrayLike<n
   for (let i = 0; i < size; i++) packed[i >> 2] += argmax[i] * 4 ** (i & 3);
   return { y, argmax: packed, dw, shape: [n, hp, wp, o] };
 }
+
+/** XclrPooledConv2D's outputs: [y, argmax]. */
+export const pooledConv = (x: tf.Tensor, filter: tf.Tensor, bias: tf.Tensor) =>
+  tf.engine().runKernel(POOLED_CONV2D, { x, filter, bias }) as tf.Tensor[];
+
+export const pooledConvFilterGradient = (x: tf.Tensor, dy: tf.Tensor, y: tf.Tensor, argmax: tf.Tensor, filterShape: number[]) =>
+  tf.engine().runKernel(POOLED_CONV2D_BACKPROP_FILTER, { x, dy, y, argmax }, { filterShape }) as tf.Tensor;
+
+/** Every value within `tolerance` of the reference, relative to 1 + its magnitude. */
+export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tolerance: number): void {
+  expect(got.length).toBe(want.length);
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i])));
+  expect(worst).toBeLessThanOrEqual(tolerance);
+}
+
+/** The test cases: a ConvNet's first layer (an odd output: the last row and column are not pooled), 3 channels and a 5 × 5 filter, 4 channels and a 2 × 1 filter, a tie in every window (constant input). */
+export const POOLED_CONV_CASES: { x: number[]; filter: number[]; constant?: boolean }[] = [
+  { x: [3, 28, 28, 1], filter: [3, 3, 1, 32] },
+  { x: [2, 13, 16, 3], filter: [5, 5, 3, 16] },
+  { x: [1, 9, 7, 4], filter: [2, 1, 4, 8] },
+  { x: [2, 6, 6, 1], filter: [3, 3, 1, 8], constant: true },
+];

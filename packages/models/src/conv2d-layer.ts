@@ -6,8 +6,8 @@ import { tfjsLayerClass } from './tfjs-layer-class.js';
 
 export type Conv2DArgs = Parameters<typeof tfl.layers.conv2d>[0];
 
-/** The Conv2D fields read here (protected in its type declarations). */
-interface Conv2DState {
+/** The Conv2D fields read here and by pooledConv2d (protected in its type declarations). */
+export interface Conv2DState {
   rank: number;
   strides: number[];
   padding: string;

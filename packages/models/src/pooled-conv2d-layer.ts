@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { type Conv2DArgs, conv2dClass } from './conv2d-layer.js';
+import { type Conv2DArgs, type Conv2DState, conv2dClass } from './conv2d-layer.js';
 import { reluGradient } from './fused-conv2d-gradient.js';
 import { maxPoolAfterRelu } from './max-pooling2d-layer.js';
 import { isReluOutput } from './relu-masked-gradients.js';
@@ -15,18 +15,6 @@ export const POOLED_CONV2D_BACKPROP_FILTER_KERNEL = 'XclrPooledConv2DBackpropFil
 
 /** Input channels up to which those kernels take a convolution (`@xclr/kernels`' limit: memory-bound first layers). */
 export const POOLED_CONV2D_KERNEL_MAX_CHANNELS = 4;
-
-/** The Conv2D fields read here (protected in its type declarations). */
-interface Conv2DState {
-  rank: number;
-  strides: number[];
-  padding: string;
-  dataFormat: string;
-  dilationRate: number[];
-  activation: { getClassName(): string };
-  kernel: tfl.LayerVariable;
-  bias?: tfl.LayerVariable | null;
-}
 
 /**
  * The window positions (0 … 3) that XclrPooledConv2D packs four channels to an int32 (Σᵢ pᵢ · 4ⁱ,

@@ -57,11 +57,16 @@ export const POOLED_CONV2D_NEEDS =
   `a float32 x [n, h, w, c] with c ≤ ${POOLED_CONV2D_MAX_CHANNELS}, a filter [fh, fw, c, o] with o a multiple of 8 ` +
   "and fh, fw leaving at least one 2 × 2 window, float32 bias [o] (forward) or dy, y of the pooled output's shape and its packed int32 argmax (gradient)";
 
-/** Byte strides of the loops: per input pixel and row, per filter row of taps, per output pixel. */
+/**
+ * Byte strides of the loops (per input pixel and row, per filter row of taps, per output pixel and
+ * pooled row) and the sizes both loops take after their addresses.
+ */
 function strides(g: Geometry) {
   const pixelBytes = g.c * 4;
   const rowBytes = g.w * pixelBytes;
-  return { pixelBytes, rowBytes, tapBytes: g.fw * pixelBytes, channelBytes: g.o * 4, pooledRowBytes: g.wp * g.o * 4 };
+  const tapBytes = g.fw * pixelBytes;
+  const channelBytes = g.o * 4;
+  return { rowBytes, pooledRowBytes: g.wp * channelBytes, sizes: [g.wp, pixelBytes, rowBytes, g.fh, tapBytes, channelBytes] };
 }
 
 const floats = (backend: HeapBackend, t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
@@ -91,12 +96,7 @@ export function pooledConv2dOnHeap(
       bs.byteOffset,
       ys.byteOffset + first * pooledImageBytes,
       as.byteOffset + (first * pooledImageBytes) / 4,
-      g.wp,
-      s.pixelBytes,
-      s.rowBytes,
-      g.fh,
-      s.tapBytes,
-      s.channelBytes,
+      ...s.sizes,
     ],
     calls: g.hp,
     step: [2 * s.rowBytes, 0, 0, s.pooledRowBytes, s.pooledRowBytes / 4],
@@ -140,12 +140,7 @@ export function pooledConv2dFilterGradOnHeap(
       ys.byteOffset + first * pooledImageBytes,
       as.byteOffset + (first * pooledImageBytes) / 4,
       partials.byteOffset + first * taps * 4,
-      g.wp,
-      s.pixelBytes,
-      s.rowBytes,
-      g.fh,
-      s.tapBytes,
-      s.channelBytes,
+      ...s.sizes,
     ],
     calls: g.hp,
     step: [2 * s.rowBytes, row, row, row / 4, 0],

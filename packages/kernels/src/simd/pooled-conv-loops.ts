@@ -39,12 +39,50 @@ function splatPosition(p: number, a0: number, pix: number, row: number, s: numbe
   return [...address, ...op.v128Load32Splat(), ...op.set(s)];
 }
 
-// pooledConvRow(x, w, bias, y, argmax, cols, pixelBytes, rowBytes, fh, tapBytes, channelBytes)
-const [X, W, BIAS, Y, ARG, COLS, PIX, ROW, FH, TAPS, CH] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+// Both functions' parameters and locals: x, four addresses of their own, then the shared sizes;
+// loop counters and moving addresses; 14 vectors of their own (S, the input value splat, shared).
+const [X, COLS, PIX, ROW, FH, TAPS, CH] = [0, 5, 6, 7, 8, 9, 10];
 const [J, CB, KH, R, PX, XR, WP, A0, YO] = [11, 12, 13, 14, 15, 16, 17, 18, 19];
+const S = 30;
+const LOCALS = [...new Array(9).fill(I32), ...new Array(14).fill(V128)];
+
+/** For each pooled output j of the row (its window at PX, its outputs at byte offset YO) and each group of 8 channels (CB): `group`. */
+const overPooledRow = (group: Bytes[]): Bytes[] => [
+  [...op.get(X), ...op.set(PX), ...op.i32Const(0), ...op.set(YO), ...op.i32Const(0), ...op.set(J)],
+  ...whileBelow(J, COLS, 1, [
+    [...op.i32Const(0), ...op.set(CB)],
+    ...whileBelow(CB, CH, 32, group),
+    advance(YO, CH),
+    advance(PX, PIX),
+    advance(PX, PIX),
+  ]),
+];
+
+/**
+ * For each tap of the filter (row kh, offset r into its taps), with WP at the tap's 8 channels of
+ * the filter (or its gradient) at `filter`: `load`, then for each window position p the input
+ * value under the tap splat into S and `perPosition(p)`, then `store`.
+ */
+const overTaps = (filter: number, load: Bytes, perPosition: (p: number) => Bytes, store: Bytes): Bytes[] => [
+  [...at(filter, CB), ...op.set(WP), ...op.get(PX), ...op.set(XR), ...op.i32Const(0), ...op.set(KH)],
+  ...whileBelow(KH, FH, 1, [
+    [...op.i32Const(0), ...op.set(R)],
+    ...whileBelow(R, TAPS, 4, [
+      load,
+      [...at(XR, R), ...op.set(A0)],
+      ...Array.from({ length: POSITIONS }, (_, p) => [...splatPosition(p, A0, PIX, ROW, S), ...perPosition(p)]),
+      store,
+      advance(WP, CH),
+    ]),
+    advance(XR, ROW),
+  ]),
+];
+
+// pooledConvRow(x, w, bias, y, argmax, cols, pixelBytes, rowBytes, fh, tapBytes, channelBytes)
+const [W, BIAS, Y, ARG] = [1, 2, 3, 4];
 /** Accumulator of window position p, vector v (channels cb + 4v …). */
 const ACC = (p: number, v: number) => 20 + 2 * p + v;
-const [W0, W1, S, BEST, IDX, M] = [28, 29, 30, 31, 32, 33];
+const [W0, W1, BEST, IDX, M] = [28, 29, 31, 32, 33];
 
 /** Lane k's position p (0 … 3) as p · 4ᵏ: four channels' positions in one byte, exact also as a float. */
 const PLACES: [number, number, number, number] = [1, 4, 16, 64];
@@ -88,57 +126,38 @@ function poolVector(v: number): Bytes[] {
 const pooledConvRow: FunctionDef = {
   name: 'pooledConvRow',
   params: new Array(11).fill(I32),
-  locals: [...new Array(9).fill(I32), ...new Array(14).fill(V128)],
-  body: [
-    [...op.get(X), ...op.set(PX), ...op.i32Const(0), ...op.set(YO), ...op.i32Const(0), ...op.set(J)],
-    ...whileBelow(J, COLS, 1, [
-      [...op.i32Const(0), ...op.set(CB)],
-      ...whileBelow(CB, CH, 32, [
-        ...[0, 1].flatMap((v) =>
-          Array.from({ length: POSITIONS }, (_, p) => [...at(BIAS, CB), ...op.v128Load(16 * v), ...op.set(ACC(p, v))]),
-        ),
-        [...at(W, CB), ...op.set(WP), ...op.get(PX), ...op.set(XR), ...op.i32Const(0), ...op.set(KH)],
-        ...whileBelow(KH, FH, 1, [
-          [...op.i32Const(0), ...op.set(R)],
-          ...whileBelow(R, TAPS, 4, [
-            [...op.get(WP), ...op.v128Load(), ...op.set(W0), ...op.get(WP), ...op.v128Load(16), ...op.set(W1)],
-            [...at(XR, R), ...op.set(A0)],
-            ...Array.from({ length: POSITIONS }, (_, p) => [
-              ...splatPosition(p, A0, PIX, ROW, S),
-              ...multiplyAdd(ACC(p, 0), S, W0),
-              ...multiplyAdd(ACC(p, 1), S, W1),
-            ]),
-            advance(WP, CH),
-          ]),
-          advance(XR, ROW),
-        ]),
-        ...poolVector(0),
-        ...poolVector(1),
-      ]),
-      advance(YO, CH),
-      advance(PX, PIX),
-      advance(PX, PIX),
-    ]),
-  ],
+  locals: LOCALS,
+  body: overPooledRow([
+    ...[0, 1].flatMap((v) =>
+      Array.from({ length: POSITIONS }, (_, p) => [...at(BIAS, CB), ...op.v128Load(16 * v), ...op.set(ACC(p, v))]),
+    ),
+    ...overTaps(
+      W,
+      [...op.get(WP), ...op.v128Load(), ...op.set(W0), ...op.get(WP), ...op.v128Load(16), ...op.set(W1)],
+      (p) => [...multiplyAdd(ACC(p, 0), S, W0), ...multiplyAdd(ACC(p, 1), S, W1)],
+      [],
+    ),
+    ...poolVector(0),
+    ...poolVector(1),
+  ]),
 };
 
 // pooledConvFilterGradRow(x, dy, y, argmax, dw, cols, pixelBytes, rowBytes, fh, tapBytes, channelBytes):
 // dw[tap, c] += x at the window position argmax[c] (+ tap) · dy[c], where the pooled output y > 0.
-const [GX, GDY, GY, GARG, GDW, GCOLS, GPIX, GROW, GFH, GTAPS, GCH] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-const [GJ, GCB, GKH, GR, GPX, GXR, GWP, GA0, GYO] = [11, 12, 13, 14, 15, 16, 17, 18, 19];
+const [DY, GY, GARG, DW] = [1, 2, 3, 4];
 /** dy of window position p (dy where argmax = p, else 0), vector v. */
 const G = (p: number, v: number) => 20 + 2 * p + v;
-const [T0, T1, GS, D0, D1, GA] = [28, 29, 30, 31, 32, 33];
+const [T0, T1, D0, D1, GA] = [28, 29, 31, 32, 33];
 const D = [D0, D1];
 
 /** The pooled gradient of vector v where y > 0 (ReLU's gradient), into D[v]. */
 const maskedGradient = (v: number): Bytes => [
-  ...at(GDY, GYO),
-  ...op.get(GCB),
+  ...at(DY, YO),
+  ...op.get(CB),
   ...op.i32Add,
   ...op.v128Load(16 * v),
-  ...at(GY, GYO),
-  ...op.get(GCB),
+  ...at(GY, YO),
+  ...op.get(CB),
   ...op.i32Add,
   ...op.v128Load(16 * v),
   ...op.v128Zero,
@@ -150,13 +169,7 @@ const maskedGradient = (v: number): Bytes => [
 /** G(p, v) = D[v] where argmax = p. */
 function splitByPosition(v: number): Bytes[] {
   return [
-    [
-      ...packedAddress(GARG, GYO, GCB),
-      ...op.v128Load32Splat(4 * v),
-      ...op.i32x4Lanes(...LANE_BITS),
-      ...op.v128And,
-      ...op.set(GA),
-    ],
+    [...packedAddress(GARG, YO, CB), ...op.v128Load32Splat(4 * v), ...op.i32x4Lanes(...LANE_BITS), ...op.v128And, ...op.set(GA)],
     ...Array.from({ length: POSITIONS }, (_, p) => [
       ...op.get(D[v]),
       ...op.get(GA),
@@ -171,41 +184,22 @@ function splitByPosition(v: number): Bytes[] {
 const pooledConvFilterGradRow: FunctionDef = {
   name: 'pooledConvFilterGradRow',
   params: new Array(11).fill(I32),
-  locals: [...new Array(9).fill(I32), ...new Array(14).fill(V128)],
-  body: [
-    [...op.get(GX), ...op.set(GPX), ...op.i32Const(0), ...op.set(GYO), ...op.i32Const(0), ...op.set(GJ)],
-    ...whileBelow(GJ, GCOLS, 1, [
-      [...op.i32Const(0), ...op.set(GCB)],
-      ...whileBelow(GCB, GCH, 32, [
-        maskedGradient(0),
-        maskedGradient(1),
-        // Nothing to add where all eight channels' gradients are 0 (ReLU zeros, most often).
-        [...op.block, ...op.get(D0), ...op.get(D1), ...op.v128Or, ...op.v128AnyTrue, ...op.i32Eqz, ...op.brIf(0)],
-        ...splitByPosition(0),
-        ...splitByPosition(1),
-        [...at(GDW, GCB), ...op.set(GWP), ...op.get(GPX), ...op.set(GXR), ...op.i32Const(0), ...op.set(GKH)],
-        ...whileBelow(GKH, GFH, 1, [
-          [...op.i32Const(0), ...op.set(GR)],
-          ...whileBelow(GR, GTAPS, 4, [
-            [...op.get(GWP), ...op.v128Load(), ...op.set(T0), ...op.get(GWP), ...op.v128Load(16), ...op.set(T1)],
-            [...at(GXR, GR), ...op.set(GA0)],
-            ...Array.from({ length: POSITIONS }, (_, p) => [
-              ...splatPosition(p, GA0, GPIX, GROW, GS),
-              ...multiplyAdd(T0, GS, G(p, 0)),
-              ...multiplyAdd(T1, GS, G(p, 1)),
-            ]),
-            [...op.get(GWP), ...op.get(T0), ...op.v128Store(), ...op.get(GWP), ...op.get(T1), ...op.v128Store(16)],
-            advance(GWP, GCH),
-          ]),
-          advance(GXR, GROW),
-        ]),
-        [...op.end],
-      ]),
-      advance(GYO, GCH),
-      advance(GPX, GPIX),
-      advance(GPX, GPIX),
-    ]),
-  ],
+  locals: LOCALS,
+  body: overPooledRow([
+    maskedGradient(0),
+    maskedGradient(1),
+    // Nothing to add where all eight channels' gradients are 0 (ReLU zeros, most often).
+    [...op.block, ...op.get(D0), ...op.get(D1), ...op.v128Or, ...op.v128AnyTrue, ...op.i32Eqz, ...op.brIf(0)],
+    ...splitByPosition(0),
+    ...splitByPosition(1),
+    ...overTaps(
+      DW,
+      [...op.get(WP), ...op.v128Load(), ...op.set(T0), ...op.get(WP), ...op.v128Load(16), ...op.set(T1)],
+      (p) => [...multiplyAdd(T0, S, G(p, 0)), ...multiplyAdd(T1, S, G(p, 1))],
+      [...op.get(WP), ...op.get(T0), ...op.v128Store(), ...op.get(WP), ...op.get(T1), ...op.v128Store(16)],
+    ),
+    [...op.end],
+  ]),
 };
 
 export const POOLED_CONV_LOOPS: FunctionDef[] = [pooledConvRow, pooledConvFilterGradRow];
