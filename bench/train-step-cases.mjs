@@ -21,8 +21,9 @@ export const XCLR_RUNNER = 'xclr wasm';
 /**
  * The rows. `target`: least ratio of PyTorch's best median step time to xclr's (above 1: xclr is
  * faster), or null for a row measured without one. `rounds`, `steps`, `warmup`: the defaults of a full run; `quick` those of --quick.
- * ResNet-18 at batch 256 runs its encoder 32 images at a time in xclr (`chunk`): two views of 256
- * images of activations do not fit the wasm backend's 4 GB heap.
+ * ResNet-18 at batch 256 runs its encoder 32 images at a time in xclr (`chunk`): the activations of
+ * two views of 256 images do not fit the wasm backend's heap (a pass of 256 images never finished a
+ * step: tfjs-wasm's allocator loops once about 2 GB of the heap are in use; 192 ran).
  */
 export const CASES = [
   {

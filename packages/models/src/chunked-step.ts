@@ -36,7 +36,8 @@ function chunksOf(n: number, size: number): Array<[number, number]> {
  * gradients. With batch norm in `embed`, statistics are per chunk and the moving averages are
  * updated in both passes (keep such layers in `loss`, which sees the full batch, as
  * `@xclr/training`'s `fit` does with a projection head). This is what lets ResNet-18 train on
- * two views of 256 images within the wasm backend's 4 GB heap.
+ * two views of 256 images on the wasm backend, whose heap holds the activations of fewer than 256
+ * (a pass of 256 never finished a step: tfjs-wasm's allocator loops once about 2 GB are in use).
  *
  * @param embed the encoder: `[n, …]` inputs → `[n, D]` embeddings (training mode).
  * @param views the inputs of each view, `[N, …]` each, same N.
