@@ -148,6 +148,19 @@ export class NativeSessions {
     return out;
   }
 
+  /** `inputs` copied off the heap into the reused buffers of their names, each under its own shape or the one given. */
+  private offHeapInputs(
+    backend: HeapBackend,
+    inputs: Record<string, NativeInput>,
+  ): Record<string, { data: Float32Array; shape: number[] }> {
+    const values: Record<string, { data: Float32Array; shape: number[] }> = {};
+    for (const [name, input] of Object.entries(inputs)) {
+      const t = 'tensor' in input ? input.tensor : input;
+      values[name] = { data: this.offHeap(name, backend, t), shape: 'tensor' in input ? input.shape : t.shape };
+    }
+    return values;
+  }
+
   /** Runs graph `key` (built by `build` on first use) on `inputs`; its output `y` in a new wasm tensor. */
   run(
     key: string,
@@ -157,13 +170,8 @@ export class NativeSessions {
     outShape: number[],
     ortOutShape = outShape,
   ): TensorInfo {
-    const feeds: Record<string, OrtTensor> = {};
-    for (const [name, input] of Object.entries(inputs)) {
-      const t = 'tensor' in input ? input.tensor : input;
-      feeds[name] = new this.runtime.Tensor('float32', this.offHeap(name, backend, t), 'tensor' in input ? input.shape : t.shape);
-    }
     const y = this.buffer('y', tf.util.sizeFromShape(outShape));
-    this.runSession(key, build, feeds, new this.runtime.Tensor('float32', y, ortOutShape));
+    this.runInto(key, build, this.offHeapInputs(backend, inputs), { data: y, shape: ortOutShape });
     return this.onHeap(backend, y, outShape);
   }
 
@@ -220,10 +228,8 @@ export class NativeSessions {
     batched: string[],
     outShape: number[],
   ): TensorInfo {
-    const values: Record<string, { data: Float32Array; shape: number[] }> = {};
-    for (const [name, t] of Object.entries(inputs)) values[name] = { data: this.offHeap(name, backend, t), shape: t.shape };
     const y = { data: this.buffer('y', tf.util.sizeFromShape(outShape)), shape: outShape };
-    this.runIntoByImages(key, build, values, batched, y);
+    this.runIntoByImages(key, build, this.offHeapInputs(backend, inputs), batched, y);
     return this.onHeap(backend, y.data, outShape);
   }
 

@@ -58,15 +58,22 @@ export const POOLED_CONV2D_NEEDS =
   "and fh, fw leaving at least one 2 × 2 window, float32 bias [o] (forward) or dy, y of the pooled output's shape and its packed int32 argmax (gradient)";
 
 /**
- * Byte strides of the loops (per input pixel and row, per filter row of taps, per output pixel and
- * pooled row) and the sizes both loops take after their addresses.
+ * Byte strides of the loops (per input row and image, per pooled row and image) and the sizes both
+ * loops take after their addresses.
  */
 function strides(g: Geometry) {
   const pixelBytes = g.c * 4;
   const rowBytes = g.w * pixelBytes;
   const tapBytes = g.fw * pixelBytes;
   const channelBytes = g.o * 4;
-  return { rowBytes, pooledRowBytes: g.wp * channelBytes, sizes: [g.wp, pixelBytes, rowBytes, g.fh, tapBytes, channelBytes] };
+  const pooledRowBytes = g.wp * channelBytes;
+  return {
+    rowBytes,
+    pooledRowBytes,
+    imageBytes: g.h * rowBytes,
+    pooledImageBytes: g.hp * pooledRowBytes,
+    sizes: [g.wp, pixelBytes, rowBytes, g.fh, tapBytes, channelBytes],
+  };
 }
 
 const floats = (backend: HeapBackend, t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
@@ -86,8 +93,7 @@ export function pooledConv2dOnHeap(
   const argmax = backend.makeOutput([g.n, g.hp, g.wp, g.o / 4], 'int32');
   const [xs, ws, bs, ys] = [x, filter, bias, y].map((t) => floats(backend, t));
   const as = backend.typedArrayFromHeap(argmax);
-  const imageBytes = g.h * s.rowBytes;
-  const pooledImageBytes = g.hp * s.pooledRowBytes;
+  const { imageBytes, pooledImageBytes } = s;
   inTwoShares(backend, g.n, pooledImageBytes * 2 * g.fh * g.fw * g.c, (first, count) => ({
     name: 'pooledConvRow',
     args: [
@@ -129,8 +135,7 @@ export function pooledConv2dFilterGradOnHeap(
   partials.fill(0);
   const [xs, dys, ys] = [x, dy, y].map((t) => floats(backend, t));
   const as = backend.typedArrayFromHeap(argmax);
-  const imageBytes = g.h * s.rowBytes;
-  const pooledImageBytes = g.hp * s.pooledRowBytes;
+  const { imageBytes, pooledImageBytes } = s;
   const row = s.pooledRowBytes;
   inTwoShares(backend, g.n, pooledImageBytes * 2 * g.fh * g.fw * g.c, (first, count) => ({
     name: 'pooledConvFilterGradRow',
