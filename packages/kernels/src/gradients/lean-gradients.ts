@@ -70,17 +70,20 @@ export function registerLeanGradients(): readonly string[] {
   // backend has the one-pass kernel (wasm, with this package's kernels), it runs instead. That
   // kernel has no gradient of its own: a second derivative through ReLU takes the stock path.
   // Backpropagation inside a recording tape (tf.grad of a gradient) must stay differentiable.
+  // It reads ReLU's output y, not its input (y > 0 exactly where x > 0): the output is what the
+  // next layer saves anyway, so a network's ReLU inputs (batch norm outputs, say) need not outlive
+  // the forward pass.
   const secondOrder = () => (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth > 0;
-  const stockRelu = (dy: tf.Tensor, x: tf.Tensor) => tf.mul(dy, tf.cast(tf.step(x), 'float32'));
+  const stockRelu = (dy: tf.Tensor, y: tf.Tensor) => tf.mul(dy, tf.cast(tf.step(y), 'float32'));
   tf.registerGradient({
     kernelName: 'Relu',
-    inputsToSave: ['x'],
+    outputsToSave: [true],
     gradFunc: (dy0, saved) => {
       const dy = dy0 as tf.Tensor;
-      const [x] = saved;
-      const fused = x.dtype === 'float32' && dy.dtype === 'float32' && tf.getKernel(RELU_GRAD, tf.getBackend()) != null;
+      const [y] = saved;
+      const fused = y.dtype === 'float32' && dy.dtype === 'float32' && tf.getKernel(RELU_GRAD, tf.getBackend()) != null;
       return {
-        x: () => (fused && !secondOrder() ? (tf.engine().runKernel(RELU_GRAD, { dy, x }) as tf.Tensor) : stockRelu(dy, x)),
+        x: () => (fused && !secondOrder() ? (tf.engine().runKernel(RELU_GRAD, { dy, x: y }) as tf.Tensor) : stockRelu(dy, y)),
       };
     },
   });
