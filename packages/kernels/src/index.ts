@@ -1,5 +1,6 @@
 export { setUpCpuTraining, setUpWasmTraining, type WasmTraining, type WasmTrainingOptions } from './set-up.js';
 export { setUpWasm, type WasmOptions, type WasmSetUp, wasmBinaryDir } from './threads/set-up-wasm.js';
+export { guardHeapAllocator, type WasmAllocator, WasmHeapExhausted } from './core/heap-guard.js';
 export { type KernelPatches, registerWasmKernels, TESTED_TFJS } from './register-wasm.js';
 export { WASM_KERNELS } from './kernels/all.js';
 export type { StockKernels, WasmKernelPatch } from './kernels/kernel-config.js';

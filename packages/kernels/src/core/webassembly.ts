@@ -8,6 +8,8 @@ interface WebAssemblyApi {
   Memory: abstract new (...args: never[]) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+  /** What a trap (an out-of-bounds access, `unreachable`) throws. */
+  RuntimeError: new (...args: never[]) => Error;
 }
 
 export const wasmApi = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;

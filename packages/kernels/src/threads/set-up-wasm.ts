@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { guardHeapAllocator, type WasmAllocator } from '../core/heap-guard.js';
 import { type KernelPatches, registerWasmKernels } from '../register-wasm.js';
 import { WasmThreadsTimeout, withNodeThreads } from './node-threads.js';
 import { startSimdHelper } from './simd-helper-thread.js';
@@ -47,6 +48,7 @@ export async function setUpWasm(options: WasmOptions = {}): Promise<WasmSetUp> {
     // Initialised earlier in this process (another backend may be active now): its paths and
     // threads are fixed, so it is only made active again.
     if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');
+    guardHeap();
     return { threads: wasm.getThreadsCount(), kernels, notes: ['wasm was already initialised'] };
   }
   wasm.setWasmPaths(wasmBinaryDir());
@@ -57,6 +59,7 @@ export async function setUpWasm(options: WasmOptions = {}): Promise<WasmSetUp> {
     try {
       const { result: ok } = await withNodeThreads(threads, () => tf.setBackend('wasm'));
       if (ok) {
+        guardHeap();
         if (!options.stockKernels && options.simdHelper !== false) notes.push((await startSimdHelper(tf.backend())).note);
         return { threads: wasm.getThreadsCount(), kernels, notes };
       }
@@ -69,5 +72,11 @@ export async function setUpWasm(options: WasmOptions = {}): Promise<WasmSetUp> {
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   wasm.setThreadsCount(1);
   if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');
+  guardHeap();
   return { threads: wasm.getThreadsCount(), kernels, notes };
+}
+
+/** The active (wasm) backend's allocator, guarded (see guardHeapAllocator). */
+function guardHeap(): void {
+  guardHeapAllocator((tf.backend() as unknown as { wasm: WasmAllocator }).wasm);
 }
