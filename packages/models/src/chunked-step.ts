@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { releaseTapeEarly } from './release-tape-early.js';
 import {
   applyGradients,
   checkStepOptions,
@@ -35,9 +36,8 @@ function chunksOf(n: number, size: number): Array<[number, number]> {
  * forward pass; memory is one chunk's activations plus the `[N, D]` embeddings and their
  * gradients. With batch norm in `embed`, statistics are per chunk and the moving averages are
  * updated in both passes (keep such layers in `loss`, which sees the full batch, as
- * `@xclr/training`'s `fit` does with a projection head). This is what lets ResNet-18 train on
- * two views of 256 images on the wasm backend, whose heap holds the activations of fewer than 256
- * (a pass of 256 never finished a step: tfjs-wasm's allocator loops once about 2 GB are in use).
+ * `@xclr/training`'s `fit` does with a projection head). It trains batches whose activations do
+ * not fit the wasm backend's 4 GiB heap (ResNet-18 on CIFAR-size images: beyond two views of 256).
  *
  * @param embed the encoder: `[n, …]` inputs → `[n, D]` embeddings (training mode).
  * @param views the inputs of each view, `[N, …]` each, same N.
@@ -83,7 +83,7 @@ export function chunkedEmbeddingStepTensors(
     try {
       // 2. The loss on the full batch; its gradient with respect to each embedding row.
       const { value, grads } = tf.variableGrads(
-        () => loss(embeddings as unknown as tf.Tensor2D[]),
+        releaseTapeEarly(() => loss(embeddings as unknown as tf.Tensor2D[])),
         [...embeddings, ...variables],
       );
       const total = new Map<string, tf.Tensor>();
@@ -95,7 +95,7 @@ export function chunkedEmbeddingStepTensors(
         if (dz == null) throw new Error(`${fn}: the loss does not depend on view ${i}`);
         for (const [start, size] of plan) {
           const { grads: chunk } = tf.variableGrads(
-            () => tf.sum(tf.mul(embed(tf.slice(view, start, size)), tf.slice(dz, start, size))),
+            releaseTapeEarly(() => tf.sum(tf.mul(embed(tf.slice(view, start, size)), tf.slice(dz, start, size)))),
             variables,
           );
           for (const [name, g] of Object.entries(chunk)) {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { applyReleasing } from './apply-releasing.js';
 import { takesBatchGroups } from './batch-normalization-layer.js';
 import { createEncoder, createProjectionHead, type EncoderConfig, encoderWidth, type ProjectionHeadConfig } from './encoders.js';
 
@@ -73,8 +74,9 @@ export class ContrastiveModel {
   /** `project` with batch norm normalising `groups` equal groups of the batch apart. */
   private projectGroups(images: tf.Tensor4D, training: boolean, groups: number): tf.Tensor2D {
     const kwargs = groups === 1 ? { training } : { training, batchGroups: groups };
-    const features = this.encoder.apply(images, kwargs) as tf.Tensor2D;
-    return this.head ? (this.head.apply(features, kwargs) as tf.Tensor2D) : features;
+    // Layer outputs are freed as soon as no later layer reads them, in training too.
+    const features = applyReleasing(this.encoder, images, kwargs) as tf.Tensor2D;
+    return this.head ? (applyReleasing(this.head, features, kwargs) as tf.Tensor2D) : features;
   }
 
   /**

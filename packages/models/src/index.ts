@@ -28,6 +28,8 @@ export {
   POOLED_CONV2D_KERNEL_MAX_CHANNELS,
   pooledConv2d,
 } from './pooled-conv2d-layer.js';
+export { applyReleasing } from './apply-releasing.js';
+export { releaseTapeEarly } from './release-tape-early.js';
 export { createTextProjection, SmallTextEncoder, type TextEncoderConfig, Vocabulary } from './text-towers.js';
 export {
   readStep,

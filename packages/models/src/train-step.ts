@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { releaseTapeEarly } from './release-tape-early.js';
 
 export interface TrainStepOptions {
   optimizer: tf.Optimizer;
@@ -43,7 +44,7 @@ export function trainStepTensors(lossFn: () => tf.Scalar, options: TrainStepOpti
   const { variables } = options;
   checkStepOptions('trainStep', options);
   return tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(lossFn, variables);
+    const { value, grads } = tf.variableGrads(releaseTapeEarly(lossFn), variables);
     return applyGradients(value, grads, options);
   });
 }
