@@ -308,8 +308,11 @@ function compareRoutes(name: string, before: [string, NativeSessions], after: [s
 {
   // MLAS's NCHWc kernels against onnxruntime's generic Conv and the tap windows (maps above the
   // im2col limit: the ConvNet's second layer and ResNet-18's two first stages).
-  const generic: [string, NativeSessions] = ['Conv / taps', withLimits({ nchwcConv: false, nchwcFilterGradient: false })];
-  const nchwc: [string, NativeSessions] = ['NCHWc', withLimits({})];
+  const generic: [string, NativeSessions] = [
+    'Conv / taps',
+    withLimits({ nchwcConv: false, nchwcFilterGradient: false, tapBlocksMaxChannels: 0 }),
+  ];
+  const nchwc: [string, NativeSessions] = ['NCHWc', withLimits({ tapBlocksMaxChannels: 0 })];
   for (const [name, xs, fs_, pad] of [CONVNET_SECOND, ...RESNET_STAGES.slice(0, 2)]) {
     const x = tf.randomNormal(xs) as tf.Tensor4D;
     const w = tf.randomNormal(fs_) as tf.Tensor4D;
@@ -320,6 +323,25 @@ function compareRoutes(name: string, before: [string, NativeSessions], after: [s
     tf.dispose([x, w, dy]);
   }
   for (const [, sessions] of [generic, nchwc]) sessions.dispose();
+}
+
+{
+  // Stride-1 filter gradients of 64 and 128 channels: the tap windows in blocks of images (every
+  // tap of a block while it is in cache) against the NCHWc route, at batch 32 and at the 512
+  // images of a two-view step at batch 256.
+  const nchwc: [string, NativeSessions] = ['NCHWc', withLimits({ tapBlocksMaxChannels: 0 })];
+  const blocks: [string, NativeSessions] = ['taps in image blocks', withLimits({ tapBlocksMinBatchBytes: 0 })];
+  for (const [name, xs, fs_, pad] of RESNET_STAGES.slice(0, 2).flatMap(([n, x, f, p]): Layer[] => [
+    [n, x, f, p],
+    [`${n}, 512 images`, [512, x[1], x[2], x[3]], f, p],
+  ])) {
+    const x = tf.randomNormal(xs) as tf.Tensor4D;
+    const w = tf.randomNormal(fs_) as tf.Tensor4D;
+    const dy = tf.randomNormal(tf.conv2d(x, w, 1, pad).shape);
+    compareRoutes(`filter grad ${name}`, nchwc, blocks, () => filterGradient(x, dy, fs_, pad));
+    tf.dispose([x, w, dy]);
+  }
+  for (const [, sessions] of [nchwc, blocks]) sessions.dispose();
 }
 
 {

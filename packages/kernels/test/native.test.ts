@@ -18,6 +18,7 @@ import {
   matMulTitle,
 } from './cases.js';
 import { expectMatch, onCpuAndWasm, rand } from './compare.js';
+import { IM2COL_MAX_PATCH } from '../src/core/im2col.js';
 
 // The native engine (onnxruntime-node's MLAS) behind the wasm backend's matmuls, convolutions and
 // stride-1 filter gradients, against tfjs's cpu backend. Its size thresholds are set to 0 here so that
@@ -28,9 +29,10 @@ let defaultEngine: NativeSessions | null = null;
 /**
  * An engine on the same runtime that takes every kernel, however small; convolutions and filter
  * gradients through onnxruntime's Conv and the tap windows, or with `im2col` through im2col and
- * one Gemm (every map counts as small).
+ * one Gemm (every map counts as small); with `tapBlockBytes`, stride-1 filter gradients as the
+ * tap windows in blocks of images of that many bytes of grid.
  */
-const withoutThresholds = (im2col = false, nchwc = true) =>
+const withoutThresholds = (im2col = false, nchwc = true, tapBlockBytes = 0) =>
   new NativeSessions((defaultEngine as NativeSessions).runtime, {
     matMulMinMacs: 0,
     filterGradientMinMacs: 0,
@@ -40,6 +42,11 @@ const withoutThresholds = (im2col = false, nchwc = true) =>
     filterGradientIm2colMaxPixels: im2col ? Number.POSITIVE_INFINITY : 0,
     nchwcConv: nchwc,
     nchwcFilterGradient: nchwc,
+    // The tap windows in image blocks only where a test asks (blocks of `tapBlockBytes`).
+    tapBlocksMinChannels: 0,
+    tapBlocksMaxChannels: tapBlockBytes > 0 ? Number.POSITIVE_INFINITY : 0,
+    tapBlockBytes,
+    tapBlocksMinBatchBytes: 0,
   });
 
 /** Conv2DBackpropInput of a case alone (no filter gradient beside it) against cpu. */
@@ -313,6 +320,64 @@ describe('conv2d and its gradients with the native engine match cpu', () => {
       setNativeEngine(withoutThresholds())?.dispose();
     });
     for (const c of CONV_CASES) it(convTitle(c), () => expectConvMatches(c));
+  });
+
+  describe('stride-1 filter gradients as the tap windows in blocks of images', () => {
+    it('the default limits send 64 to 128 channels there (on a batch beyond the cache), not 32 or 256', async () => {
+      // A batch of test size counts as large here; at the default limits it keeps the NCHWc route.
+      const runtime = (defaultEngine as NativeSessions).runtime;
+      const small: ConvCase = { x: [16, 9, 9, 64], f: [3, 3, 64, 64], strides: 1, pad: 'same', floor: 1e-2 };
+      const byDefault = setNativeEngine(new NativeSessions(runtime));
+      try {
+        await expectConvMatches(small, 'filter');
+        expect(Object.keys(routesSince(nativeEngine() as NativeSessions, new Map()))).toEqual(['nchwc filter gradient']);
+      } finally {
+        setNativeEngine(byDefault)?.dispose();
+      }
+      const previous = setNativeEngine(new NativeSessions(runtime, { tapBlocksMinBatchBytes: 0 }));
+      try {
+        const engine = nativeEngine() as NativeSessions;
+        for (const [n, channels, taken] of [
+          [4, 64, true],
+          [4, 128, true],
+          [8, 32, false],
+          [2, 256, false],
+        ] as const) {
+          const before = new Map(engine.runsByGraph);
+          const c: ConvCase = { x: [n, 9, 9, channels], f: [3, 3, channels, channels], strides: 1, pad: 'same', floor: 1e-2 };
+          await expectConvMatches(c, 'filter');
+          const routes = routesSince(engine, before);
+          expect(Object.keys(routes).length).toBeGreaterThan(0);
+          expect('filter-gradient taps of an image block' in routes).toBe(taken);
+        }
+      } finally {
+        setNativeEngine(previous)?.dispose();
+      }
+    });
+
+    // Blocks of one image (1 byte) and of a whole small batch (8 MiB); cases with one tap or few
+    // weights per output channel take other routes.
+    for (const bytes of [1, 8 * 2 ** 20]) {
+      it(`blocks of ${bytes === 1 ? 'one image' : '8 MiB'}: every stride-1 case with more than ${IM2COL_MAX_PATCH} weights per output channel`, async () => {
+        const previous = setNativeEngine(withoutThresholds(false, true, bytes));
+        try {
+          const engine = nativeEngine() as NativeSessions;
+          const cases = [
+            ...CONV_CASES.filter((c) => c.strides === 1 && c.f[0] * c.f[1] * c.f[2] > IM2COL_MAX_PATCH),
+            { x: [5, 13, 11, 8], f: [3, 2, 8, 16], strides: 1, pad: 'valid' } as ConvCase,
+          ];
+          expect(cases.length).toBeGreaterThanOrEqual(5);
+          for (const c of cases) {
+            const before = new Map(engine.runsByGraph);
+            await expectConvMatches(c, 'filter');
+            const runs = routesSince(engine, before)['filter-gradient taps of an image block'];
+            expect(runs).toBe(bytes === 1 ? c.x[0] : 1);
+          }
+        } finally {
+          setNativeEngine(previous)?.dispose();
+        }
+      });
+    }
   });
 
   it('a dilated convolution (forward: tfjs has no gradient for dilation > 1)', async () => {

@@ -3,7 +3,7 @@ import type { TensorInfo } from '../core/kernel-call.js';
 import type { ConvGeometry } from '../core/phase-grid.js';
 import { DataType, model, node, valueInfo } from '@xclr/onnx-proto';
 import { IM2COL_MAX_PATCH, im2colInto } from '../core/im2col.js';
-import { int64s } from './graph-parts.js';
+import { int64s, MICROSOFT_DOMAIN } from './graph-parts.js';
 import { matMulGraph } from './native-matmul.js';
 import type { NativeSessions } from './native-sessions.js';
 import { filterGradientOnNchwc } from './nchwc-filter-gradient.js';
@@ -46,6 +46,39 @@ const SPLIT_TAP_GRAPH = {
 };
 
 /**
+ * Every tap of a block of images in one run: tap t's window `a{t}` [SPLIT, m, C] and dY `b`
+ * [SPLIT, m, O] multiply as FusedMatMul(transA) per slice (no transpose pass), the slices summed,
+ * the taps concatenated into dW's layout [taps, C, O].
+ */
+const blockTapsGraph = (taps: number) => ({
+  key: `filter-gradient taps of an image block {"taps":${taps}}`,
+  build: () =>
+    model({
+      name: 'xclr_taps_of_an_image_block',
+      opset: 13,
+      opsets: [{ domain: MICROSOFT_DOMAIN, version: 1 }],
+      nodes: [
+        ...Array.from({ length: taps }, (_, t) => [
+          node('FusedMatMul', [`a${t}`, 'b'], [`p${t}`], [{ name: 'transA', int: 1 }], MICROSOFT_DOMAIN),
+          node('ReduceSum', [`p${t}`, 'axes'], [`s${t}`], [{ name: 'keepdims', int: 1 }]),
+        ]).flat(),
+        node(
+          'Concat',
+          Array.from({ length: taps }, (_, t) => `s${t}`),
+          ['y'],
+          [{ name: 'axis', int: 0 }],
+        ),
+      ],
+      inputs: [
+        ...Array.from({ length: taps }, (_, t) => valueInfo(`a${t}`, DataType.FLOAT, ['s', 'm', 'c'])),
+        valueInfo('b', DataType.FLOAT, ['s', 'm', 'o']),
+      ],
+      initializers: [int64s('axes', [0])],
+      outputs: [valueInfo('y', DataType.FLOAT, [taps, 'c', 'o'])],
+    }),
+});
+
+/**
  * Copies NHWC `src` ([n, h, w, c] on the heap) into `dst` ([n, gh, gw, c]) at row `top`, column
  * `left`, zeros elsewhere: one pass over the grid, each grid row copied or zeroed once.
  */
@@ -78,9 +111,10 @@ function toGrid(src: Float32Array, shape: number[], dst: Float32Array, gh: numbe
 
 /**
  * The filter gradient of an NHWC convolution on onnxruntime: im2col and one Gemm for a small
- * output map; else one NCHWc convolution where the batch and output channels are whole blocks
- * (nchwc-filter-gradient.ts); else im2col and one Gemm for few weights per output channel or a
- * strided layer's patches up to stridedIm2colMaxBytes; else the tap windows (stride 1); null where
+ * output map; else, stride 1 with 64 to 128 channels (NativeLimits tapBlocksMinChannels), the
+ * tap windows in blocks of images; else one NCHWc convolution where the batch and output channels
+ * are whole blocks (nchwc-filter-gradient.ts); else im2col and one Gemm for few weights per output
+ * channel or a strided layer's patches up to stridedIm2colMaxBytes; else the tap windows (stride 1); null where
  * none applies.
  */
 export function filterGradientOnNative(
@@ -97,8 +131,17 @@ export function filterGradientOnNative(
   const stride1 = g.sh === 1 && g.sw === 1;
   const patchFloats = n * g.ho * g.wo * g.fh * g.fw * c;
   const smallMap = g.ho * g.wo <= sessions.limits.filterGradientIm2colMaxPixels;
-  // Larger maps: the NCHWc kernels where the batch and output channels are whole blocks (first
-  // layers and strided ones included: it measured as fast as im2col there or faster).
+  // Larger maps, stride 1, 64 to 128 channels (more weights per output channel than a first
+  // layer's, which take im2col), a batch beyond the cache: the tap windows in blocks of images.
+  const { tapBlocksMinChannels: least, tapBlocksMaxChannels: most } = sessions.limits;
+  const inRange = [c, o].every((k) => k >= least && k <= most);
+  const gridBytes = n * (g.ho + g.fh - 1) * (g.wo + g.fw - 1) * (c + o) * 4;
+  const large = gridBytes > sessions.limits.tapBlocksMinBatchBytes;
+  if (!smallMap && stride1 && inRange && large && g.fh * g.fw * c > IM2COL_MAX_PATCH) {
+    return filterGradientInImageBlocks(sessions, backend, x, dy, g);
+  }
+  // Else the NCHWc kernels where the batch and output channels are whole blocks (first layers and
+  // strided ones included: it measured as fast as im2col there or faster).
   const nchwc = !smallMap && sessions.limits.nchwcFilterGradient ? filterGradientOnNchwc(sessions, backend, x, dy, g) : null;
   if (nchwc) return nchwc;
   const im2col =
@@ -161,6 +204,60 @@ export function filterGradientOnNative(
         { data: dw.subarray(tap * c * o, (tap + 1) * c * o), shape: [c, o] },
       );
     }
+  }
+  return sessions.onHeap(backend, dw, [g.fh, g.fw, c, o]);
+}
+
+/**
+ * A stride-1 filter gradient as the tap windows (see the top of this file) over blocks of whole
+ * images: each block's grid is built, then all fh · fw taps read it in one run while it is in
+ * cache, and the blocks' products are summed. Over the whole batch at once each tap streamed the
+ * grid from memory again, at the memory's speed rather than MLAS's.
+ */
+function filterGradientInImageBlocks(
+  sessions: NativeSessions,
+  backend: HeapBackend,
+  x: TensorInfo,
+  dy: TensorInfo,
+  g: ConvGeometry,
+): TensorInfo {
+  const [n, h, w, c] = x.shape;
+  const o = dy.shape[3];
+  const gh = g.ho + g.fh - 1;
+  const gw = g.wo + g.fw - 1;
+  const perImage = gh * gw;
+  const images = Math.max(1, Math.min(n, Math.floor(sessions.limits.tapBlockBytes / (perImage * (c + o) * 4))));
+  // The last tap's window reaches this many rows past the block: zeros (dY there is zero, and
+  // stale values could be NaN).
+  const reach = (g.fh - 1) * gw + g.fw - 1;
+  const xs = sessions.buffer('x', (images * perImage + reach) * c);
+  const ds = sessions.buffer('dy', images * perImage * o);
+  const taps = g.fh * g.fw;
+  const part = sessions.buffer('y', taps * c * o);
+  const dw = new Float32Array(taps * c * o);
+  const graph = blockTapsGraph(taps);
+  const xHeap = backend.typedArrayFromHeap(x) as Float32Array;
+  const dyHeap = backend.typedArrayFromHeap(dy) as Float32Array;
+  for (let first = 0; first < n; first += images) {
+    const count = Math.min(images, n - first);
+    const rows = count * perImage;
+    toGrid(xHeap.subarray(first * h * w * c), [count, h, w, c], xs, gh, gw, g.top, g.left);
+    xs.fill(0, rows * c, (rows + reach) * c);
+    toGrid(dyHeap.subarray(first * g.ho * g.wo * o), [count, g.ho, g.wo, o], ds, gh, gw, 0, 0);
+    // Slices for MLAS's two threads (it parallelises a batch, not a long reduction): a divisor of the rows.
+    const slices = [SPLIT, 4, 2].find((s) => rows % s === 0) ?? 1;
+    const m = rows / slices;
+    const inputs: Record<string, { data: Float32Array; shape: number[] }> = {
+      b: { data: ds.subarray(0, rows * o), shape: [slices, m, o] },
+    };
+    for (let i = 0; i < g.fh; i++) {
+      for (let j = 0; j < g.fw; j++) {
+        const offset = i * gw + j;
+        inputs[`a${i * g.fw + j}`] = { data: xs.subarray(offset * c, (offset + rows) * c), shape: [slices, m, c] };
+      }
+    }
+    sessions.runInto(graph.key, graph.build, inputs, { data: part, shape: [taps, c, o] });
+    for (let k = 0; k < dw.length; k++) dw[k] += part[k];
   }
   return sessions.onHeap(backend, dw, [g.fh, g.fw, c, o]);
 }

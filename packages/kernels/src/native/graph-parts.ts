@@ -22,3 +22,6 @@ export function flipTaps(input: string, output: string): { nodes: Field[]; initi
     ],
   };
 }
+
+/** onnxruntime's contributed operators (FusedMatMul, …): a graph using them imports this domain. */
+export const MICROSOFT_DOMAIN = 'com.microsoft';

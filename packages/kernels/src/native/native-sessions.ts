@@ -48,6 +48,25 @@ export interface NativeLimits {
    */
   nchwcFilterGradient: boolean;
   /**
+   * Stride-1 filter gradients whose input and output channels are all within
+   * [tapBlocksMinChannels, tapBlocksMaxChannels] (on maps larger than filterGradientIm2colMaxPixels)
+   * as the tap windows in blocks of images, every tap of a block in one run while the block is in
+   * cache, instead of the NCHWc route: on ResNet-18's 64- and 128-channel layers that route, like
+   * a pass over the whole batch per tap, reads memory faster than MLAS computes; with 32 channels
+   * (the ConvNet's second layer) and 256 the NCHWc route was as fast or faster.
+   */
+  tapBlocksMinChannels: number;
+  /** See tapBlocksMinChannels. */
+  tapBlocksMaxChannels: number;
+  /** Bytes of grid (X and dY) per block of images on that route: the block stays in the last-level cache across its taps. */
+  tapBlockBytes: number;
+  /**
+   * That route only where the whole batch's grid is larger than this (the measured machine's
+   * last-level cache): a batch that fits was as fast or faster on NCHWc (ResNet-18's second stage
+   * at batch 32: 0.90× in blocks; at 512 images: 1.38×).
+   */
+  tapBlocksMinBatchBytes: number;
+  /**
    * Strided filter gradients that the NCHWc route does not take run as im2col and one Gemm up to
    * patches of this many bytes (the tap windows need stride 1; the Conv2D composition they took
    * before was slower on ResNet-18's strided layers).
@@ -80,6 +99,10 @@ export const DEFAULT_NATIVE_LIMITS: NativeLimits = {
   nchwcConv: true,
   inputGradientIm2colMaxPixels: 16,
   nchwcFilterGradient: true,
+  tapBlocksMinChannels: 64,
+  tapBlocksMaxChannels: 128,
+  tapBlockBytes: 8 * 2 ** 20,
+  tapBlocksMinBatchBytes: 32 * 2 ** 20,
   stridedIm2colMaxBytes: 64 * 2 ** 20,
   stridedInputGradient: true,
 };
