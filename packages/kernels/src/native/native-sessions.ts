@@ -62,8 +62,8 @@ export interface NativeLimits {
   tapBlockBytes: number;
   /**
    * That route only where the whole batch's grid is larger than this (the measured machine's
-   * last-level cache): a batch that fits was as fast or faster on NCHWc (ResNet-18's second stage
-   * at batch 32: 0.90× in blocks; at 512 images: 1.38×).
+   * last-level cache): a batch that fits was as fast or faster on NCHWc (measured:
+   * packages/kernels/README.md, native section).
    */
   tapBlocksMinBatchBytes: number;
   /**
