@@ -38,6 +38,11 @@ export interface BenchResult {
    * again. Each costs microseconds; see `@xclr/backend`'s TRAINING_MALLOC_TUNABLES.
    */
   pageFaultsPerStep: number;
+  /**
+   * On wasm, the WebAssembly heap's size after the steps: its peak, since a wasm heap never
+   * shrinks (tensors live there; a wasm32 heap holds at most 4 GiB). Null on other backends.
+   */
+  wasmHeapBytes: number | null;
   /** With `profile`: one more step's time per kernel, largest first. */
   kernels?: KernelTime[];
 }
@@ -157,6 +162,7 @@ export async function benchTrainStep(
     times.push(performance.now() - t0);
   }
   const pageFaultsPerStep = (process.resourceUsage().minorPageFault - faultsBefore) / options.steps;
+  const wasmHeapBytes = (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.length ?? null;
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
   const kernels = options.profile ? await profileKernels(step) : undefined;
@@ -179,6 +185,7 @@ export async function benchTrainStep(
     medianStepMs: median,
     viewsInOnePass: !options.chunk && model.viewsInOnePass,
     pageFaultsPerStep,
+    wasmHeapBytes,
     ...(kernels ? { kernels } : {}),
   };
 }
