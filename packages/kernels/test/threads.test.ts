@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 const run = promisify(execFile);
 const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
@@ -49,6 +49,32 @@ describe('wasm worker threads: faults', () => {
     await expect(hung).rejects.toThrow(
       "the wasm backend's 2 worker threads did not start within 0.2 s; run again, or use one thread",
     );
+  });
+
+  it('writes each worker script once: a worker still loading it never sees it rewritten', async () => {
+    // Emscripten makes the main script's blob, then one blob (and object URL) per worker, all alike.
+    const fs = (await import('node:fs')).default;
+    const { withNodeThreads } = await import('../src/threads/node-threads.js');
+    const writes = vi.spyOn(fs, 'writeFileSync');
+    try {
+      const { result } = await withNodeThreads(
+        2,
+        async () => {
+          new Blob(['var WasmBackendModuleThreadedSimd = 1;']);
+          const urls = [0, 1, 2].map(() => URL.createObjectURL(new Blob(['self.onmessage = () => {};'])));
+          return { urls, text: fs.readFileSync(urls[0], 'utf8') };
+        },
+        60_000,
+      );
+      expect(new Set(result.urls).size).toBe(1);
+      expect(writes.mock.calls.map(([file]) => String(file).split('/').pop())).toEqual([
+        'tfjs-backend-wasm-threaded-simd-0.js',
+        'tfjs-backend-wasm-threaded-simd.worker-1.js',
+      ]);
+      expect(result.text).toMatch(/^URL\.createObjectURL = \(\) => ".*tfjs-backend-wasm-threaded-simd-0\.js";.*self\.onmessage/s);
+    } finally {
+      writes.mockRestore();
+    }
   });
 
   it('the next start removes the worker folders of processes killed with SIGKILL (their exit handler never ran)', async () => {

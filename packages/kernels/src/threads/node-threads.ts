@@ -72,6 +72,19 @@ export async function withNodeThreads<T>(threads: number, init: () => Promise<T>
   const OriginalWorker = workerThreads.Worker;
   const blobTexts = new WeakMap<Blob, string>();
   let mainScript: string | null = null;
+  // Each script is written once, under its own name: Emscripten makes one blob per worker, and a
+  // worker still loading the file while the next worker's blob rewrote it (truncated, then
+  // written) could read it half-written and never report in.
+  const written = new Map<string, string>();
+  const writeOnce = (text: string, name: (n: number) => string) => {
+    let file = written.get(text);
+    if (file == null) {
+      file = path.join(workerDir, name(written.size));
+      fs.writeFileSync(file, text);
+      written.set(text, file);
+    }
+    return file;
+  };
 
   globalThis.Blob = class RecordingBlob extends OriginalBlob {
     constructor(
@@ -82,8 +95,7 @@ export async function withNodeThreads<T>(threads: number, init: () => Promise<T>
       const text = parts.map(String).join('');
       blobTexts.set(this, text);
       if (text.startsWith(MAIN_SCRIPT_MARK)) {
-        mainScript = path.join(workerDir, 'tfjs-backend-wasm-threaded-simd.js');
-        fs.writeFileSync(mainScript, MAIN_SCRIPT_PRELUDE + text);
+        mainScript = writeOnce(MAIN_SCRIPT_PRELUDE + text, (n) => `tfjs-backend-wasm-threaded-simd-${n}.js`);
       }
     }
   };
@@ -92,10 +104,8 @@ export async function withNodeThreads<T>(threads: number, init: () => Promise<T>
     if (text == null) return originalCreateObjectURL(blob);
     if (mainScript == null) throw new Error('the threaded wasm main script was not seen before its worker');
     // Inside the worker, the main script arrives as a Blob too: point its object URL at the file.
-    const file = path.join(workerDir, 'tfjs-backend-wasm-threaded-simd.worker.js');
     const redirect = `URL.createObjectURL = () => ${JSON.stringify(mainScript)}; URL.revokeObjectURL = () => {};\n`;
-    fs.writeFileSync(file, redirect + text);
-    return file;
+    return writeOnce(redirect + text, (n) => `tfjs-backend-wasm-threaded-simd.worker-${n}.js`);
   };
   const cpu = originalCpus()[0];
   os.cpus = () => Array.from({ length: 2 * threads }, () => cpu);
