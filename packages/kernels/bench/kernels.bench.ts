@@ -328,13 +328,17 @@ function compareRoutes(name: string, before: [string, NativeSessions], after: [s
 {
   // Stride-1 filter gradients of 64 and 128 channels: the tap windows in blocks of images (every
   // tap of a block while it is in cache) against the NCHWc route, at batch 32 and at the 512
-  // images of a two-view step at batch 256.
+  // images of a two-view step at batch 256; and the ConvNet's 32-channel layer, which keeps NCHWc.
   const nchwc: [string, NativeSessions] = ['NCHWc', withLimits({ tapBlocksMaxChannels: 0 })];
-  const blocks: [string, NativeSessions] = ['taps in image blocks', withLimits({ tapBlocksMinBatchBytes: 0 })];
-  for (const [name, xs, fs_, pad] of RESNET_STAGES.slice(0, 2).flatMap(([n, x, f, p]): Layer[] => [
+  const blocks: [string, NativeSessions] = [
+    'taps in image blocks',
+    withLimits({ tapBlocksMinBatchBytes: 0, tapBlocksMinChannels: 0 }),
+  ];
+  const layers = RESNET_STAGES.slice(0, 2).flatMap(([n, x, f, p]): Layer[] => [
     [n, x, f, p],
     [`${n}, 512 images`, [512, x[1], x[2], x[3]], f, p],
-  ])) {
+  ]);
+  for (const [name, xs, fs_, pad] of [...layers, CONVNET_SECOND]) {
     const x = tf.randomNormal(xs) as tf.Tensor4D;
     const w = tf.randomNormal(fs_) as tf.Tensor4D;
     const dy = tf.randomNormal(tf.conv2d(x, w, 1, pad).shape);
