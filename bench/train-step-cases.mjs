@@ -21,8 +21,9 @@ export const XCLR_RUNNER = 'xclr wasm';
 /**
  * The rows. `target`: least ratio of PyTorch's best median step time to xclr's (above 1: xclr is
  * faster), or null for a row measured without one. `rounds`, `steps`, `warmup`: the defaults of a full run; `quick` those of --quick.
- * ResNet-18 at batch 256 runs both views, 512 images, in one pass (the wasm heap peaks at about
- * 3.5 of its 4 GiB; `chunk: n` would run the encoder n images at a time, by gradient caching).
+ * ResNet-18 at batch 256 runs both views, 512 images, in one pass (the wasm heap peaks at 3.2 of
+ * its 4 GiB: bench:step's wasmHeapBytes; `chunk: n` would run the encoder n images at a time, by
+ * gradient caching).
  */
 export const CASES = [
   {
